@@ -1,0 +1,381 @@
+// Rego values: the data model every part of the engine (evaluator, builtins, I/O) shares.
+//
+// Representation, chosen for speed on the common path (plain JS where JS is exact):
+//   null, boolean, string    -> themselves
+//   number                   -> a JS number when it is a float or a safe integer,
+//                               a bigint when it is an integer beyond 2^53 (OPA keeps those exact:
+//                               nanosecond timestamps are ~1.7e18)
+//   array                    -> a frozen-by-convention JS array of Values
+//   object                   -> RObject (keys may be any Value, as in Rego)
+//   set                      -> RSet
+// Values are immutable by convention: builtins and the evaluator never mutate one they did not
+// just create.
+
+export type Value = null | boolean | string | number | bigint | Value[] | RObject | RSet;
+
+/** Keeps numbers canonical: integral values beyond the safe range become bigint, bigint within it becomes number. */
+export function num(n: number | bigint): number | bigint {
+  if (typeof n === 'bigint') {
+    return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+  }
+  if (Number.isInteger(n) && !Number.isSafeInteger(n) && Number.isFinite(n)) return BigInt(n);
+  return n;
+}
+
+export function isNumber(v: Value): v is number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+/** Canonical string for a value: equal values (1 and 1.0, sets in any order) get the same key. */
+export function key(v: Value): string {
+  switch (typeof v) {
+    case 'string':
+      return 's' + v;
+    case 'number':
+      return 'n' + (Number.isInteger(v) ? BigInt(v).toString() : String(v));
+    case 'bigint':
+      return 'n' + v.toString();
+    case 'boolean':
+      return v ? 'T' : 'F';
+    case 'object':
+      if (v === null) return 'N';
+      if (Array.isArray(v)) return 'a[' + v.map((x) => JSON.stringify(key(x))).join(',') + ']';
+      if (v instanceof RSet) return 'S{' + v.sortedKeys().map((k) => JSON.stringify(k)).join(',') + '}';
+      return (
+        'o{' +
+        v
+          .sortedKeys()
+          .map((k) => JSON.stringify(k) + ':' + JSON.stringify(key(v.getByKey(k)!)))
+          .join(',') +
+        '}'
+      );
+  }
+  throw new Error('not a Rego value: ' + String(v));
+}
+
+export class RObject {
+  // key(k) -> [k, v]; insertion order is kept but never observable (iteration goes sorted).
+  private readonly m = new Map<string, [Value, Value]>();
+  private sorted: [Value, Value][] | null = null;
+
+  static from(entries: Iterable<[Value, Value]>): RObject {
+    const o = new RObject();
+    for (const [k, v] of entries) o.set(k, v);
+    return o;
+  }
+
+  static fromRecord(rec: Record<string, Value>): RObject {
+    const o = new RObject();
+    for (const k of Object.keys(rec)) o.set(k, rec[k]!);
+    return o;
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  /** Only for building a fresh object. */
+  set(k: Value, v: Value): this {
+    this.m.set(key(k), [k, v]);
+    this.sorted = null;
+    return this;
+  }
+
+  delete(k: Value): boolean {
+    this.sorted = null;
+    return this.m.delete(key(k));
+  }
+
+  get(k: Value): Value | undefined {
+    return this.m.get(key(k))?.[1];
+  }
+
+  has(k: Value): boolean {
+    return this.m.has(key(k));
+  }
+
+  getByKey(canonical: string): Value | undefined {
+    return this.m.get(canonical)?.[1];
+  }
+
+  /** Entries in Rego's order of keys. */
+  entries(): [Value, Value][] {
+    if (!this.sorted) this.sorted = [...this.m.values()].sort((a, b) => compare(a[0], b[0]));
+    return this.sorted;
+  }
+
+  keys(): Value[] {
+    return this.entries().map((e) => e[0]);
+  }
+
+  values(): Value[] {
+    return this.entries().map((e) => e[1]);
+  }
+
+  sortedKeys(): string[] {
+    return this.entries().map((e) => key(e[0]));
+  }
+
+  clone(): RObject {
+    const o = new RObject();
+    for (const [k, e] of this.m) o.m.set(k, e);
+    return o;
+  }
+}
+
+export class RSet {
+  private readonly m = new Map<string, Value>();
+  private sorted: Value[] | null = null;
+
+  static from(items: Iterable<Value>): RSet {
+    const s = new RSet();
+    for (const v of items) s.add(v);
+    return s;
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  /** Only for building a fresh set. */
+  add(v: Value): this {
+    const k = key(v);
+    if (!this.m.has(k)) {
+      this.m.set(k, v);
+      this.sorted = null;
+    }
+    return this;
+  }
+
+  delete(v: Value): boolean {
+    this.sorted = null;
+    return this.m.delete(key(v));
+  }
+
+  has(v: Value): boolean {
+    return this.m.has(key(v));
+  }
+
+  /** Members in Rego's order. */
+  values(): Value[] {
+    if (!this.sorted) this.sorted = [...this.m.values()].sort(compare);
+    return this.sorted;
+  }
+
+  sortedKeys(): string[] {
+    return this.values().map(key);
+  }
+
+  clone(): RSet {
+    const s = new RSet();
+    for (const [k, v] of this.m) s.m.set(k, v);
+    return s;
+  }
+}
+
+/** OPA's type order: null < boolean < number < string < array < object < set. */
+function rank(v: Value): number {
+  switch (typeof v) {
+    case 'boolean':
+      return 1;
+    case 'number':
+    case 'bigint':
+      return 2;
+    case 'string':
+      return 3;
+    case 'object':
+      if (v === null) return 0;
+      if (Array.isArray(v)) return 4;
+      if (v instanceof RObject) return 5;
+      return 6;
+  }
+  throw new Error('not a Rego value: ' + String(v));
+}
+
+export function compareNumbers(a: number | bigint, b: number | bigint): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  // Mixed or both bigint: compare exactly.
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number') {
+    if (!Number.isFinite(a)) return a > 0 ? 1 : -1;
+    const fa = Math.floor(a);
+    const c = BigInt(fa) < (b as bigint) ? -1 : BigInt(fa) > (b as bigint) ? 1 : 0;
+    if (c !== 0) return c;
+    return a > fa ? 1 : 0;
+  }
+  return -compareNumbers(b, a);
+}
+
+export function compare(a: Value, b: Value): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return a === b ? 0 : a ? 1 : -1;
+    case 2:
+      return compareNumbers(a as number | bigint, b as number | bigint);
+    case 3:
+      return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+    case 4: {
+      const x = a as Value[];
+      const y = b as Value[];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length < 0 ? -1 : x.length > y.length ? 1 : 0;
+    }
+    case 5: {
+      const x = (a as RObject).entries();
+      const y = (b as RObject).entries();
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const ck = compare(x[i]![0], y[i]![0]);
+        if (ck !== 0) return ck;
+        const cv = compare(x[i]![1], y[i]![1]);
+        if (cv !== 0) return cv;
+      }
+      return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
+    }
+    default: {
+      const x = (a as RSet).values();
+      const y = (b as RSet).values();
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
+    }
+  }
+}
+
+export function equal(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  if (ta === 'string' || ta === 'boolean' || typeof b === 'string' || typeof b === 'boolean') return false;
+  if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
+  return rank(a) === rank(b) && compare(a, b) === 0;
+}
+
+export type TypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set';
+
+export function typeName(v: Value): TypeName {
+  return (['null', 'boolean', 'number', 'string', 'array', 'object', 'set'] as const)[rank(v)]!;
+}
+
+/** From parsed JSON/YAML (plain JS). bigint is accepted for exact big integers. */
+export function fromJS(x: unknown): Value {
+  if (x === null || x === undefined) return null;
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+      return x;
+    case 'number':
+      return num(x);
+    case 'bigint':
+      return num(x);
+    case 'object':
+      if (Array.isArray(x)) return x.map(fromJS);
+      if (x instanceof RObject || x instanceof RSet) return x;
+      if (x instanceof Map) {
+        const o = new RObject();
+        for (const [k, v] of x) o.set(fromJS(k), fromJS(v));
+        return o;
+      }
+      if (x instanceof Set) return RSet.from([...x].map(fromJS));
+      if (x instanceof Date) return x.toISOString();
+      {
+        const o = new RObject();
+        for (const k of Object.keys(x as object)) o.set(k, fromJS((x as Record<string, unknown>)[k]));
+        return o;
+      }
+  }
+  throw new Error('cannot convert to a Rego value: ' + typeof x);
+}
+
+/**
+ * To plain JS for output, as OPA's JSON encoding does: sets become sorted arrays, objects get their
+ * keys as strings (non-string keys are JSON-encoded). bigint stays bigint (see toJSON for text).
+ */
+export function toJS(v: Value): unknown {
+  switch (typeof v) {
+    case 'object':
+      if (v === null) return null;
+      if (Array.isArray(v)) return v.map(toJS);
+      if (v instanceof RSet) return v.values().map(toJS);
+      {
+        const out: Record<string, unknown> = {};
+        for (const [k, val] of v.entries()) out[typeof k === 'string' ? k : toJSON(k)] = toJS(val);
+        return out;
+      }
+    default:
+      return v;
+  }
+}
+
+/** JSON text, exact for big integers; object keys sorted as OPA prints them. indent: spaces or 0. */
+export function toJSON(v: Value, indent = 0): string {
+  return stringifyJS(toJS(v), indent);
+}
+
+/** JSON.stringify that writes bigint as digits and sorts object keys. */
+export function stringifyJS(x: unknown, indent = 0, depth = 0): string {
+  const nl = indent ? '\n' + ' '.repeat(indent * (depth + 1)) : '';
+  const end = indent ? '\n' + ' '.repeat(indent * depth) : '';
+  const sep = indent ? ': ' : ':';
+  if (x === null || x === undefined) return 'null';
+  switch (typeof x) {
+    case 'bigint':
+      return x.toString();
+    case 'number':
+      return Number.isFinite(x) ? formatNumber(x) : 'null';
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(x);
+    case 'object': {
+      if (Array.isArray(x)) {
+        if (x.length === 0) return '[]';
+        return '[' + x.map((e) => nl + stringifyJS(e, indent, depth + 1)).join(',') + end + ']';
+      }
+      const keys = Object.keys(x as object).sort();
+      if (keys.length === 0) return '{}';
+      return (
+        '{' +
+        keys
+          .map((k) => nl + JSON.stringify(k) + sep + stringifyJS((x as Record<string, unknown>)[k], indent, depth + 1))
+          .join(',') +
+        end +
+        '}'
+      );
+    }
+  }
+  return 'null';
+}
+
+/** Numbers as OPA prints them: integers without exponent, floats in shortest round-trip form. */
+export function formatNumber(n: number | bigint): string {
+  if (typeof n === 'bigint') return n.toString();
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  return String(n);
+}
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact (as bigint) so nanosecond timestamps in input
+ * and data documents survive. Returns plain JS; pass through fromJS for a Value.
+ */
+export function parseJSONExact(text: string): unknown {
+  return JSON.parse(text, function reviver(this: unknown, _k: string, v: unknown, ctx?: { source?: string }) {
+    if (typeof v === 'number' && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source) && !Number.isSafeInteger(v)) {
+      return BigInt(ctx.source);
+    }
+    return v;
+  } as (this: unknown, k: string, v: unknown) => unknown);
+}
+
+export const TRUE: Value = true;
+export const FALSE: Value = false;
+export const EMPTY_OBJECT = new RObject();
+export const EMPTY_SET = new RSet();
