@@ -1,0 +1,66 @@
+package obligo.gate_test
+
+import data.obligo.gate
+import rego.v1
+
+ok := {"contract": "acme-cdn", "sla": "availability", "objective": 99.95, "achieved": 99.99, "budgetRemaining": 0.8, "state": "ok"}
+
+low := object.union(ok, {"budgetRemaining": 0.05, "state": "at-risk"})
+
+breached := object.union(ok, {"achieved": 99.9, "budgetRemaining": -1, "state": "breached"})
+
+nodata := object.union(ok, {"achieved": null, "budgetRemaining": null, "state": "no-data"})
+
+test_allow_within_budget if {
+	r := gate.result with input as {"slas": [ok]}
+	r.decision == "allow"
+	r.allow
+}
+
+test_deny_breached if {
+	r := gate.result with input as {"slas": [ok, breached]}
+	r.decision == "deny"
+	not r.allow
+	contains(r.reasons[0], "breached")
+}
+
+test_deny_below_min_budget if {
+	r := gate.result with input as {"slas": [low], "min_budget": 0.1}
+	r.decision == "deny"
+	contains(r.reasons[0], "below the required 10.0%")
+}
+
+test_allow_above_min_budget if {
+	r := gate.result with input as {"slas": [low], "min_budget": 0.01}
+	r.decision == "allow"
+}
+
+test_rollback_allowed if {
+	r := gate.result with input as {"slas": [breached], "change": {"rollback": true}}
+	r.decision == "allow"
+	count(r.waived) == 1
+}
+
+test_fix_label_waives_only_its_sla if {
+	r := gate.result with input as {"slas": [breached], "change": {"labels": ["fix:acme-cdn/availability"]}}
+	r.decision == "allow"
+	other := object.union(breached, {"sla": "latency"})
+	r2 := gate.result with input as {"slas": [breached, other], "change": {"labels": ["fix:acme-cdn/availability"]}}
+	r2.decision == "deny"
+}
+
+test_no_data_is_unknown if {
+	r := gate.result with input as {"slas": [ok, nodata]}
+	r.decision == "unknown"
+	not r.allow
+}
+
+test_nothing_selected_is_unknown if {
+	r := gate.result with input as {"slas": []}
+	r.decision == "unknown"
+}
+
+test_deny_wins_over_unknown if {
+	r := gate.result with input as {"slas": [breached, nodata]}
+	r.decision == "deny"
+}

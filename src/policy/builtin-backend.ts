@@ -1,0 +1,22 @@
+// PolicyEngine backed by Obligo's own Rego evaluator: modules are parsed and compiled once.
+import type { BuiltinEngineOptions, PolicyEngine } from './engine.js';
+import { entrypointRef } from './engine.js';
+import { RegoEngine } from './rego/index.js';
+import { toJS } from './rego/value.js';
+
+export class BuiltinPolicyEngine implements PolicyEngine {
+  readonly backend = 'builtin' as const;
+  private readonly engine: RegoEngine;
+
+  constructor(opts: BuiltinEngineOptions) {
+    this.engine = new RegoEngine();
+    for (const m of opts.modules) this.engine.addModule(m.path, m.text);
+    if (opts.data !== undefined) this.engine.setData(opts.data);
+    this.engine.compile();
+  }
+
+  async evaluate(entrypoint: string, input: unknown): Promise<unknown> {
+    const v = this.engine.eval(entrypointRef(entrypoint), input);
+    return v === undefined ? undefined : toJS(v);
+  }
+}
