@@ -16,7 +16,9 @@ credit := input.credit
 contract := data.obligo.contracts[data.obligo.catalog[credit.contract].package]
 
 # Vendors' SLAs often issue no credit below a minimum (AWS: USD 1). Settable in data.
-min_amount := object.get(data, ["obligo", "settings", "min_claim_amount"], 0)
+default min_amount := 0
+
+min_amount := data.obligo.settings.min_claim_amount
 
 deadline_ns := time.parse_rfc3339_ns(sprintf("%sT23:59:59Z", [credit.claimDeadline])) if credit.claimDeadline
 

@@ -178,7 +178,8 @@ export function toModel(doc: ContractDoc, file: string, hash: string): Contract 
         method,
         slice,
         sliceSeconds: durationSeconds(slice),
-        sliceGoodRatio: s.measurement.sliceGoodRatio ?? s.objective / 100,
+        // toPrecision: 99.9 / 100 is 0.9990000000000001 in binary floating point.
+        sliceGoodRatio: s.measurement.sliceGoodRatio ?? Number((s.objective / 100).toPrecision(12)),
         minConsecutiveBadSlices: s.measurement.minConsecutiveBadSlices ?? 1,
         noData: s.measurement.noData ?? 'good',
       },
