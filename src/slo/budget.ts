@@ -1,0 +1,76 @@
+// Error budget and burn rate. b = 1 − O/100. Computed as (100 − x)/(100 − O) in decimals so that
+// 99.95 does not turn into 0.0004999999999999449 on the way.
+//
+// State (decision): 'no-data' when achieved is unknown; 'breached' when achieved < objective (exact
+// decimal compare; remaining < 0); 'at-risk' when budget remaining < atRiskBelow (default 0.25) or
+// any page-severity burn-rate pair has both windows over its factor; else 'ok'. A pair with a
+// missing window value (null) does not fire.
+import { Decimal } from 'decimal.js';
+import type { BurnRateWindowDoc } from '../contract/schema.js';
+
+const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+
+function dec(x: number | string | Decimal): Decimal {
+  return typeof x === 'number' ? new D(String(x)) : new D(x);
+}
+
+export type BudgetState = 'ok' | 'at-risk' | 'breached' | 'no-data';
+
+/** Error budget fraction b = 1 − objective/100 (objective in percent, 0 < O < 100). */
+export function errorBudget(objective: number): number {
+  return new D(100).minus(dec(objective)).div(100).toNumber();
+}
+
+/** Burn rate (1 − sli)/b for an SLI ratio in [0, 1]; null when the SLI is unknown. */
+export function burnRate(sli: number | null, objective: number): number | null {
+  if (sli === null || !Number.isFinite(sli)) return null;
+  return new D(1).minus(dec(sli)).times(100).div(new D(100).minus(dec(objective))).toNumber();
+}
+
+/** Burn rate from good and total counts over a window; null without traffic. */
+export function burnRateFromCounts(good: number | null, total: number | null, objective: number): number | null {
+  if (good === null || total === null || !Number.isFinite(good) || !Number.isFinite(total) || total <= 0) return null;
+  const bad = new D(String(total)).minus(new D(String(Math.min(Math.max(good, 0), total))));
+  return bad.div(new D(String(total))).times(100).div(new D(100).minus(dec(objective))).toNumber();
+}
+
+/** Exact variant of budgetRemaining (decimal string in, Decimal out). */
+export function budgetRemainingDecimal(achieved: string | number | Decimal | null, objective: number): Decimal | null {
+  if (achieved === null) return null;
+  return new D(1).minus(new D(100).minus(dec(achieved)).div(new D(100).minus(dec(objective))));
+}
+
+/** Period-to-date budget remaining 1 − (1 − A/100)/b: 1 untouched, 0 used up, < 0 breached. */
+export function budgetRemaining(achieved: string | number | null, objective: number): number | null {
+  return budgetRemainingDecimal(achieved, objective)?.toNumber() ?? null;
+}
+
+/** Burn rates of the long and short window of one alerting pair. */
+export interface BurnPairValue {
+  pair: BurnRateWindowDoc;
+  long: number | null;
+  short: number | null;
+}
+
+/** A pair fires when both windows burn faster than its factor. */
+export function pairFiring(v: BurnPairValue): boolean {
+  return v.long !== null && v.short !== null && v.long > v.pair.factor && v.short > v.pair.factor;
+}
+
+export interface BudgetStateInput {
+  /** Achieved percent period-to-date (exact decimal string preferred); null = unknown. */
+  achieved: string | number | null;
+  objective: number;
+  burn?: readonly BurnPairValue[];
+  /** Budget remaining below this is at risk (default 0.25). */
+  atRiskBelow?: number;
+}
+
+export function budgetState(input: BudgetStateInput): BudgetState {
+  if (input.achieved === null) return 'no-data';
+  if (dec(input.achieved).lt(dec(input.objective))) return 'breached';
+  const remaining = budgetRemainingDecimal(input.achieved, input.objective)!;
+  if (remaining.lt(dec(input.atRiskBelow ?? 0.25))) return 'at-risk';
+  if ((input.burn ?? []).some((b) => b.pair.severity === 'page' && pairFiring(b))) return 'at-risk';
+  return 'ok';
+}
