@@ -5,7 +5,7 @@ import { Decimal } from 'decimal.js';
 import type { Contract, Sla } from '../contract/model.js';
 import { slaDashboardUid } from './grafana.js';
 import type { Compiler, CompileOptions, OutputFile } from './output.js';
-import { toYaml, type YamlValue } from './prometheus-yaml.js';
+import { toYaml, type YamlValue } from './yaml-writer.js';
 import {
   activeBurnRates,
   budgetRatio,

@@ -1,4 +1,4 @@
-// A small block-style YAML writer for the rule files: the `yaml` package's stringify spent seconds on
+// A small block-style YAML writer for generated files (rule files, OpenSLO): the `yaml` package's stringify spent seconds on
 // 1,000 contracts, and rule files are only maps, lists and strings. Output is deterministic (keys in
 // insertion order) and conservative: a string is written plain only when no YAML 1.1 or 1.2 reader
 // (Prometheus uses go-yaml) can take it for anything but that string; multi-line PromQL is a literal

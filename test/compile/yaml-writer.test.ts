@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toYaml, type YamlValue } from '../../src/compile/prometheus-yaml.js';
+import { toYaml, type YamlValue } from '../../src/compile/yaml-writer.js';
 
 // Strings that stress quoting: YAML indicators, 1.1 booleans, numbers, dates, PromQL, line breaks.
 const tricky = fc.constantFrom(
