@@ -15,6 +15,11 @@ package obligo.decision
 
 import rego.v1
 
+# Rounded for messages. (sprintf's %f is avoided: OPA prints %!f(int=10) for an integral number.)
+dp1(x) := round(x * 10) / 10
+
+dp3(x) := round(x * 1000) / 1000
+
 status := input.status
 
 contract := data.obligo.contracts[data.obligo.catalog[status.contract].package]
@@ -38,23 +43,23 @@ page_reasons contains msg if {
 	sla.page
 	some pair in burning
 	pair.severity == "page"
-	msg := sprintf("error budget burning %.1fx over %s and %.1fx over %s (threshold %vx)", [
-		status.burnRates[pair.long], pair.long, status.burnRates[pair.short], pair.short, pair.factor,
+	msg := sprintf("error budget burning %vx over %s and %vx over %s (threshold %vx)", [
+		dp1(status.burnRates[pair.long]), pair.long, dp1(status.burnRates[pair.short]), pair.short, pair.factor,
 	])
 }
 
 page_reasons contains msg if {
 	sla.page
 	status.state == "breached"
-	msg := sprintf("SLA breached: %.3f%% achieved this period against an objective of %v%%", [status.achieved, status.objective])
+	msg := sprintf("SLA breached: %v%% achieved this period against an objective of %v%%", [dp3(status.achieved), status.objective])
 }
 
 ticket_reasons contains msg if {
 	sla.ticket
 	some pair in burning
 	pair.severity == "ticket"
-	msg := sprintf("error budget burning %.1fx over %s and %.1fx over %s (threshold %vx)", [
-		status.burnRates[pair.long], pair.long, status.burnRates[pair.short], pair.short, pair.factor,
+	msg := sprintf("error budget burning %vx over %s and %vx over %s (threshold %vx)", [
+		dp1(status.burnRates[pair.long]), pair.long, dp1(status.burnRates[pair.short]), pair.short, pair.factor,
 	])
 }
 
@@ -62,7 +67,7 @@ ticket_reasons contains msg if {
 	sla.ticket
 	status.state == "at-risk"
 	is_number(status.budgetRemaining)
-	msg := sprintf("error budget low: %.1f%% of the period's budget left", [status.budgetRemaining * 100])
+	msg := sprintf("error budget low: %v%% of the period's budget left", [dp1(status.budgetRemaining * 100)])
 }
 
 ticket_reasons contains "no data: the SLI returned nothing for this period so far; check the exporter and the query" if {

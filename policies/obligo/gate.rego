@@ -11,6 +11,11 @@ package obligo.gate
 
 import rego.v1
 
+# Rounded for messages. (sprintf's %f is avoided: OPA prints %!f(int=10) for an integral number.)
+dp1(x) := round(x * 10) / 10
+
+dp3(x) := round(x * 1000) / 1000
+
 min_budget := object.get(input, "min_budget", 0)
 
 key(s) := sprintf("%s/%s", [s.contract, s.sla])
@@ -29,12 +34,12 @@ default rollback := false
 
 rollback if input.change.rollback == true
 
-violations contains {"sla": key(s), "reason": sprintf("%s is breached (%.3f%% achieved, objective %v%%)", [key(s), s.achieved, s.objective])} if {
+violations contains {"sla": key(s), "reason": sprintf("%s is breached (%v%% achieved, objective %v%%)", [key(s), dp3(s.achieved), s.objective])} if {
 	some s in input.slas
 	s.state == "breached"
 }
 
-violations contains {"sla": key(s), "reason": sprintf("%s has %.1f%% of its error budget left, below the required %.1f%%", [key(s), s.budgetRemaining * 100, min_budget * 100])} if {
+violations contains {"sla": key(s), "reason": sprintf("%s has %v%% of its error budget left, below the required %v%%", [key(s), dp1(s.budgetRemaining * 100), dp1(min_budget * 100)])} if {
 	some s in input.slas
 	s.state != "breached"
 	is_number(s.budgetRemaining)
@@ -78,7 +83,7 @@ reasons := sort([r | some r in blocking]) if decision == "deny"
 
 reasons := sort([r | some r in unknowns]) if decision == "unknown"
 
-reasons := [sprintf("%d SLA(s) within budget (minimum %.1f%%)", [count(input.slas), min_budget * 100])] if {
+reasons := [sprintf("%d SLA(s) within budget (minimum %v%%)", [count(input.slas), dp1(min_budget * 100)])] if {
 	decision == "allow"
 	count(waived) == 0
 }

@@ -27,7 +27,7 @@ test_deny_breached if {
 test_deny_below_min_budget if {
 	r := gate.result with input as {"slas": [low], "min_budget": 0.1}
 	r.decision == "deny"
-	contains(r.reasons[0], "below the required 10.0%")
+	contains(r.reasons[0], "below the required 10%")
 }
 
 test_allow_above_min_budget if {

@@ -1,0 +1,29 @@
+// Rego builtin functions (OPA semantics and error wording). Each family file registers its builtins
+// into the shared map on import: operators, aggregates, types, strings (+ sprintf, template),
+// numbers, collections (array/object/set/walk/graph), encoding (json/yaml/base64/hex/urlquery),
+// jsonpaths (json.filter/remove/patch), jsonschema, time, units, regex (+ globsmatch), glob, bits,
+// crypto, ids (uuid/semver), net. Not implemented: jwt, x509, graphql, providers.aws, http.send,
+// net.lookup_ip_addr, opa.runtime, rego.parse_module, and OPA's deprecated builtins.
+export { builtins, BuiltinError } from './registry.js';
+export type { Builtin, BuiltinContext } from './registry.js';
+
+import './operators.js';
+import './aggregates.js';
+import './types.js';
+import './strings.js';
+import './sprintf.js';
+import './numbers.js';
+import './collections.js';
+import './encoding.js';
+import './time.js';
+import './units.js';
+import './regex.js';
+import './glob.js';
+import './bits.js';
+import './crypto.js';
+import './ids.js';
+import './jsonpaths.js';
+import './net.js';
+import './globsmatch.js';
+import './template.js';
+import './jsonschema.js';
