@@ -40,7 +40,7 @@ export class WasmPolicyEngine implements PolicyEngine {
     if (!wasm) throw new Error(`${opts.bundle}: no policy.wasm in the bundle (build it with: opa build -t wasm -e obligo/decision/result …)`);
     const bundleData = files.has('data.json') ? JSON.parse(files.get('data.json')!.toString('utf8')) : {};
     const { loadPolicy } = (await import('@open-policy-agent/opa-wasm')) as unknown as {
-      loadPolicy(wasm: BufferSource, memory?: unknown, custom?: Record<string, (...a: unknown[]) => unknown>): Promise<LoadedPolicy>;
+      loadPolicy(wasm: Uint8Array, memory?: unknown, custom?: Record<string, (...a: unknown[]) => unknown>): Promise<LoadedPolicy>;
     };
     const policy = await loadPolicy(wasm, undefined, hostBuiltins());
     policy.setData(deepMerge(bundleData, opts.data ?? {}));

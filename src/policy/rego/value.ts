@@ -54,7 +54,10 @@ export function key(v: Value): string {
 }
 
 export class RObject {
-  // key(k) -> [k, v]; insertion order is kept but never observable (iteration goes sorted).
+  // String keys (the common case) live in `s` under the raw string, which saves building a
+  // canonical key per lookup; other keys live in `m` under key(k). Insertion order is never
+  // observable (iteration goes sorted).
+  private readonly s = new Map<string, [Value, Value]>();
   private readonly m = new Map<string, [Value, Value]>();
   private sorted: [Value, Value][] | null = null;
 
@@ -71,36 +74,40 @@ export class RObject {
   }
 
   get size(): number {
-    return this.m.size;
+    return this.s.size + this.m.size;
   }
 
   /** Only for building a fresh object. */
   set(k: Value, v: Value): this {
-    this.m.set(key(k), [k, v]);
+    if (typeof k === 'string') this.s.set(k, [k, v]);
+    else this.m.set(key(k), [k, v]);
     this.sorted = null;
     return this;
   }
 
   delete(k: Value): boolean {
     this.sorted = null;
-    return this.m.delete(key(k));
+    return typeof k === 'string' ? this.s.delete(k) : this.m.delete(key(k));
   }
 
   get(k: Value): Value | undefined {
-    return this.m.get(key(k))?.[1];
+    return typeof k === 'string' ? this.s.get(k)?.[1] : this.m.get(key(k))?.[1];
   }
 
   has(k: Value): boolean {
-    return this.m.has(key(k));
+    return typeof k === 'string' ? this.s.has(k) : this.m.has(key(k));
   }
 
   getByKey(canonical: string): Value | undefined {
-    return this.m.get(canonical)?.[1];
+    return canonical[0] === 's' ? this.s.get(canonical.slice(1))?.[1] : this.m.get(canonical)?.[1];
   }
 
   /** Entries in Rego's order of keys. */
   entries(): [Value, Value][] {
-    if (!this.sorted) this.sorted = [...this.m.values()].sort((a, b) => compare(a[0], b[0]));
+    if (!this.sorted) {
+      const all = this.m.size ? [...this.s.values(), ...this.m.values()] : [...this.s.values()];
+      this.sorted = all.sort((a, b) => compare(a[0], b[0]));
+    }
     return this.sorted;
   }
 
@@ -118,12 +125,15 @@ export class RObject {
 
   clone(): RObject {
     const o = new RObject();
+    for (const [k, e] of this.s) o.s.set(k, e);
     for (const [k, e] of this.m) o.m.set(k, e);
     return o;
   }
 }
 
 export class RSet {
+  // strings under the raw string in `s`, other members under key(v) in `m` (see RObject)
+  private readonly s = new Map<string, string>();
   private readonly m = new Map<string, Value>();
   private sorted: Value[] | null = null;
 
@@ -134,11 +144,18 @@ export class RSet {
   }
 
   get size(): number {
-    return this.m.size;
+    return this.s.size + this.m.size;
   }
 
   /** Only for building a fresh set. */
   add(v: Value): this {
+    if (typeof v === 'string') {
+      if (!this.s.has(v)) {
+        this.s.set(v, v);
+        this.sorted = null;
+      }
+      return this;
+    }
     const k = key(v);
     if (!this.m.has(k)) {
       this.m.set(k, v);
@@ -149,16 +166,19 @@ export class RSet {
 
   delete(v: Value): boolean {
     this.sorted = null;
-    return this.m.delete(key(v));
+    return typeof v === 'string' ? this.s.delete(v) : this.m.delete(key(v));
   }
 
   has(v: Value): boolean {
-    return this.m.has(key(v));
+    return typeof v === 'string' ? this.s.has(v) : this.m.has(key(v));
   }
 
   /** Members in Rego's order. */
   values(): Value[] {
-    if (!this.sorted) this.sorted = [...this.m.values()].sort(compare);
+    if (!this.sorted) {
+      const all: Value[] = this.m.size ? [...this.s.values(), ...this.m.values()] : [...this.s.values()];
+      this.sorted = all.sort(compare);
+    }
     return this.sorted;
   }
 
@@ -168,6 +188,7 @@ export class RSet {
 
   clone(): RSet {
     const s = new RSet();
+    for (const [k, v] of this.s) s.s.set(k, v);
     for (const [k, v] of this.m) s.m.set(k, v);
     return s;
   }
@@ -363,16 +384,119 @@ export function formatNumber(n: number | bigint): string {
 }
 
 /**
- * JSON.parse that keeps integers beyond 2^53 exact (as bigint) so nanosecond timestamps in input
- * and data documents survive. Returns plain JS; pass through fromJS for a Value.
+ * JSON parser that keeps integers beyond 2^53 exact (as bigint) so nanosecond timestamps in input
+ * and data documents survive (JSON.parse's reviver has no source text on Node 20). Returns plain JS
+ * (objects are null-prototype-free plain objects); pass through fromJS for a Value.
  */
 export function parseJSONExact(text: string): unknown {
-  return JSON.parse(text, function reviver(this: unknown, _k: string, v: unknown, ctx?: { source?: string }) {
-    if (typeof v === 'number' && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source) && !Number.isSafeInteger(v)) {
-      return BigInt(ctx.source);
+  let i = 0;
+  const n = text.length;
+  const fail = (msg: string): never => {
+    throw new SyntaxError(`${msg} at offset ${i}`);
+  };
+  const ws = (): void => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else break;
     }
-    return v;
-  } as (this: unknown, k: string, v: unknown) => unknown);
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const o: Record<string, unknown> = {};
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return o;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('expected string key');
+        const k = str();
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        const v = value();
+        Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return o;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      const a: unknown[] = [];
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return a;
+      }
+      for (;;) {
+        a.push(value());
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return a;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return str();
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) return fail('unexpected token');
+    i += m[0].length;
+    if (!m[1] && !m[2]) {
+      const v = Number(m[0]);
+      return Number.isSafeInteger(v) ? v : BigInt(m[0]);
+    }
+    return Number(m[0]);
+  };
+  const str = (): string => {
+    // text[i] === '"'
+    const start = i + 1;
+    let j = start;
+    let simple = true;
+    while (j < n && text[j] !== '"') {
+      if (text[j] === '\\') {
+        simple = false;
+        j += 2;
+      } else j++;
+    }
+    if (j >= n) fail('unterminated string');
+    const raw = text.slice(start, j);
+    i = j + 1;
+    return simple ? raw : (JSON.parse('"' + raw + '"') as string);
+  };
+  const v = value();
+  ws();
+  if (i < n) fail('unexpected trailing text');
+  return v;
 }
 
 export const TRUE: Value = true;

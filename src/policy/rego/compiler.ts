@@ -1,0 +1,478 @@
+// Compiler: resolves names (imports, package rules, builtins), renames nested local variables,
+// reorders body expressions for safety (every variable bound before it is read), detects
+// recursion, and indexes rules into a tree by their static path under `data`.
+import type { Annotations, Expr, Module, Rule, Term } from './ast.js';
+import { builtinArity } from './builtin-names.js';
+import { analyseDependencies } from './dependencies.js';
+import { RegoError, RegoErrors, type Location } from './errors.js';
+import { potentialOuts, Safety } from './safety.js';
+import { Scope } from './scope.js';
+import type { Value } from './value.js';
+import { exprVars, freshName, shallowExprVars, shallowTermVars, termVars } from './vars.js';
+
+export { builtinArity, EVAL_BUILTINS } from './builtin-names.js';
+export { bodyVars, exprVars, importPath, shallowTermVars, termVars } from './vars.js';
+
+export type RuleKind = 'complete' | 'set' | 'object' | 'func';
+
+export interface CompiledRule {
+  kind: RuleKind;
+  path: string[]; // static path from data, e.g. ["test", "p"]
+  dyn: Term[]; // the ref terms after the static prefix (object / set-of-object rules)
+  args?: Term[];
+  key?: Term;
+  value?: Term; // undefined means true
+  body: Expr[];
+  elses: { value?: Term; body: Expr[] }[];
+  isDefault: boolean;
+  loc: Location;
+  module: Module;
+  annotations?: Annotations;
+}
+
+export class RuleNode {
+  children = new Map<string, RuleNode>();
+  rules: CompiledRule[] = []; // value-producing rules (not default, not function)
+  defaults: CompiledRule[] = [];
+  funcs: CompiledRule[] = [];
+  readonly cacheKey: string;
+  constructor(public path: string[]) {
+    this.cacheKey = 'n\0' + path.join('\0');
+  }
+  isPackage = false;
+  /** an ancestor has rules with variables in their ref: this node's value may be merged into theirs */
+  underRefHead = false;
+  /** all rules are `p[k] := v` (object) or `p contains k` (set) with a variable k: a lookup with a
+   * known key can evaluate only the matching solutions */
+  keyed: 'object' | 'set' | undefined;
+  /** the value depends on neither input nor time/randomness: it may be cached across queries */
+  isStatic = false;
+  get hasRules(): boolean {
+    return this.rules.length > 0 || this.defaults.length > 0;
+  }
+}
+
+// ---------------------------------------------------------------- the compiler
+
+export interface CompileOptions {
+  /** package-relative name resolution */
+  pkg?: string[];
+}
+
+export class Compiler {
+  modules: Module[] = [];
+  root = new RuleNode([]);
+  funcs = new Map<string, CompiledRule[]>(); // "data.a.b.f" -> rules
+  /** values of static nodes, shared by all queries until the next compile or setData */
+  shared = new Map<string, Value | null>();
+  /** calls to functions that are neither builtins nor rules (an error unless some `with` mocks them) */
+  unknownFns: { op: string; loc: Location }[] = [];
+  mockedFns = new Set<string>();
+  /** package path key -> set of first-level rule names */
+  private pkgRules = new Map<string, Set<string>>();
+  private errors: RegoError[] = [];
+
+  compile(modules: Module[]): void {
+    this.modules = modules;
+    this.root = new RuleNode([]);
+    this.funcs = new Map();
+    this.shared = new Map();
+    this.pkgRules = new Map();
+    this.errors = [];
+    this.unknownFns = [];
+    this.mockedFns = new Set();
+    for (const m of modules) {
+      const k = m.pkg.join('.');
+      let s = this.pkgRules.get(k);
+      if (!s) this.pkgRules.set(k, (s = new Set()));
+      for (const r of m.rules) s.add((r.ref[0] as { v: string }).v);
+    }
+    for (const m of modules) this.nodeFor(m.pkg).isPackage = true;
+    // function names first (arity needed when resolving calls)
+    for (const m of modules) for (const r of m.rules) if (r.args) this.indexFunc(m, r);
+    for (const m of modules) {
+      for (const r of m.rules) {
+        try {
+          this.compileRule(m, r);
+        } catch (e) {
+          if (e instanceof RegoError) this.errors.push(e);
+          else throw e;
+        }
+      }
+    }
+    // undefined functions first: they also make their output arguments look unsafe
+    const fnErrors: RegoError[] = [];
+    this.checkUnknownFns(fnErrors);
+    this.errors.unshift(...fnErrors);
+    this.checkConflicts(this.root, this.errors);
+    if (this.errors.length) throw this.errors.length === 1 ? this.errors[0]! : new RegoErrors(this.errors);
+    this.checkRecursion();
+    const mark = (n: RuleNode, flag: boolean): void => {
+      n.underRefHead = flag;
+      const objectKeyed = n.rules.every((r) => r.kind === 'object' && r.dyn.length === 1 && r.dyn[0]!.t === 'var' && !r.elses.length);
+      const setKeyed = n.rules.every((r) => r.kind === 'set' && r.dyn.length === 0 && r.key!.t === 'var' && !r.elses.length);
+      n.keyed = n.rules.length && !n.defaults.length ? (objectKeyed ? 'object' : setKeyed ? 'set' : undefined) : undefined;
+      const childFlag = flag || n.rules.some((r) => r.dyn.length > 0);
+      for (const c of n.children.values()) mark(c, childFlag);
+    };
+    mark(this.root, false);
+  }
+
+  private checkUnknownFns(errors: RegoError[]): void {
+    for (const u of this.unknownFns) {
+      if (!this.mockedFns.has(u.op)) errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
+    }
+    this.unknownFns = [];
+  }
+
+  /** Rules of different kinds at one path, several defaults, functions mixed with values. */
+  private checkConflicts(n: RuleNode, errors: RegoError[]): void {
+    const name = 'data.' + n.path.join('.');
+    if (n.rules.length || n.defaults.length || n.funcs.length) {
+      const kinds = new Set<string>(n.rules.map((r) => (r.kind === 'set' && r.dyn.length ? 'object' : r.kind)));
+      for (const d of n.defaults) kinds.add(d.kind);
+      const valueKinds = [...kinds];
+      if (valueKinds.length > 1 || (valueKinds.length && n.funcs.some((f) => !f.isDefault))) {
+        const r = n.rules[0] ?? n.funcs[0]!;
+        errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, r.loc));
+      }
+      const defaults = [...n.defaults, ...n.funcs.filter((f) => f.isDefault)];
+      if (defaults.length > 1) errors.push(new RegoError('rego_type_error', `multiple default rules ${name} found`, defaults[1]!.loc));
+      const arities = new Set(n.funcs.map((f) => f.args!.length));
+      if (arities.size > 1) errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, n.funcs[0]!.loc));
+    }
+    for (const c of n.children.values()) this.checkConflicts(c, errors);
+  }
+
+  private funcArity = new Map<string, number>();
+
+  private indexFunc(m: Module, r: Rule): void {
+    const path = ['data', ...m.pkg, ...staticPrefix(r.ref)];
+    this.funcArity.set(path.join('.'), r.args!.length);
+  }
+
+  arityOf(fn: string): number | undefined {
+    return this.funcArity.get(fn) ?? builtinArity(fn);
+  }
+
+  // -------------------------------------------------------------- rules
+
+  private compileRule(m: Module, r0: Rule): void {
+    const r = normalizeArgs(r0);
+    const statics = staticPrefix(r.ref);
+    const dynRaw = r.ref.slice(statics.length);
+    const scope = new Scope(null, m, this);
+    // function args are declared (and bound) first
+    const bound = new Set<string>();
+    let args: Term[] | undefined;
+    if (r.args) {
+      args = r.args.map((a) => scope.declarePattern(a));
+      for (const a of args) for (const v of termVars(a)) bound.add(v);
+    }
+    const argScope = scope.fork();
+    const body = this.compileBody(r.body, scope, bound, new Set());
+    const dyn = dynRaw.map((t) => scope.resolveTerm(t));
+    const key = r.key ? scope.resolveTerm(r.key) : undefined;
+    const value = r.value ? scope.resolveTerm(r.value) : undefined;
+    const elses = r.elses.map((e) => {
+      const s2 = argScope.fork();
+      const b2 = new Set(bound);
+      const eb = this.compileBody(e.body, s2, b2, new Set());
+      const ev = e.value ? s2.resolveTerm(e.value) : undefined;
+      if (ev) this.reorderHeadTerms([ev], b2, eb, s2);
+      return { value: ev, body: eb };
+    });
+    this.reorderHeadTerms([...dyn, ...(key ? [key] : []), ...(value ? [value] : [])], bound, body, scope);
+    let kind: RuleKind;
+    if (r.args) kind = 'func';
+    else if (r.contains) kind = 'set';
+    else if (dyn.length) kind = 'object';
+    else kind = 'complete';
+    if (r.isDefault && kind !== 'complete' && kind !== 'func') {
+      throw new RegoError('rego_type_error', 'default rules must not have a ref with variables', r.loc);
+    }
+    // args: rule args must be re-declared per else (done above); the head uses the main scope
+    const cr: CompiledRule = {
+      kind,
+      path: [...m.pkg, ...statics],
+      dyn,
+      args,
+      key,
+      value,
+      body,
+      elses,
+      isDefault: r.isDefault,
+      loc: r.loc,
+      module: m,
+      ...(r.annotations ? { annotations: r.annotations } : {}),
+    };
+    // head safety
+    const headVars = new Set<string>();
+    for (const t of dyn) shallowTermVars(t, headVars);
+    if (key) shallowTermVars(key, headVars);
+    if (value) shallowTermVars(value, headVars);
+    const boundAfter = new Set(bound);
+    for (const e of body) for (const v of exprVars(e)) boundAfter.add(v);
+    for (const v of headVars) {
+      if (!boundAfter.has(v) && !v.startsWith('$')) {
+        throw new RegoError('rego_unsafe_var_error', `var ${v} is unsafe`, r.loc);
+      }
+    }
+    if (kind === 'func') {
+      const k = ['data', ...cr.path].join('.');
+      let list = this.funcs.get(k);
+      if (!list) this.funcs.set(k, (list = []));
+      list.push(cr);
+      this.nodeFor(cr.path).funcs.push(cr);
+    } else {
+      const node = this.nodeFor(cr.path);
+      if (r.isDefault) node.defaults.push(cr);
+      else node.rules.push(cr);
+    }
+  }
+
+  private nodeFor(path: string[]): RuleNode {
+    let n = this.root;
+    for (let i = 0; i < path.length; i++) {
+      let c = n.children.get(path[i]!);
+      if (!c) n.children.set(path[i]!, (c = new RuleNode(path.slice(0, i + 1))));
+      n = c;
+    }
+    return n;
+  }
+
+  /** Resolves names, renames nested locals and reorders the body for safety. */
+  compileBody(body: Expr[], scope: Scope, bound: Set<string>, outer: Set<string>): Expr[] {
+    const resolved = body.map((e) => scope.resolveExpr(e));
+    return this.reorder(resolved, bound, outer, scope);
+  }
+
+  reorder(body: Expr[], bound0: Set<string>, outer: Set<string>, scope: Scope): Expr[] {
+    const safety = new Safety(outer);
+    safety.arityOf = (fn) => this.arityOf(fn);
+    const bound = new Set(bound0);
+    const remaining = [...body];
+    const out: Expr[] = [];
+    const varsOf = remaining.map((e) => shallowExprVars(e));
+    // how many remaining expressions mention each variable (outside nested bodies)
+    const counts = new Map<string, number>();
+    for (const vs of varsOf) for (const v of vs) counts.set(v, (counts.get(v) ?? 0) + 1);
+    safety.context = { has: (v: string) => (counts.get(v) ?? 0) > 0 };
+    while (remaining.length) {
+      let picked = -1;
+      let outs: Set<string> | null = null;
+      for (let i = 0; i < remaining.length; i++) {
+        const own = varsOf[i]!;
+        // variables of the other remaining expressions
+        const siblings = { has: (v: string) => (counts.get(v) ?? 0) - (own.has(v) ? 1 : 0) > 0 };
+        outs = safety.exprIO(remaining[i]!, bound, siblings);
+        if (outs) {
+          picked = i;
+          break;
+        }
+      }
+      if (picked < 0) {
+        // report a variable that nothing can bind, in the first stuck expression that has one
+        const bindable = new Set<string>();
+        for (const x of remaining) for (const v of potentialOuts(x)) bindable.add(v);
+        let e = remaining[0]!;
+        let name: string | undefined;
+        for (const x of remaining) {
+          name = [...exprVars(x)].find((v) => !bound.has(v) && !bindable.has(v) && !v.startsWith('$'));
+          if (name) {
+            e = x;
+            break;
+          }
+        }
+        name ??= [...exprVars(e)].find((v) => !bound.has(v) && !v.startsWith('$')) ?? [...exprVars(e)].find((v) => !bound.has(v)) ?? '?';
+        throw new RegoError('rego_unsafe_var_error', `var ${name.replace(/\$\d+$/, '')} is unsafe`, e.loc);
+      }
+      const e = remaining.splice(picked, 1)[0]!;
+      for (const v of varsOf.splice(picked, 1)[0]!) counts.set(v, counts.get(v)! - 1);
+      for (const v of outs!) bound.add(v);
+      out.push(e);
+      // nested bodies: compile them now that we know what is bound
+      this.reorderNested(e, bound, new Set([...outer, ...bound, ...varsOf.flatMap((s) => [...s])]), scope);
+    }
+    return out;
+  }
+
+  /** Reorders comprehension / every / not bodies inside e. */
+  /** Comprehensions in a rule head run after the body: order their bodies with its variables bound. */
+  private reorderHeadTerms(terms: Term[], bound0: Set<string>, body: Expr[], scope: Scope): void {
+    const bound = new Set(bound0);
+    for (const e of body) for (const v of exprVars(e)) bound.add(v);
+    for (const t of terms) this.reorderNested({ k: 'term', term: t, loc: t.loc }, bound, new Set(bound), scope);
+  }
+
+  private reorderNested(e: Expr, bound: Set<string>, outer: Set<string>, scope: Scope): void {
+    const visitTerm = (t: Term): void => {
+      switch (t.t) {
+        case 'ref':
+          t.terms.forEach(visitTerm);
+          return;
+        case 'array':
+        case 'set':
+          t.items.forEach(visitTerm);
+          return;
+        case 'object':
+          for (const [k, v] of t.items) {
+            visitTerm(k);
+            visitTerm(v);
+          }
+          return;
+        case 'call':
+          t.args.forEach(visitTerm);
+          return;
+        case 'template':
+          for (const p of t.parts) if (typeof p !== 'string') visitTerm(p);
+          return;
+        case 'arraycomp':
+        case 'setcomp':
+        case 'objcomp': {
+          const innerOuter = new Set([...outer, ...bound]);
+          t.body = this.reorder(t.body, new Set(bound), innerOuter, scope);
+          if (t.t === 'objcomp') {
+            visitTerm(t.key);
+            visitTerm(t.value);
+          } else visitTerm(t.term);
+          return;
+        }
+      }
+    };
+    const visitExpr = (x: Expr): void => {
+      switch (x.k) {
+        case 'term':
+          visitTerm(x.term);
+          break;
+        case 'unify':
+          visitTerm(x.a);
+          visitTerm(x.b);
+          break;
+        case 'somein':
+          visitTerm(x.coll);
+          break;
+        case 'every': {
+          visitTerm(x.coll);
+          const b2 = new Set(bound);
+          if (x.key) termVars(x.key, b2);
+          termVars(x.val, b2);
+          x.body = this.reorder(x.body, b2, new Set([...outer, ...b2]), scope);
+          break;
+        }
+        case 'not': {
+          // the negated expression runs alone: nested bodies inside it see the same bound set
+          visitExpr(x.expr);
+          break;
+        }
+      }
+      if (x.withs) for (const w of x.withs) visitTerm(w.value);
+    };
+    visitExpr(e);
+  }
+
+  // -------------------------------------------------------------- recursion
+
+  private checkRecursion(): void {
+    analyseDependencies(this.root);
+  }
+
+  // -------------------------------------------------------------- queries
+
+  /** Compiles a query (no package context, or the given package). */
+  compileQuery(body: Expr[], pkg?: Module): Expr[] {
+    const m: Module = pkg ?? { file: 'query', pkg: [], pkgLoc: { file: 'query', row: 1, col: 1 }, imports: [], rules: [] };
+    const scope = new Scope(null, m, this, true);
+    const saved = this.mockedFns;
+    this.mockedFns = new Set(saved);
+    try {
+      const out = this.compileBody(body, scope, new Set(), new Set());
+      const errors: RegoError[] = [];
+      this.checkUnknownFns(errors);
+      if (errors.length) throw errors.length === 1 ? errors[0]! : new RegoErrors(errors);
+      return out;
+    } finally {
+      this.mockedFns = saved;
+      this.unknownFns = [];
+    }
+  }
+
+  /** rego.metadata.chain() for a rule: its own entry, then document, package and subpackages scopes. */
+  metadataChain(r: CompiledRule): { path: string[]; annotations?: Annotations }[] {
+    const out: { path: string[]; annotations?: Annotations }[] = [];
+    const own = r.annotations && r.annotations.scope === 'rule' ? r.annotations : undefined;
+    out.push(own ? { path: r.path, annotations: own } : { path: r.path });
+    let node: RuleNode | undefined = this.root;
+    for (const p of r.path) node = node?.children.get(p);
+    if (node) {
+      for (const x of [...node.rules, ...node.defaults, ...node.funcs]) {
+        if (x.annotations?.scope === 'document') {
+          out.push({ path: r.path, annotations: x.annotations });
+          break;
+        }
+      }
+    }
+    const pkg = r.module.pkg;
+    for (const m of this.modules) {
+      if (m.annotations?.scope === 'package' && m.pkg.join('.') === pkg.join('.')) {
+        out.push({ path: pkg, annotations: m.annotations });
+        break;
+      }
+    }
+    for (let i = pkg.length; i >= 1; i--) {
+      const prefix = pkg.slice(0, i).join('.');
+      for (const m of this.modules) {
+        if (m.annotations?.scope === 'subpackages' && m.pkg.join('.') === prefix) {
+          out.push({ path: pkg.slice(0, i), annotations: m.annotations });
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  packageRuleNames(pkg: string[]): Set<string> | undefined {
+    return this.pkgRules.get(pkg.join('.'));
+  }
+}
+
+/** Function args that are not patterns (templates, calls, refs) become `$argN == term` checks. */
+function normalizeArgs(r: Rule): Rule {
+  if (!r.args || r.args.every(isPattern)) return r;
+  const extra: Expr[] = [];
+  const args = r.args.map((a) => {
+    if (isPattern(a)) return a;
+    const v: Term = { t: 'var', name: freshName('$arg'), loc: a.loc };
+    extra.push({ k: 'unify', a: v, b: a, decl: false, loc: a.loc });
+    return v;
+  });
+  return {
+    ...r,
+    args,
+    body: [...r.body, ...extra],
+    elses: r.elses.map((e) => ({ ...e, body: [...e.body, ...extra] })),
+  };
+}
+
+function isPattern(t: Term): boolean {
+  switch (t.t) {
+    case 'var':
+    case 'scalar':
+      return true;
+    case 'array':
+      return t.items.every(isPattern);
+    case 'object':
+      return t.items.every(([k, v]) => k.t === 'scalar' && isPattern(v));
+    default:
+      return false;
+  }
+}
+
+function staticPrefix(ref: Term[]): string[] {
+  const out: string[] = [];
+  for (const t of ref) {
+    if (t.t === 'scalar' && typeof t.v === 'string') out.push(t.v);
+    else break;
+  }
+  return out;
+}

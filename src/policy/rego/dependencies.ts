@@ -1,0 +1,185 @@
+// Dependency analysis over the rule tree: recursion detection (rego_recursion_error) and the
+// "static" flag of nodes whose value depends on neither input nor time, so evaluators may cache
+// them across queries.
+import type { Expr, Term } from './ast.js';
+import type { CompiledRule, RuleNode } from './compiler.js';
+import { RegoError } from './errors.js';
+
+/**
+ * Recursion check over the rule tree: a rule node depends on the nodes its refs and calls reach
+ * (a ref that stops at a package depends on everything below it), and a package node on its
+ * children. A cycle is a rego_recursion_error.
+ */
+export function analyseDependencies(root: RuleNode): void {
+  const deps = new Map<RuleNode, Set<RuleNode>>();
+  const target = (p: string[]): RuleNode | undefined => {
+    let n = root;
+    for (const seg of p) {
+      if (n.rules.length || n.defaults.length || n.funcs.length) return n;
+      const c = n.children.get(seg);
+      if (!c) return undefined;
+      n = c;
+    }
+    return n;
+  };
+  const dynamic = new Set<RuleNode>();
+  let current: RuleNode = root;
+  const collect = (r: CompiledRule, out: Set<RuleNode>): void => {
+    const visitTerm = (t: Term): void => {
+      switch (t.t) {
+        case 'ref': {
+          const h = t.terms[0]!;
+          if (h.t === 'var' && h.name === 'input') dynamic.add(current);
+          if (h.t === 'var' && h.name === 'data') {
+            const p: string[] = [];
+            for (let i = 1; i < t.terms.length; i++) {
+              const x = t.terms[i]!;
+              if (x.t === 'scalar' && typeof x.v === 'string') p.push(x.v);
+              else break;
+            }
+            if (p.length) {
+              const n = target(p);
+              if (n) out.add(n);
+            } else dynamic.add(current); // data[x]: unknown dependencies, never cached across queries
+          }
+          t.terms.forEach(visitTerm);
+          return;
+        }
+        case 'array':
+        case 'set':
+          t.items.forEach(visitTerm);
+          return;
+        case 'object':
+          for (const [k, v] of t.items) {
+            visitTerm(k);
+            visitTerm(v);
+          }
+          return;
+        case 'call':
+          if (t.fn && t.fn.startsWith('data.')) {
+            const n = target(t.fn.split('.').slice(1));
+            if (n) out.add(n);
+          } else if (!t.fn || NON_DETERMINISTIC.test(t.fn)) dynamic.add(current);
+          t.args.forEach(visitTerm);
+          return;
+        case 'template':
+          for (const p of t.parts) if (typeof p !== 'string') visitTerm(p);
+          return;
+        case 'arraycomp':
+        case 'setcomp':
+          visitTerm(t.term);
+          t.body.forEach(visitExpr);
+          return;
+        case 'objcomp':
+          visitTerm(t.key);
+          visitTerm(t.value);
+          t.body.forEach(visitExpr);
+          return;
+      }
+    };
+    const visitExpr = (x: Expr): void => {
+      switch (x.k) {
+        case 'term':
+          visitTerm(x.term);
+          break;
+        case 'unify':
+          visitTerm(x.a);
+          visitTerm(x.b);
+          break;
+        case 'somein':
+          visitTerm(x.coll);
+          visitTerm(x.val);
+          if (x.key) visitTerm(x.key);
+          break;
+        case 'every':
+          visitTerm(x.coll);
+          x.body.forEach(visitExpr);
+          break;
+        case 'not':
+          visitExpr(x.expr);
+          break;
+      }
+      if (x.withs) for (const w of x.withs) visitTerm(w.value);
+    };
+    r.body.forEach(visitExpr);
+    for (const e of r.elses) {
+      e.body.forEach(visitExpr);
+      if (e.value) visitTerm(e.value);
+    }
+    if (r.value) visitTerm(r.value);
+    if (r.key) visitTerm(r.key);
+    r.dyn.forEach(visitTerm);
+  };
+  const walk = (n: RuleNode): void => {
+    const out = new Set<RuleNode>(n.children.values());
+    current = n;
+    for (const r of [...n.rules, ...n.defaults, ...n.funcs]) {
+      collect(r, out);
+      // `with` changes what a rule sees: keep such rules per query
+      if (hasWith(r)) dynamic.add(n);
+    }
+    deps.set(n, out);
+    for (const c of n.children.values()) walk(c);
+  };
+  walk(root);
+  const state = new Map<RuleNode, number>();
+  const stack: RuleNode[] = [];
+  const dfs = (n: RuleNode): void => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const d of deps.get(n) ?? []) {
+      const st = state.get(d);
+      if (st === 1) {
+        const cyc = stack.slice(stack.indexOf(d)).filter((x) => x.rules.length || x.funcs.length || x.defaults.length);
+        const first = cyc[0] ?? d;
+        const r = first.rules[0] ?? first.funcs[0] ?? first.defaults[0];
+        const names = [...cyc, first].map((x) => 'data.' + x.path.join('.'));
+        throw new RegoError('rego_recursion_error', `rule ${names[0]} is recursive: ${names.join(' -> ')}`, r?.loc);
+      }
+      if (!st) dfs(d);
+    }
+    stack.pop();
+    state.set(n, 2);
+  };
+  dfs(root);
+  // static nodes: no input, no time/randomness, and only static dependencies (the graph is acyclic)
+  const memo = new Map<RuleNode, boolean>();
+  const isStatic = (n: RuleNode): boolean => {
+    const m = memo.get(n);
+    if (m !== undefined) return m;
+    memo.set(n, false);
+    let s = !dynamic.has(n);
+    if (s) for (const d of deps.get(n) ?? []) if (!isStatic(d)) {
+      s = false;
+      break;
+    }
+    memo.set(n, s);
+    n.isStatic = s;
+    return s;
+  };
+  for (const n of deps.keys()) isStatic(n);
+}
+
+/** Builtins whose result is not a function of their arguments (or that reach the outside world). */
+const NON_DETERMINISTIC = /^(time\.now_ns|rand\.|uuid\.rfc4122|http\.send|opa\.runtime|net\.lookup_ip_addr|trace|print|internal\.print|io\.jwt\.encode_sign)/;
+
+function hasWith(r: CompiledRule): boolean {
+  let found = false;
+  const seen = (x: unknown): void => {
+    if (found || !x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const e of x) seen(e);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (Array.isArray(o.withs) && o.withs.length) {
+      found = true;
+      return;
+    }
+    for (const k in o) if (k !== 'loc' && k !== 'module') seen(o[k]);
+  };
+  seen(r.body);
+  for (const e of r.elses) seen(e.body);
+  seen(r.value);
+  return found;
+}

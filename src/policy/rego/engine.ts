@@ -1,0 +1,247 @@
+// RegoEngine: holds modules and base data, compiles once, answers queries.
+import type { Expr, Module } from './ast.js';
+import { Compiler, type CompiledRule, type RuleNode } from './compiler.js';
+import { RegoError } from './errors.js';
+import { Evaluator } from './eval.js';
+import { Parser, parseQuery } from './parser.js';
+import { fromJS, RObject, type Value } from './value.js';
+
+export interface RegoModuleSource {
+  path: string;
+  text: string;
+}
+
+export interface QueryResult {
+  expressions: Value[];
+  bindings: Map<string, Value>;
+}
+
+export interface QueryOptions {
+  input?: Value | unknown;
+  nowNs?: bigint;
+  /** wall-clock limit for this evaluation (ms); 0 = none */
+  timeoutMs?: number;
+  /** where print() output goes (default: stderr) */
+  print?: (s: string) => void;
+}
+
+export interface RuleInfo {
+  package: string; // "a.b"
+  name: string; // last static path element
+  path: string[]; // from data
+  kind: CompiledRule['kind'];
+  isDefault: boolean;
+  file: string;
+  row: number;
+  col: number;
+}
+
+interface CompiledQuery {
+  body: Expr[];
+  count: number; // number of top-level expressions
+  texts: string[];
+  locs: { row: number; col: number }[];
+  vars: string[]; // user-visible variables, in order of appearance
+  strictFalse: boolean; // see Evaluator.qStrictFalse
+}
+
+/** Whether a query iterates: a ref operand that is a variable, or `some`. */
+function hasIteration(body: Expr[]): boolean {
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || !x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      x.forEach(visit);
+      return;
+    }
+    const o = x as { t?: string; k?: string; terms?: unknown[] };
+    if (o.k === 'some' || o.k === 'somein') {
+      found = true;
+      return;
+    }
+    if (o.t === 'ref' && o.terms!.slice(1).some((y) => (y as { t?: string }).t === 'var')) {
+      found = true;
+      return;
+    }
+    for (const [key, v] of Object.entries(o)) if (key !== 'loc') visit(v);
+  };
+  visit(body);
+  return found;
+}
+
+export function parseModule(path: string, text: string): Module {
+  return new Parser(path, text).parseModule();
+}
+
+export class RegoEngine {
+  private modules = new Map<string, Module>();
+  private data: Value = new RObject();
+  private compiler = new Compiler();
+  private compiled = false;
+  private queries = new Map<string, CompiledQuery>();
+  readonly strict: boolean;
+
+  constructor(opts: { strictBuiltinErrors?: boolean } = {}) {
+    this.strict = !!opts.strictBuiltinErrors;
+  }
+
+  addModule(path: string, text: string): void {
+    this.modules.set(path, parseModule(path, text));
+    this.compiled = false;
+  }
+
+  addParsedModule(m: Module): void {
+    this.modules.set(m.file, m);
+    this.compiled = false;
+  }
+
+  setData(data: Value | unknown): void {
+    const v = fromJS(data);
+    if (!(v instanceof RObject)) throw new RegoError('rego_type_error', 'data must be an object');
+    this.data = v;
+    this.queries.clear();
+    this.compiler.shared.clear();
+  }
+
+  getModules(): Module[] {
+    return [...this.modules.values()];
+  }
+
+  compile(): void {
+    this.compiler.compile([...this.modules.values()]);
+    this.compiled = true;
+    this.queries.clear();
+  }
+
+  private ensureCompiled(): void {
+    if (!this.compiled) this.compile();
+  }
+
+  private compileQuery(q: string): CompiledQuery {
+    let cq = this.queries.get(q);
+    if (cq) return cq;
+    this.ensureCompiled();
+    const parsed = parseQuery(q);
+    parsed.forEach((e, i) => (e.qi = i));
+    const texts = parsed.map((e) => e.text ?? '');
+    const vars: string[] = [];
+    const seen = new Set<string>();
+    const addVars = (e: Expr): void => {
+      const visit = (t: unknown): void => {
+        if (!t || typeof t !== 'object') return;
+        const o = t as { t?: string; name?: string };
+        if (o.t === 'var' && o.name && !seen.has(o.name)) {
+          seen.add(o.name);
+          if (!o.name.startsWith('$') && o.name !== 'data' && o.name !== 'input') vars.push(o.name);
+          return;
+        }
+        if (o.t === 'arraycomp' || o.t === 'setcomp' || o.t === 'objcomp') return;
+        for (const v of Object.values(o)) {
+          if (Array.isArray(v)) v.forEach(visit);
+          else if (v && typeof v === 'object' && 't' in (v as object)) visit(v);
+        }
+      };
+      switch (e.k) {
+        case 'term':
+          visit(e.term);
+          break;
+        case 'unify':
+          visit(e.a);
+          visit(e.b);
+          break;
+        case 'some':
+          e.vars.forEach(visit);
+          break;
+        case 'somein':
+          if (e.key) visit(e.key);
+          visit(e.val);
+          visit(e.coll);
+          break;
+        default:
+          break;
+      }
+    };
+    parsed.forEach(addVars);
+    const body = this.compiler.compileQuery(parsed);
+    const locs = parsed.map((e) => ({ row: e.loc.row, col: e.loc.col }));
+    const strictFalse = parsed.length > 1 || hasIteration(parsed);
+    cq = { body, count: parsed.length, texts, locs, vars, strictFalse };
+    if (this.queries.size > 1000) this.queries.clear();
+    this.queries.set(q, cq);
+    return cq;
+  }
+
+  /** All solutions of a query. Throws RegoError on compile and evaluation errors. */
+  query(q: string, opts: QueryOptions = {}): QueryResult[] {
+    const cq = this.compileQuery(q);
+    const ev = this.evaluator(opts);
+    const results: QueryResult[] = [];
+    const env = new Map<string, Value>();
+    ev.qvals = new Array(cq.count).fill(true);
+    ev.qStrictFalse = cq.strictFalse;
+    ev.evalBody(cq.body, env, () => {
+      const bindings = new Map<string, Value>();
+      for (const v of cq.vars) {
+        const x = env.get(v);
+        if (x !== undefined) bindings.set(v, x);
+      }
+      results.push({ expressions: ev.qvals!.slice(), bindings });
+      return false;
+    });
+    return results;
+  }
+
+  /** Texts of the query's expressions (for `opa eval`-style output). */
+  queryTexts(q: string): string[] {
+    return this.compileQuery(q).texts;
+  }
+
+  /** Text and position of each top-level query expression (opa eval's "text" and "location"). */
+  queryInfo(q: string): { text: string; row: number; col: number }[] {
+    const cq = this.compileQuery(q);
+    return cq.texts.map((text, i) => ({ text, ...cq.locs[i]! }));
+  }
+
+  /** The value of a ref such as `data.pkg.rule` (undefined when undefined). */
+  eval(ref: string, input?: unknown, opts: QueryOptions = {}): Value | undefined {
+    const r = this.query(ref, { ...opts, input });
+    if (r.length === 0) return undefined;
+    return r[0]!.expressions[0];
+  }
+
+  private evaluator(opts: QueryOptions): Evaluator {
+    this.ensureCompiled();
+    const ev = new Evaluator(this.compiler, {
+      strict: this.strict,
+      nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
+      input: opts.input === undefined ? undefined : fromJS(opts.input),
+      data: this.data,
+      printer: opts.print,
+    });
+    if (opts.timeoutMs) ev.deadline = Date.now() + opts.timeoutMs;
+    return ev;
+  }
+
+  /** Every compiled rule (functions included), for tools such as the test runner. */
+  rules(): RuleInfo[] {
+    this.ensureCompiled();
+    const out: RuleInfo[] = [];
+    const walk = (n: RuleNode): void => {
+      for (const r of [...n.rules, ...n.defaults, ...n.funcs]) {
+        out.push({
+          package: r.module.pkg.join('.'),
+          name: r.path[r.path.length - 1]!,
+          path: r.path,
+          kind: r.kind,
+          isDefault: r.isDefault,
+          file: r.loc.file,
+          row: r.loc.row,
+          col: r.loc.col,
+        });
+      }
+      for (const c of n.children.values()) walk(c);
+    };
+    walk(this.compiler.root);
+    return out;
+  }
+}

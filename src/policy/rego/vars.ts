@@ -1,0 +1,165 @@
+// Variable utilities shared by the compiler passes: which variables a term or expression mentions,
+// fresh names for renamed locals, and plain paths of refs.
+import type { Expr, Term } from './ast.js';
+
+let fresh = 0;
+export function freshName(base: string): string {
+  return `${base}$${++fresh}`;
+}
+
+// ---------------------------------------------------------------- variable utilities
+
+/** Every variable occurring in a term (including nested comprehension bodies). */
+export function termVars(t: Term, out: Set<string> = new Set()): Set<string> {
+  switch (t.t) {
+    case 'var':
+      out.add(t.name);
+      break;
+    case 'ref':
+      for (let i = 0; i < t.terms.length; i++) {
+        const x = t.terms[i]!;
+        if (i === 0 && x.t === 'var' && (x.name === 'data' || x.name === 'input')) continue;
+        termVars(x, out);
+      }
+      break;
+    case 'array':
+    case 'set':
+      for (const x of t.items) termVars(x, out);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        termVars(k, out);
+        termVars(v, out);
+      }
+      break;
+    case 'arraycomp':
+    case 'setcomp':
+      termVars(t.term, out);
+      bodyVars(t.body, out);
+      break;
+    case 'objcomp':
+      termVars(t.key, out);
+      termVars(t.value, out);
+      bodyVars(t.body, out);
+      break;
+    case 'call':
+      for (const x of t.args) termVars(x, out);
+      break;
+    case 'template':
+      for (const x of t.parts) if (typeof x !== 'string') termVars(x, out);
+      break;
+  }
+  return out;
+}
+
+export function exprVars(e: Expr, out: Set<string> = new Set()): Set<string> {
+  switch (e.k) {
+    case 'term':
+      termVars(e.term, out);
+      break;
+    case 'unify':
+      termVars(e.a, out);
+      termVars(e.b, out);
+      break;
+    case 'some':
+      for (const v of e.vars) termVars(v, out);
+      break;
+    case 'somein':
+      if (e.key) termVars(e.key, out);
+      termVars(e.val, out);
+      termVars(e.coll, out);
+      break;
+    case 'every':
+      if (e.key) termVars(e.key, out);
+      termVars(e.val, out);
+      termVars(e.coll, out);
+      bodyVars(e.body, out);
+      break;
+    case 'not':
+      exprVars(e.expr, out);
+      break;
+  }
+  if (e.withs) for (const w of e.withs) termVars(w.value, out);
+  return out;
+}
+
+export function bodyVars(b: Expr[], out: Set<string> = new Set()): Set<string> {
+  for (const e of b) exprVars(e, out);
+  return out;
+}
+
+/** Vars of an expression outside its comprehension / every bodies. */
+export function shallowExprVars(e: Expr): Set<string> {
+  const out = new Set<string>();
+  const visit = (t: Term): void => void shallowTermVars(t, out);
+  const ve = (x: Expr): void => {
+    switch (x.k) {
+      case 'term':
+        visit(x.term);
+        break;
+      case 'unify':
+        visit(x.a);
+        visit(x.b);
+        break;
+      case 'somein':
+        if (x.key) visit(x.key);
+        visit(x.val);
+        visit(x.coll);
+        break;
+      case 'every':
+        visit(x.coll);
+        break;
+      case 'not':
+        ve(x.expr);
+        break;
+    }
+  };
+  ve(e);
+  return out;
+}
+
+/** Vars of a term outside its comprehension bodies. */
+export function shallowTermVars(t0: Term, out: Set<string> = new Set()): Set<string> {
+  const visit = (t: Term): void => {
+    switch (t.t) {
+      case 'var':
+        if (t.name !== 'data' && t.name !== 'input') out.add(t.name);
+        return;
+      case 'ref':
+        t.terms.forEach(visit);
+        return;
+      case 'array':
+      case 'set':
+        t.items.forEach(visit);
+        return;
+      case 'object':
+        for (const [k, v] of t.items) {
+          visit(k);
+          visit(v);
+        }
+        return;
+      case 'call':
+        t.args.forEach(visit);
+        return;
+      case 'template':
+        for (const p of t.parts) if (typeof p !== 'string') visit(p);
+        return;
+    }
+  };
+  visit(t0);
+  return out;
+}
+
+/** ["data","a","b"] for a ref whose operands are all strings. */
+export function importPath(t: Term): string[] | undefined {
+  if (t.t === 'var') return [t.name];
+  if (t.t !== 'ref') return undefined;
+  const h = t.terms[0]!;
+  if (h.t !== 'var') return undefined;
+  const out = [h.name];
+  for (const x of t.terms.slice(1)) {
+    if (x.t !== 'scalar' || typeof x.v !== 'string') return undefined;
+    out.push(x.v);
+  }
+  return out;
+}
