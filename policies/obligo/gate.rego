@@ -11,11 +11,6 @@ package obligo.gate
 
 import rego.v1
 
-# Rounded for messages. (sprintf's %f is avoided: OPA prints %!f(int=10) for an integral number.)
-dp1(x) := round(x * 10) / 10
-
-dp3(x) := round(x * 1000) / 1000
-
 min_budget := object.get(input, "min_budget", 0)
 
 key(s) := sprintf("%s/%s", [s.contract, s.sla])
@@ -34,31 +29,45 @@ default rollback := false
 
 rollback if input.change.rollback == true
 
-violations contains {"sla": key(s), "reason": sprintf("%s is breached (%v%% achieved, objective %v%%)", [key(s), dp3(s.achieved), s.objective])} if {
+# Rounded for messages. (sprintf's %f is avoided: OPA prints %!f(int=10) for an integral number.)
+dp4(x) := round(x * 10000) / 10000
+
+# A fraction as a percent with at most two decimals: 0.5 → 50, 0.12345 → 12.35.
+pct(f) := round(f * 10000) / 100
+
+violations contains {"sla": key(s), "reason": sprintf("%s: SLA breached (achieved %v%% < objective %v%%)", [key(s), dp4(s.achieved), s.objective])} if {
 	some s in input.slas
 	s.state == "breached"
 }
 
-violations contains {"sla": key(s), "reason": sprintf("%s has %v%% of its error budget left, below the required %v%%", [key(s), dp1(s.budgetRemaining * 100), dp1(min_budget * 100)])} if {
+violations contains {"sla": key(s), "reason": sprintf("%s: error budget remaining %v%% is below the minimum %v%%", [key(s), pct(s.budgetRemaining), pct(min_budget)])} if {
 	some s in input.slas
-	s.state != "breached"
+	not s.state in {"breached", "no-data"}
 	is_number(s.budgetRemaining)
 	s.budgetRemaining < min_budget
 }
 
-unknowns contains sprintf("%s has no data this period", [key(s)]) if {
+unknowns contains sprintf("%s: no data for the current period", [key(s)]) if {
 	some s in input.slas
 	s.state == "no-data"
 }
 
 unknowns contains "no SLA matched the selection" if count(input.slas) == 0
 
-waived contains v.reason if {
-	some v in violations
-	v.sla in fixes
+passes contains sprintf("%s: error budget remaining %v%% (minimum %v%%)", [key(s), pct(s.budgetRemaining), pct(min_budget)]) if {
+	some s in input.slas
+	not s.state in {"breached", "no-data"}
+	is_number(s.budgetRemaining)
+	s.budgetRemaining >= min_budget
 }
 
-waived contains sprintf("rollback: %s", [v.reason]) if {
+waived contains sprintf("waived (fix:%s): %s", [v.sla, v.reason]) if {
+	some v in violations
+	v.sla in fixes
+	not rollback
+}
+
+waived contains sprintf("waived (rollback): %s", [v.reason]) if {
 	some v in violations
 	rollback
 }
@@ -79,18 +88,13 @@ decision := "deny" if {
 
 allow := decision == "allow"
 
-reasons := sort([r | some r in blocking]) if decision == "deny"
+sorted(xs) := sort([x | some x in xs])
 
-reasons := sort([r | some r in unknowns]) if decision == "unknown"
+# Most important first: what blocks, then what is unknown, then what passed.
+reasons := array.concat(array.concat(sorted(blocking), sorted(unknowns)), sorted(passes)) if decision == "deny"
 
-reasons := [sprintf("%d SLA(s) within budget (minimum %v%%)", [count(input.slas), dp1(min_budget * 100)])] if {
-	decision == "allow"
-	count(waived) == 0
-}
+reasons := array.concat(sorted(unknowns), sorted(passes)) if decision == "unknown"
 
-reasons := array.concat(["allowed with exceptions"], sort([w | some w in waived])) if {
-	decision == "allow"
-	count(waived) > 0
-}
+reasons := array.concat(sorted(waived), sorted(passes)) if decision == "allow"
 
-result := {"decision": decision, "allow": allow, "reasons": reasons, "waived": sort([w | some w in waived])}
+result := {"decision": decision, "allow": allow, "reasons": reasons, "waived": sorted(waived)}

@@ -1,6 +1,14 @@
 // Flags, parsing and output helpers shared by the measuring commands (status, credits, gate, rollup).
 // Every command takes the same base flags; each adds its own on top.
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Contract, Sla } from '../contract/model.js';
+import { formatIssue, loadContracts } from '../contract/load.js';
+import type { PromSource } from '../measure/source.js';
+import { PrometheusClient, promSource } from '../prometheus/index.js';
+import type { PrometheusClientOptions } from '../prometheus/client.js';
+import { MissingDataSourceError } from '../measure/measure-slas.js';
+import { StoreError } from '../store/sqlite.js';
 import type { CommandIO } from './io.js';
 
 /** A bad command line: the command prints the message and exits 2. */
@@ -13,6 +21,8 @@ export type OutputFormat = 'table' | 'json' | 'csv';
 export interface CommonOptions {
   contractsDir: string;
   prometheusUrl?: string;
+  /** How to reach Prometheus beyond its URL: auth, tenant headers, timeout (never printed). */
+  prometheusConnection: Omit<PrometheusClientOptions, 'url'>;
   /** Evaluation instant (ms since epoch, UTC). */
   at: number;
   contracts: string[];
@@ -32,6 +42,8 @@ export const COMMON_OPTIONS: OptionSpec = {
   sla: { type: 'string', multiple: true },
   format: { type: 'string' },
   db: { type: 'string' },
+  'prometheus-header': { type: 'string', multiple: true },
+  'prometheus-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -42,6 +54,11 @@ export const COMMON_HELP = [
   '  --contract ID        only this contract (repeatable)',
   '  --sla ID             only this SLA (repeatable; CONTRACT/SLA or SLA)',
   '  --db PATH            rollup database (default $OBLIGO_DB or .obligo/obligo.db)',
+  '  --prometheus-header K=V  extra header on every request, e.g. X-Scope-OrgID=team-a (repeatable;',
+  '                       also $OBLIGO_PROMETHEUS_HEADERS as a JSON object)',
+  '  --prometheus-timeout S   seconds per request (default 60)',
+  '  Auth from the environment only: $OBLIGO_PROMETHEUS_BEARER_TOKEN(_FILE), or',
+  '  $OBLIGO_PROMETHEUS_USERNAME with $OBLIGO_PROMETHEUS_PASSWORD(_FILE).',
 ].join('\n');
 
 export const DEFAULT_DB_PATH = '.obligo/obligo.db';
@@ -85,6 +102,11 @@ export function parseCommon(
   const common: CommonOptions = {
     contractsDir: (values.contracts as string | undefined) ?? 'contracts/',
     prometheusUrl: prom && prom.trim() !== '' ? prom.trim() : undefined,
+    prometheusConnection: connectionOptions(
+      (values['prometheus-header'] as string[] | undefined) ?? [],
+      values['prometheus-timeout'] as string | undefined,
+      io.env,
+    ),
     at,
     contracts: (values.contract as string[] | undefined) ?? [],
     slas: (values.sla as string[] | undefined) ?? [],
@@ -105,7 +127,11 @@ export function parseInstant(s: string, flag: string): number {
     throw new UsageError(`${flag} expects an RFC 3339 time with offset such as 2026-03-31T23:59:00Z (got "${s}")`);
   }
   const ms = Date.parse(s.replace(' ', 'T'));
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag}: not a valid time: "${s}"`);
+  // Date.parse rolls 2026-02-30 over to March 2: check that the calendar fields exist as written.
+  const [y, mo, d, h, mi] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), s.slice(11, 13), s.slice(14, 16)].map(Number) as [number, number, number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  const fieldsOk = day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59;
+  if (!Number.isFinite(ms) || !fieldsOk) throw new UsageError(`${flag}: not a valid time: "${s}"`);
   return ms;
 }
 
@@ -119,9 +145,7 @@ export function parseDateOrInstant(s: string, flag: string): number {
   return parseInstant(s, flag);
 }
 
-export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
+export { isoUtc } from '../measure/status.js';
 
 /** Does an SLA pass the --contract/--sla filters? `--sla` takes CONTRACT/SLA or a bare SLA id. */
 export function matchesFilters(contractId: string, slaId: string, contracts: readonly string[], slas: readonly string[]): boolean {
@@ -178,4 +202,119 @@ function trimZeros(s: string): string {
 /** Write a JSON document (2-space indent) and a newline. */
 export function printJson(io: CommandIO, doc: unknown): void {
   io.stdout(JSON.stringify(doc, null, 2) + '\n');
+}
+
+// ---------- contracts, data sources, errors ----------
+
+/** An SLA paired with its contract: the unit every measuring command works on. */
+export interface SelectedSla {
+  contract: Contract;
+  sla: Sla;
+}
+
+/**
+ * Load the contracts directory, print the errors of invalid files to stderr (those contracts are
+ * skipped; warnings are left to `obligo validate`), and apply the --contract/--sla filters.
+ */
+export async function loadSelection(common: CommonOptions, io: CommandIO, extraFilter?: (s: SelectedSla) => boolean): Promise<{ contracts: Contract[]; slas: SelectedSla[] }> {
+  const { contracts, issues } = await loadContracts([common.contractsDir]);
+  for (const i of issues) if (i.severity === 'error') io.stderr(`obligo: ${formatIssue(i)}\n`);
+  const slas: SelectedSla[] = [];
+  for (const contract of contracts) {
+    for (const sla of contract.slas) {
+      const s = { contract, sla };
+      if (matchesFilters(contract.id, sla.id, common.contracts, common.slas) && (!extraFilter || extraFilter(s))) slas.push(s);
+    }
+  }
+  return { contracts, slas };
+}
+
+/**
+ * Auth, tenant headers and timeout. Secrets come only from the environment (or files it names), so they
+ * never appear in a command line, a contract or a log.
+ */
+export function connectionOptions(headerFlags: readonly string[], timeout: string | undefined, env: NodeJS.ProcessEnv): Omit<PrometheusClientOptions, 'url'> {
+  const headers: Record<string, string> = {};
+  if (env.OBLIGO_PROMETHEUS_HEADERS) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.OBLIGO_PROMETHEUS_HEADERS);
+    } catch {
+      throw new UsageError('OBLIGO_PROMETHEUS_HEADERS must be a JSON object such as {"X-Scope-OrgID": "team-a"}');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError('OBLIGO_PROMETHEUS_HEADERS must be a JSON object such as {"X-Scope-OrgID": "team-a"}');
+    }
+    for (const [k, v] of Object.entries(parsed)) headers[k] = String(v);
+  }
+  for (const h of headerFlags) {
+    const eq = h.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--prometheus-header expects NAME=VALUE (got "${h.split('=')[0]}…")`);
+    headers[h.slice(0, eq).trim()] = h.slice(eq + 1);
+  }
+  const secret = (name: string): string | undefined => {
+    if (env[name]) return env[name];
+    const file = env[`${name}_FILE`];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new UsageError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const bearer = secret('OBLIGO_PROMETHEUS_BEARER_TOKEN');
+  const username = env.OBLIGO_PROMETHEUS_USERNAME;
+  const password = secret('OBLIGO_PROMETHEUS_PASSWORD');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const n = Number(timeout);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--prometheus-timeout expects seconds such as 30 (got "${timeout}")`);
+    timeoutMs = n * 1000;
+  }
+  return {
+    headers,
+    auth: bearer ? { bearer } : username ? { basic: { username, password: password ?? '' } } : undefined,
+    timeoutMs,
+  };
+}
+
+/** The Prometheus of --prometheus / $OBLIGO_PROMETHEUS_URL as a counted source, or undefined. */
+export function prometheusSource(url: string | undefined, connection: Omit<PrometheusClientOptions, 'url'> = {}): PromSource | undefined {
+  return url ? promSource(new PrometheusClient({ ...connection, url })) : undefined;
+}
+
+export function requirePrometheus(common: CommonOptions): PromSource {
+  if (!common.prometheusUrl) throw new UsageError('no Prometheus URL: use --prometheus URL or set OBLIGO_PROMETHEUS_URL');
+  try {
+    const u = new URL(common.prometheusUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new UsageError(`--prometheus must be an http(s) URL (got "${common.prometheusUrl}")`);
+  }
+  return prometheusSource(common.prometheusUrl, common.prometheusConnection)!;
+}
+
+/** A known failure as the one line the CLI prints (exit 2), or undefined for a bug. */
+export function describeFailure(err: unknown): string | undefined {
+  if (err instanceof UsageError) return err.message;
+  if (err instanceof StoreError) return err.message;
+  if (err instanceof MissingDataSourceError) return err.message;
+  const e = err as { name?: string; kind?: string; message?: string };
+  if (e && e.name === 'PrometheusError' && typeof e.message === 'string') return e.message;
+  return undefined;
+}
+
+/**
+ * Run a command body: known failures become one line on stderr and exit 2 (never a stack trace;
+ * OBLIGO_DEBUG=1 shows it).
+ */
+export async function runCommand(io: CommandIO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    const known = describeFailure(err);
+    io.stderr(`obligo: ${known ?? (err instanceof Error ? err.message : String(err))}\n`);
+    if (io.env.OBLIGO_DEBUG && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
+    return 2;
+  }
 }

@@ -1,0 +1,37 @@
+// The hash of everything that decides an SLA's hourly rollups. Rollups are stored under it, so a
+// changed SLI query, method, slice, ratio, zone, term or maintenance never reuses stale rollups.
+// Objective and tiers are not in it: they act after measurement, on the assembled period.
+import { createHash } from 'node:crypto';
+import type { Contract, Sla } from '../contract/model.js';
+
+/** Bump when the meaning of a stored rollup changes (e.g. a new status character). */
+const ROLLUP_FORMAT = 1;
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export type DefinitionContract = Pick<Contract, 'timezone' | 'termStart' | 'termEnd' | 'maintenance'>;
+
+export function definitionHash(contract: DefinitionContract, sla: Pick<Sla, 'sli' | 'measurement' | 'period'>): string {
+  const doc = {
+    format: ROLLUP_FORMAT,
+    sli: { good: sla.sli.good, total: sla.sli.total },
+    measurement: sla.measurement,
+    period: sla.period,
+    timezone: contract.timezone,
+    termStart: contract.termStart,
+    termEnd: contract.termEnd,
+    maintenance: contract.maintenance,
+  };
+  return createHash('sha256').update(canonical(doc)).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,144 @@
+// Status of SLAs as of one instant: period-to-date achieved and budget, SLI and burn rate per window,
+// and a state. Requests: one (rules) or a few (raw) instant queries for the windows, plus the range
+// queries for the slices the rollup store lacks (usually only the current hour).
+import { DateTime } from 'luxon';
+import type { Contract, Sla } from '../contract/model.js';
+import { SLI_WINDOWS } from '../contract/model.js';
+import { slaWindows } from '../compile/promql.js';
+import type { RollupStore } from '../store/sqlite.js';
+import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
+import type { MeasurementFlag } from '../slo/methods.js';
+import { periodContaining } from '../slo/periods.js';
+import type { SlaState } from './gate-decision.js';
+import { measureTargets, type MeasureEvidence } from './measure-slas.js';
+import type { FetchSlicesOptions } from './fetch-slices.js';
+import type { PromSource } from './source.js';
+import { fetchWindowRatios } from './windows.js';
+
+export interface SlaStatus {
+  contract: string;
+  sla: string;
+  /** "contract/sla" */
+  key: string;
+  vendor: string;
+  role: 'customer' | 'provider';
+  labels: Record<string, string>;
+  objective: number;
+  method: Sla['measurement']['method'];
+  /** The current period, RFC 3339 in the contract's zone; end exclusive. */
+  period: { label: string; start: string; end: string };
+  /** Period-to-date achieved percent; null without data. */
+  achieved: number | null;
+  /** The instant achieved is measured to (= at, or the last complete hour with completeHoursOnly). */
+  achievedThrough: string;
+  achievedDecimal: string | null;
+  /** 1 − (1 − achieved/100)/b; negative once breached; null without data. */
+  budgetRemaining: number | null;
+  /** SLI (good/total) per window; null when the window had no traffic. */
+  sli: Record<string, number | null>;
+  /** (1 − SLI)/b per window; null when the window had no traffic. */
+  burnRates: Record<string, number | null>;
+  state: SlaState;
+  measuredMinutes: number;
+  badMinutes: number;
+  excludedMinutes: number;
+  flags: MeasurementFlag[];
+  evidence: MeasureEvidence & { windows: 'rules' | 'raw' };
+}
+
+export interface StatusReport {
+  at: string;
+  slas: SlaStatus[];
+  /** HTTP requests made to Prometheus for this evaluation. */
+  requests: number;
+  /** The window queries sent (rules query first). */
+  windowQueries: string[];
+}
+
+export interface MeasureStatusOptions {
+  at: number;
+  source: PromSource;
+  store?: RollupStore;
+  /** Persist complete hours read from Prometheus (needs a writable store). */
+  persist?: boolean;
+  /** Skip the recording rules and always query raw expressions. */
+  useRules?: boolean;
+  /** Budget remaining below this is 'at-risk' (default 0.25). */
+  atRiskBelow?: number;
+  /**
+   * Period-to-date only through the last complete hour (from rollups; the current hour is not read):
+   * the mode for thousands of SLAs, where the windows come from the recording rules in one request.
+   */
+  completeHoursOnly?: boolean;
+  fetch?: FetchSlicesOptions;
+}
+
+export function isoInZone(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+}
+
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** Status of the given SLAs (each paired with its contract) as of opts.at. */
+export async function measureStatus(
+  slas: readonly { contract: Contract; sla: Sla }[],
+  opts: MeasureStatusOptions,
+): Promise<StatusReport> {
+  const before = opts.source.requests;
+  const windows = await fetchWindowRatios(
+    opts.source,
+    slas.map((s) => s.sla),
+    opts.at,
+    { useRules: opts.useRules },
+  );
+  const measured = await measureTargets(
+    slas.map(({ contract, sla }) => ({ contract, sla, period: periodContaining(sla.period, contract.timezone, opts.at) })),
+    { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly },
+  );
+  const out: SlaStatus[] = measured.map((m) => {
+    const { contract, sla, period, measurement } = m;
+    const ratios = windows.ratios.get(sla.key) ?? new Map<string, number>();
+    const sliOf = (w: string): number | null => {
+      const r = ratios.get(w);
+      return r === undefined ? null : 1 - r;
+    };
+    const sli: Record<string, number | null> = {};
+    const burnRates: Record<string, number | null> = {};
+    // The seven standard windows always (null without traffic), plus any window the SLA's own
+    // burn-rate table names (so that policies can evaluate custom pairs from this document).
+    for (const w of [...SLI_WINDOWS, ...slaWindows(sla).filter((x) => !(SLI_WINDOWS as readonly string[]).includes(x))]) {
+      sli[w] = sliOf(w);
+      burnRates[w] = burnRate(sli[w]!, sla.objective);
+    }
+    const burn: BurnPairValue[] = sla.alerting.burnRates
+      .filter((p) => (p.severity === 'page' ? sla.alerting.page : sla.alerting.ticket))
+      .map((pair) => ({ pair, long: burnRate(sliOf(pair.long), sla.objective), short: burnRate(sliOf(pair.short), sla.objective) }));
+    const achievedDecimal = measurement.achievedDecimal;
+    return {
+      contract: contract.id,
+      sla: sla.id,
+      key: sla.key,
+      vendor: contract.vendor,
+      role: contract.role,
+      labels: sla.labels,
+      objective: sla.objective,
+      method: sla.measurement.method,
+      period: { label: period.label, start: isoInZone(period.start, period.zone), end: isoInZone(period.end, period.zone) },
+      achieved: measurement.achieved,
+      achievedThrough: isoUtc(m.measuredThrough),
+      achievedDecimal,
+      budgetRemaining: budgetRemaining(achievedDecimal, sla.objective),
+      sli,
+      burnRates,
+      state: budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow }),
+      measuredMinutes: measurement.measuredMinutes,
+      badMinutes: measurement.badMinutes,
+      excludedMinutes: measurement.excludedMinutes,
+      flags: measurement.flags,
+      evidence: { ...m.evidence, windows: windows.fromRules.has(sla.key) ? 'rules' : 'raw' },
+    };
+  });
+  return { at: isoUtc(opts.at), slas: out, requests: opts.source.requests - before, windowQueries: windows.queries };
+}

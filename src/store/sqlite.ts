@@ -1,0 +1,216 @@
+// Hourly rollups in embedded SQLite (better-sqlite3): the counts a credit needs, per SLA per UTC hour,
+// so that credits can be computed after Prometheus has dropped the raw samples.
+import { mkdirSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface RollupKey {
+  contract: string;
+  sla: string;
+  /** Hash of the SLA's measurement definition (see measure/definition-hash.ts). */
+  definitionHash: string;
+}
+
+export interface StoredRollup extends RollupKey {
+  /**
+   * Start of the hour-long block, ms since epoch: period start + k hours, i.e. a whole UTC hour except in
+   * zones with a fractional offset (Asia/Kolkata), where period hours start at half past.
+   */
+  hourStart: number;
+  goodEvents: number;
+  totalEvents: number;
+  goodSlices: number;
+  badSlices: number;
+  noDataSlices: number;
+  excludedMinutes: number;
+  /** The measurement core's own rollup record (opaque here, JSON round-tripped). */
+  summary: unknown;
+  source: string;
+  computedAt: number;
+}
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+interface Row {
+  contract: string;
+  sla: string;
+  definition_hash: string;
+  hour_start: number;
+  good_events: number;
+  total_events: number;
+  good_slices: number;
+  bad_slices: number;
+  nodata_slices: number;
+  excluded_minutes: number;
+  summary: string;
+  source: string;
+  computed_at: number;
+}
+
+export interface OpenOptions {
+  /** Open read-only; the file must exist (a missing file is reported as `undefined` by openStoreIfExists). */
+  readonly?: boolean;
+}
+
+export class RollupStore {
+  private readonly upsertStmt: Database.Statement;
+  private readonly rangeStmt: Database.Statement;
+  private readonly hoursStmt: Database.Statement;
+
+  private constructor(private readonly db: Database.Database, readonly path: string) {
+    this.upsertStmt = db.prepare(
+      `INSERT INTO rollups (contract, sla, definition_hash, hour_start, good_events, total_events, good_slices,
+         bad_slices, nodata_slices, excluded_minutes, summary, source, computed_at)
+       VALUES (@contract, @sla, @definition_hash, @hour_start, @good_events, @total_events, @good_slices,
+         @bad_slices, @nodata_slices, @excluded_minutes, @summary, @source, @computed_at)
+       ON CONFLICT (contract, sla, definition_hash, hour_start) DO UPDATE SET
+         good_events = excluded.good_events, total_events = excluded.total_events,
+         good_slices = excluded.good_slices, bad_slices = excluded.bad_slices,
+         nodata_slices = excluded.nodata_slices, excluded_minutes = excluded.excluded_minutes,
+         summary = excluded.summary, source = excluded.source, computed_at = excluded.computed_at
+       -- Never replace an hour that had data with one that has none: re-running a rollup after
+       -- Prometheus dropped the raw samples must not erase what was saved while they existed.
+       WHERE excluded.good_slices + excluded.bad_slices > 0 OR rollups.good_slices + rollups.bad_slices = 0`,
+    );
+    this.rangeStmt = db.prepare(
+      `SELECT * FROM rollups WHERE contract = ? AND sla = ? AND definition_hash = ?
+         AND hour_start >= ? AND hour_start < ? ORDER BY hour_start`,
+    );
+    this.hoursStmt = db.prepare(
+      `SELECT hour_start FROM rollups WHERE contract = ? AND sla = ? AND definition_hash = ?
+         AND hour_start >= ? AND hour_start < ? ORDER BY hour_start`,
+    );
+  }
+
+  /** Open (creating the file and its directory when needed) and migrate to the current schema. */
+  static open(path: string, opts: OpenOptions = {}): RollupStore {
+    if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: Boolean(opts.readonly), fileMustExist: Boolean(opts.readonly) });
+    } catch (err) {
+      throw new StoreError(`cannot open rollup database ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } else {
+      const v = currentVersion(db);
+      if (v > SCHEMA_VERSION) {
+        db.close();
+        throw new StoreError(`rollup database ${path} has schema version ${v}, newer than this obligo (${SCHEMA_VERSION})`);
+      }
+      if (v < SCHEMA_VERSION) {
+        db.close();
+        throw new StoreError(`rollup database ${path} has schema version ${v}; run \`obligo rollup\` to migrate it`);
+      }
+    }
+    return new RollupStore(db, path);
+  }
+
+  /** Read-only open when the file exists, else undefined (commands that only read must not create files). */
+  static openIfExists(path: string): RollupStore | undefined {
+    if (path !== ':memory:' && !existsSync(path)) return undefined;
+    return RollupStore.open(path, { readonly: true });
+  }
+
+  schemaVersion(): number {
+    return currentVersion(this.db);
+  }
+
+  /**
+   * Insert or replace rollups (idempotent: the same rows written twice leave one copy), in one
+   * transaction. A row without data never replaces a stored row with data. Returns the rows written.
+   */
+  upsert(rows: readonly StoredRollup[]): number {
+    let written = 0;
+    const tx = this.db.transaction((rs: readonly StoredRollup[]) => {
+      for (const r of rs) {
+        if (!Number.isSafeInteger(r.hourStart)) throw new StoreError(`rollup hour_start ${r.hourStart} is not an epoch-ms integer`);
+        written += this.upsertStmt.run({
+          contract: r.contract,
+          sla: r.sla,
+          definition_hash: r.definitionHash,
+          hour_start: r.hourStart,
+          good_events: r.goodEvents,
+          total_events: r.totalEvents,
+          good_slices: r.goodSlices,
+          bad_slices: r.badSlices,
+          nodata_slices: r.noDataSlices,
+          excluded_minutes: r.excludedMinutes,
+          summary: JSON.stringify(r.summary),
+          source: r.source,
+          computed_at: r.computedAt,
+        }).changes;
+      }
+    });
+    tx(rows);
+    return written;
+  }
+
+  /** Rollups of one SLA definition with hour_start in [from, to), ordered by hour. */
+  range(key: RollupKey, from: number, to: number): StoredRollup[] {
+    return (this.rangeStmt.all(key.contract, key.sla, key.definitionHash, from, to) as Row[]).map(fromRow);
+  }
+
+  /** Just the hours present (cheap: no JSON parsing). */
+  hours(key: RollupKey, from: number, to: number): number[] {
+    return (this.hoursStmt.all(key.contract, key.sla, key.definitionHash, from, to) as { hour_start: number }[]).map(
+      (r) => r.hour_start,
+    );
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM rollups').get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function fromRow(r: Row): StoredRollup {
+  return {
+    contract: r.contract,
+    sla: r.sla,
+    definitionHash: r.definition_hash,
+    hourStart: r.hour_start,
+    goodEvents: r.good_events,
+    totalEvents: r.total_events,
+    goodSlices: r.good_slices,
+    badSlices: r.bad_slices,
+    noDataSlices: r.nodata_slices,
+    excludedMinutes: r.excluded_minutes,
+    summary: JSON.parse(r.summary) as unknown,
+    source: r.source,
+    computedAt: r.computed_at,
+  };
+}
+
+function currentVersion(db: Database.Database): number {
+  const t = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get();
+  if (!t) return 0;
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  return row?.version ?? 0;
+}
+
+function migrate(db: Database.Database): void {
+  const run = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const v = currentVersion(db);
+    if (v > SCHEMA_VERSION) {
+      throw new StoreError(`rollup database has schema version ${v}, newer than this obligo (${SCHEMA_VERSION})`);
+    }
+    for (let i = v; i < SCHEMA_VERSION; i++) db.exec(MIGRATIONS[i]!);
+    db.exec('DELETE FROM schema_version');
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+  });
+  // IMMEDIATE: two processes opening a fresh file at once must not both run migration 1.
+  run.immediate();
+}

@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { csvField, matchesFilters, parseCommon, parseDateOrInstant, parseInstant, renderCsv, renderTable, UsageError } from '../../src/cli/common.js';
+import { memoryIO } from '../../src/cli/io.js';
+
+describe('parseCommon', () => {
+  const now = () => Date.parse('2026-05-01T12:00:00Z');
+
+  it('applies the defaults: contracts/, $OBLIGO_PROMETHEUS_URL, now, table, $OBLIGO_DB', () => {
+    const { common } = parseCommon([], memoryIO({ OBLIGO_PROMETHEUS_URL: 'http://prom:9090', OBLIGO_DB: '/var/obligo.db' }), {}, ['table', 'json'], now);
+    expect(common).toEqual({
+      contractsDir: 'contracts/',
+      prometheusUrl: 'http://prom:9090',
+      at: now(),
+      contracts: [],
+      slas: [],
+      format: 'table',
+      dbPath: '/var/obligo.db',
+      help: false,
+    });
+    expect(parseCommon([], memoryIO({}), {}, ['table'], now).common.dbPath).toBe('.obligo/obligo.db');
+  });
+
+  it('takes flags over the environment, and repeatable filters', () => {
+    const { common, extra } = parseCommon(
+      ['--prometheus', 'http://other', '--at', '2026-03-08T02:30:00-05:00', '--contract', 'a', '--contract', 'b', '--sla', 'a/x', '--format', 'json', '--db', 'x.db', '--period', '2026-03'],
+      memoryIO({ OBLIGO_PROMETHEUS_URL: 'http://prom:9090' }),
+      { period: { type: 'string' } },
+    );
+    expect(common.prometheusUrl).toBe('http://other');
+    expect(common.at).toBe(Date.parse('2026-03-08T07:30:00Z'));
+    expect(common.contracts).toEqual(['a', 'b']);
+    expect(common.slas).toEqual(['a/x']);
+    expect(common.format).toBe('json');
+    expect(common.dbPath).toBe('x.db');
+    expect(extra.period).toBe('2026-03');
+  });
+
+  it('rejects unknown flags, formats the command does not offer, and times without an offset', () => {
+    expect(() => parseCommon(['--nope'], memoryIO({}))).toThrow(UsageError);
+    expect(() => parseCommon(['--format', 'csv'], memoryIO({}), {}, ['table', 'json'])).toThrow(/--format must be one of table, json/);
+    expect(() => parseCommon(['--at', '2026-03-08T02:30:00'], memoryIO({}))).toThrow(/RFC 3339 time with offset/);
+    expect(() => parseCommon(['--at', '2026-02-30T00:00:00Z'], memoryIO({}))).toThrow(UsageError);
+  });
+});
+
+describe('time arguments', () => {
+  it('parseInstant accepts RFC 3339 with Z or an offset, fractional seconds optional', () => {
+    expect(parseInstant('2026-03-31T23:59:00Z', '--at')).toBe(Date.UTC(2026, 2, 31, 23, 59));
+    expect(parseInstant('2026-03-31T23:59:00.500+02:00', '--at')).toBe(Date.UTC(2026, 2, 31, 21, 59, 0, 500));
+  });
+  it('parseDateOrInstant takes a date as midnight UTC and refuses impossible dates', () => {
+    expect(parseDateOrInstant('2026-04-01', '--from')).toBe(Date.UTC(2026, 3, 1));
+    expect(() => parseDateOrInstant('2026-04-31', '--from')).toThrow(UsageError);
+  });
+});
+
+describe('matchesFilters', () => {
+  it('--sla takes CONTRACT/SLA or a bare SLA id; filters combine with AND', () => {
+    expect(matchesFilters('a', 'x', [], [])).toBe(true);
+    expect(matchesFilters('a', 'x', ['b'], [])).toBe(false);
+    expect(matchesFilters('a', 'x', [], ['a/x'])).toBe(true);
+    expect(matchesFilters('a', 'x', [], ['b/x'])).toBe(false);
+    expect(matchesFilters('a', 'x', [], ['x'])).toBe(true);
+    expect(matchesFilters('a', 'x', ['a'], ['y', 'a/x'])).toBe(true);
+  });
+});
+
+describe('CSV (RFC 4180)', () => {
+  it('quotes fields with comma, quote, CR or LF and doubles quotes; CRLF line ends', () => {
+    expect(renderCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', 'plain']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",plain\r\n');
+  });
+  it('property: a simple RFC 4180 reader gets every field back', () => {
+    const parse = (text: string): string[][] => {
+      const rows: string[][] = [];
+      let row: string[] = [];
+      let f = '';
+      let q = false;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (q) {
+          if (ch === '"' && text[i + 1] === '"') (f += '"'), i++;
+          else if (ch === '"') q = false;
+          else f += ch;
+        } else if (ch === '"') q = true;
+        else if (ch === ',') row.push(f), (f = '');
+        else if (ch === '\r' && text[i + 1] === '\n') row.push(f), rows.push(row), (row = []), (f = ''), i++;
+        else f += ch;
+      }
+      return rows;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.string(), { minLength: 2, maxLength: 2 }), { maxLength: 5 }), (rows) => {
+        expect(parse(renderCsv(['h1', 'h2'], rows))).toEqual([['h1', 'h2'], ...rows]);
+      }),
+    );
+    expect(csvField('')).toBe('');
+  });
+});
+
+describe('renderTable', () => {
+  it('aligns columns, right-aligns numbers, no trailing spaces', () => {
+    const t = renderTable([{ a: 'x', n: '1' }, { a: 'long', n: '100' }], [
+      { header: 'NAME', value: (r) => r.a },
+      { header: 'N', value: (r) => r.n, align: 'right' },
+    ]);
+    expect(t).toBe('NAME    N\nx       1\nlong  100\n');
+  });
+});

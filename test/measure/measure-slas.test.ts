@@ -1,0 +1,316 @@
+// Batched slice fetching and the rollup path, against a table-driven stand-in for the Prometheus API.
+// Ground truth: per-minute counts chosen by the test; the raw-only measurement is the reference for
+// the rollup path (both feed the same core, so any difference is a bug in how measure/ splits hours).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadContractText } from '../../src/contract/load.js';
+import type { Contract } from '../../src/contract/model.js';
+import { adaptiveBranches, fetchSliceObservations, type SliceQuery } from '../../src/measure/fetch-slices.js';
+import { hourBlocks, measureTargets, usesRollups } from '../../src/measure/measure-slas.js';
+import { computeRollups } from '../../src/measure/rollup.js';
+import { definitionHash } from '../../src/measure/definition-hash.js';
+import { parsePeriodLabel, periodContaining } from '../../src/slo/periods.js';
+import { measurePeriod } from '../../src/slo/measure.js';
+import { RollupStore } from '../../src/store/sqlite.js';
+import { TableSource, type ValueFn } from './table-source.js';
+
+const M = 60_000;
+const H = 3_600_000;
+
+function contractText(zone: string, termStart = '2026-01-01'): string {
+  const sli = (svc: string) => `
+    sli:
+      good: sum(rate(req_total{service="${svc}",code="200"}[{{.window}}]))
+      total: sum(rate(req_total{service="${svc}"}[{{.window}}]))`;
+  return `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: unit, title: Unit }
+role: customer
+escalation: [ { level: 1, name: NOC, email: noc@example.com, respondWithinMinutes: 5 } ]
+parties: { vendor: { name: V }, customer: { name: C } }
+term: { start: ${termStart}, timezone: ${zone} }
+fees: { currency: USD, monthly: 100 }
+maintenance:
+  - { start: 2026-04-01T03:10:00Z, end: 2026-04-01T03:25:00Z }
+slas:
+  - id: ev
+    objective: 99.9
+    period: month${sli('p')}
+    measurement: { method: events }
+    credits: { tiers: [ { below: 99.9, percent: 10 } ] }
+  - id: ts
+    objective: 99.9
+    period: month${sli('p')}
+    measurement: { method: timeslices, slice: 1m, sliceGoodRatio: 0.9, minConsecutiveBadSlices: 3, noData: ignore }
+    credits: { tiers: [ { below: 99.9, percent: 10 } ] }
+  - id: av
+    objective: 99.9
+    period: month${sli('q')}
+    measurement: { method: averaged, slice: 5m, noData: bad }
+    credits: { tiers: [ { below: 99.9, percent: 10 } ] }
+`;
+}
+
+function load(zone: string): Contract {
+  const r = loadContractText('unit.yaml', contractText(zone));
+  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
+  return r.contract;
+}
+
+/** Rates at a slice END for per-minute counts `count(minuteStart)`, summed over the slice. */
+function rateTable(counts: Record<string, { good: (m: number) => number; total: (m: number) => number }>, sliceMinutes: number[]): Map<string, ValueFn> {
+  const table = new Map<string, ValueFn>();
+  for (const [svc, c] of Object.entries(counts)) {
+    for (const k of sliceMinutes) {
+      const w = `${k}m`;
+      const sum = (f: (m: number) => number) => (end: number) => {
+        let n = 0;
+        let any = false;
+        for (let m = end - k * M; m < end; m += M) {
+          const v = f(m);
+          if (v >= 0) {
+            n += v;
+            any = true;
+          }
+        }
+        return any ? n / (k * 60) : undefined;
+      };
+      table.set(`sum(rate(req_total{service="${svc}",code="200"}[${w}]))`, sum(c.good));
+      table.set(`sum(rate(req_total{service="${svc}"}[${w}]))`, sum(c.total));
+    }
+  }
+  return table;
+}
+
+describe('fetchSliceObservations', () => {
+  it('reads every slice of a month exactly once, within the points and batch limits', async () => {
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-03', 'UTC');
+    // counts: 61 requests a minute, 1 bad every 7th minute; rates are counts/60, so × 60 must give them back
+    const table = rateTable({ p: { good: (m) => 61 - (m / M) % 7 === 0 ? 60 : 61, total: () => 61 } }, [1]);
+    table.set('sum(rate(req_total{service="p",code="200"}[1m]))', (end) => ((end - M) / M) % 7 === 0 ? 60 / 60 : 61 / 60);
+    const src = new TableSource(table);
+    const queries: SliceQuery[] = c.slas.slice(0, 2).map((sla) => ({ id: sla.key, sla, origin: period.start, from: period.start, to: period.end }));
+    const obs = await fetchSliceObservations(src, queries);
+    const minutes = (period.end - period.start) / M;
+    for (const q of queries) {
+      const o = obs.get(q.id)!;
+      expect(o).toHaveLength(minutes);
+      expect(new Set(o.map((x) => x.start)).size).toBe(minutes);
+      expect(o[0]!.start).toBe(period.start);
+      for (const x of o) {
+        expect(x.total).toBe(61);
+        expect(x.good).toBe(((x.start / M) % 7 === 0 ? 60 : 61));
+      }
+    }
+    for (const r of src.log) {
+      expect((r.end - r.start) / (r.step * 1000) + 1).toBeLessThanOrEqual(11_000);
+      expect(r.branches).toBeLessThanOrEqual(20);
+    }
+    // 2 SLAs × (good, total) in one batch; 44,640 steps in 5 chunks
+    expect(src.requests).toBe(5);
+  });
+
+  it('keeps SLAs with different slice grids apart and asks each distinct expression once', async () => {
+    const c = load('Asia/Kolkata');
+    const period = periodContaining('month', 'Asia/Kolkata', Date.parse('2026-04-02T00:00:00Z'));
+    const table = rateTable({ p: { good: () => 9, total: () => 10 }, q: { good: () => 5, total: () => 5 } }, [1, 5]);
+    const src = new TableSource(table);
+    const to = period.start + 2 * H;
+    const queries: SliceQuery[] = [];
+    for (let i = 0; i < 15; i++) for (const sla of c.slas) queries.push({ id: `${i}:${sla.id}`, sla, origin: period.start, from: period.start, to });
+    const obs = await fetchSliceObservations(src, queries);
+    expect(obs.get('3:ev')).toHaveLength(120);
+    expect(obs.get('3:av')).toHaveLength(24);
+    expect(obs.get('3:av')![1]).toEqual({ start: period.start + 5 * M, good: 25, total: 25 });
+    expect(obs.get('14:ts')![119]).toEqual({ start: to - M, good: 9, total: 10 });
+    // 15 copies of the same SLAs ask the same 2 expressions per grid: one request per grid.
+    expect(src.requests).toBe(2);
+    expect(adaptiveBranches(60)).toBe(250);
+    expect(adaptiveBranches(11_000)).toBe(20);
+  });
+});
+
+describe('same-shape SLIs', () => {
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const text = contractText('UTC').replaceAll('service="p"', `service="p.${i}"`).replaceAll('service="q"', `service="q|${i}"`).replace('id: unit,', `id: unit${i},`);
+      return loadContractText(`u${i}.yaml`, text).contract!;
+    });
+
+  it('are read with one selector per shape, with the same answers as `or` unions', async () => {
+    const cs = many(30);
+    const counts: Record<string, { good: (m: number) => number; total: (m: number) => number }> = {};
+    cs.forEach((_, i) => {
+      counts[`p.${i}`] = { good: (m) => (m / M) % (i + 2) === 0 ? 0 : i + 1, total: () => i + 1 };
+      counts[`q|${i}`] = { good: () => i, total: () => i + 1 };
+    });
+    const table = rateTable(counts, [1, 5]);
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const queries: SliceQuery[] = cs.flatMap((c) => c.slas.map((sla) => ({ id: sla.key, sla, origin: period.start, from: period.start, to: period.start + 3 * H })));
+    const combined = new TableSource(table);
+    // (with batches of 20, unions would need 3 requests per grid, selectors 2)
+    const viaSelectors = await fetchSliceObservations(combined, queries, { maxBranches: 20 });
+    const unions = new TableSource(table);
+    const viaUnions = await fetchSliceObservations(unions, queries, { combine: false, maxBranches: 20 });
+    expect(viaSelectors).toEqual(viaUnions);
+    expect(viaSelectors.get('unit7/ev')![4]).toEqual({ start: period.start + 4 * M, good: 8, total: 8 });
+    expect(viaSelectors.get('unit7/av')![0]).toEqual({ start: period.start, good: 35, total: 40 });
+    // 1m grid: total + good of p.* → 2 selectors; 5m grid: total + good of q|* → 2 selectors
+    expect(combined.requests).toBe(4);
+    expect(combined.log.every((r) => r.branches === 0)).toBe(true);
+    // unions: 1m grid 60 distinct expressions in batches of 20, 5m grid 60 → 3 + 3
+    expect(unions.requests).toBe(6);
+    // When one union per grid suffices, that is what is sent.
+    const few = new TableSource(table);
+    expect(await fetchSliceObservations(few, queries)).toEqual(viaUnions);
+    expect(few.requests).toBe(2);
+    expect(few.log.every((r) => r.branches === 60)).toBe(true);
+  });
+});
+
+describe('hourBlocks', () => {
+  it('tiles a period in hours from its start, the last block cut at the period end', () => {
+    const p = periodContaining('month', 'Australia/Lord_Howe', Date.parse('2026-04-10T00:00:00Z')); // 744.5 h (DST ends)
+    const blocks = hourBlocks(p, p.start, p.end);
+    expect(blocks[0]!.start).toBe(p.start);
+    expect(blocks.at(-1)!.end).toBe(p.end);
+    for (let i = 1; i < blocks.length; i++) expect(blocks[i]!.start).toBe(blocks[i - 1]!.end);
+    expect(blocks.at(-1)!.end - blocks.at(-1)!.start).toBe(H / 2);
+  });
+});
+
+describe('hour blocks over calendar periods (property)', () => {
+  it('tile every period in any zone, and every 1m/5m slice lies in exactly one block', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham'),
+        fc.integer({ min: 2020, max: 2030 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(1, 5),
+        (zone, year, month, sliceMin) => {
+          const p = parsePeriodLabel(`${year}-${String(month).padStart(2, '0')}`, zone);
+          const blocks = hourBlocks(p, p.start, p.end);
+          expect(blocks[0]!.start).toBe(p.start);
+          expect(blocks.at(-1)!.end).toBe(p.end);
+          let slices = 0;
+          for (let i = 0; i < blocks.length; i++) {
+            const b = blocks[i]!;
+            if (i > 0) expect(b.start).toBe(blocks[i - 1]!.end);
+            expect(b.end - b.start).toBeGreaterThan(0);
+            expect(b.end - b.start).toBeLessThanOrEqual(H);
+            expect((b.start - p.start) % (sliceMin * M)).toBe(0);
+            slices += Math.floor((b.end - b.start) / (sliceMin * M));
+          }
+          expect(slices).toBe(Math.floor((p.end - p.start) / (sliceMin * M)));
+        },
+      ),
+    );
+  });
+
+  it('a DST fall-back month in New York has 721 measured hours', async () => {
+    const c = load('America/New_York');
+    const period = parsePeriodLabel('2026-11', 'America/New_York');
+    const table = rateTable({ p: { good: () => 10, total: () => 10 }, q: { good: () => 1, total: () => 1 } }, [1, 5]);
+    const r = await measureTargets([{ contract: c, sla: c.slas[1]!, period }], { asOf: period.end, source: new TableSource(table) });
+    expect(r[0]!.measurement.measuredMinutes).toBe(721 * 60);
+    expect(r[0]!.measurement.achievedDecimal).toBe('100');
+  });
+});
+
+describe('rollups and raw slices measure alike', () => {
+  it('property: any mix of stored hours and Prometheus gives the raw-only measurement, with fewer requests', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('UTC', 'Asia/Kolkata', 'America/New_York'),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 })), { minLength: 8 * 60, maxLength: 8 * 60 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 1, max: 59 }),
+        async (zone, minutes, storedHours, storedFrom, asOfMinute) => {
+          const c = load(zone);
+          const period = parsePeriodLabel('2026-04', zone);
+          // Traffic on the first 8 hours of the period; -1 = no sample at all.
+          const at = (m: number) => minutes[(m - period.start) / M];
+          const count = (pick: 0 | 1) => (m: number) => {
+            const x = at(m);
+            if (!x) return -1;
+            return pick === 1 ? x[0] + x[1] : x[0];
+          };
+          const table = rateTable({ p: { good: count(0), total: count(1) }, q: { good: count(0), total: count(1) } }, [1, 5]);
+          const asOf = period.start + 7 * H + asOfMinute * M;
+          const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+          // Reference: the core measuring all raw slices in one go (no hour blocks involved).
+          const grid = (sla: (typeof c.slas)[number]) => sla.measurement.sliceSeconds * 1000;
+          const rawObs = await fetchSliceObservations(
+            new TableSource(table),
+            c.slas.map((sla) => ({ id: sla.id, sla, origin: period.start, from: period.start, to: period.start + Math.floor((asOf - period.start) / grid(sla)) * grid(sla) })),
+          );
+          const reference = c.slas.map((sla) => ({ measurement: measurePeriod(c, sla, period, rawObs.get(sla.id)!, asOf) }));
+          const viaBlocks = await measureTargets(targets, { asOf, source: new TableSource(table), ignoreRollups: true });
+
+          const store = RollupStore.open(':memory:');
+          const rollupSrc = new TableSource(table);
+          const from = period.start + storedFrom * H;
+          const summary = await computeRollups(
+            c.slas.map((sla) => ({ contract: c, sla })),
+            { from, to: from + storedHours * H, at: asOf, source: rollupSrc, store },
+          );
+          const src = new TableSource(table);
+          const mixed = await measureTargets(targets, { asOf, source: src, store });
+          store.close();
+          for (let i = 0; i < targets.length; i++) {
+            expect(viaBlocks[i]!.measurement).toEqual(reference[i]!.measurement);
+            expect(mixed[i]!.measurement).toEqual(reference[i]!.measurement);
+            const expectedStored = Math.max(0, Math.min(storedHours, 7 - storedFrom));
+            expect(mixed[i]!.evidence.rollupHours).toBe(expectedStored);
+          }
+          expect(summary.written).toBe(3 * Math.max(0, Math.min(storedHours, 7 - storedFrom)));
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('re-running rollups after the raw data is gone keeps what was stored', async () => {
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const slas = c.slas.map((sla) => ({ contract: c, sla }));
+    const store = RollupStore.open(':memory:');
+    const table = rateTable({ p: { good: () => 95, total: () => 100 }, q: { good: () => 1, total: () => 2 } }, [1, 5]);
+    const range = { from: period.start, to: period.start + 3 * H, at: period.end };
+    expect((await computeRollups(slas, { ...range, source: new TableSource(table), store })).written).toBe(9);
+    const before = await measureTargets(slas.map((s) => ({ ...s, period })), { asOf: period.start + 3 * H, store });
+    const again = await computeRollups(slas, { ...range, source: new TableSource(new Map()), store });
+    expect(again).toMatchObject({ written: 0, kept: 9 });
+    const after = await measureTargets(slas.map((s) => ({ ...s, period })), { asOf: period.start + 3 * H, store });
+    expect(after.map((m) => m.measurement)).toEqual(before.map((m) => m.measurement));
+    expect(after[0]!.measurement.achievedDecimal).toBe('95');
+    store.close();
+  });
+
+  it('stored rollups are keyed by the SLA definition', () => {
+    const a = load('UTC');
+    const b = loadContractText('unit.yaml', contractText('UTC').replace('sliceGoodRatio: 0.9', 'sliceGoodRatio: 0.95')).contract!;
+    const c2 = loadContractText('unit.yaml', contractText('UTC').replace('percent: 10', 'percent: 20')).contract!;
+    expect(definitionHash(a, a.slas[1]!)).not.toBe(definitionHash(b, b.slas[1]!));
+    // tiers act after measurement: same rollups
+    expect(definitionHash(a, a.slas[0]!)).toBe(definitionHash(c2, c2.slas[0]!));
+    expect(usesRollups(a.slas[2]!)).toBe(true);
+  });
+
+  it('a period with every hour stored needs no Prometheus at all', async () => {
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const table = rateTable({ p: { good: () => 99, total: () => 100 }, q: { good: () => 1, total: () => 1 } }, [1, 5]);
+    const store = RollupStore.open(':memory:');
+    await computeRollups(c.slas.map((sla) => ({ contract: c, sla })), { from: period.start, to: period.end, at: period.end, source: new TableSource(table), store });
+    const r = await measureTargets(c.slas.map((sla) => ({ contract: c, sla, period })), { asOf: period.end + H, store });
+    expect(r.map((x) => x.evidence.source)).toEqual(['rollups', 'rollups', 'rollups']);
+    expect(r[0]!.measurement.achievedDecimal).toBe('99');
+    await expect(measureTargets(c.slas.map((sla) => ({ contract: c, sla, period })), { asOf: period.end + H, store, ignoreRollups: true })).rejects.toThrow(
+      /no Prometheus URL given/,
+    );
+    store.close();
+  });
+});
