@@ -17,6 +17,7 @@ describe('parseCommon', () => {
       format: 'table',
       dbPath: '/var/obligo.db',
       help: false,
+      prometheusConnection: { headers: {}, auth: undefined, timeoutMs: undefined },
     });
     expect(parseCommon([], memoryIO({}), {}, ['table'], now).common.dbPath).toBe('.obligo/obligo.db');
   });

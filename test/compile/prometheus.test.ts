@@ -265,19 +265,16 @@ describe('files', () => {
     expect(byPath(b)).toEqual(byPath(a));
   });
 
-  it('compiles 1,000 contracts × 3 SLAs in well under 5 s', () => {
+  // Speed is measured by bench/validate-compile.ts, not asserted here (a timed unit test is flaky).
+  it('compiles 1,000 contracts × 3 SLAs, one file each', () => {
     const base = byId('acme-compute');
     const sla = base.slas[0]!;
     const contracts: Contract[] = Array.from({ length: 1000 }, (_, i) => {
       const id = `c${i}`;
       return { ...base, id, slas: ['a', 'b', 'c'].map((s) => ({ ...sla, id: s, contractId: id, key: `${id}/${s}` })) };
     });
-    const t0 = performance.now();
     const files = compilePrometheus(contracts, { prometheusFormat: 'prometheus' });
-    const ms = performance.now() - t0;
     expect(files).toHaveLength(1000);
     expect(files[999]!.content).toContain('obligo/c999/c');
-    console.log(`compilePrometheus: 1000 contracts x 3 SLAs in ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(4000); // the budget is 5 s; the machine is shared, so leave room
   });
 });

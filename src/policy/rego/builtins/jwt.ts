@@ -3,6 +3,7 @@
 import { createHmac, createPublicKey, createPrivateKey, createSecretKey, sign, verify, constants, type KeyObject } from 'node:crypto';
 import { RObject, fromJS, toJS, parseJSONExact, type Value } from '../value.js';
 import { str, obj, builtinError } from './args.js';
+import { goJSON } from './encoding.js';
 import { def, type BuiltinContext } from './registry.js';
 
 
@@ -256,5 +257,6 @@ def('io.jwt.encode_sign_raw', 3, (args) => {
 def('io.jwt.encode_sign', 3, (args) => {
   const n = 'io.jwt.encode_sign';
   const h = obj(n, args, 0), p = obj(n, args, 1), k = obj(n, args, 2);
-  return signToken(n, JSON.stringify(toJS(h)), JSON.stringify(toJS(p)), JSON.stringify(toJS(k)));
+  // goJSON, not JSON.stringify: Go's encoding (as OPA's), and exact for integers beyond 2^53.
+  return signToken(n, goJSON(h), goJSON(p), goJSON(k));
 });
