@@ -27,3 +27,5 @@ import './net.js';
 import './globsmatch.js';
 import './template.js';
 import './jsonschema.js';
+import './jwt.js';
+import './x509.js';
