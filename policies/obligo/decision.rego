@@ -73,7 +73,11 @@ ticket_reasons contains msg if {
 ticket_reasons contains "no data: the SLI returned nothing for this period so far; check the exporter and the query" if {
 	sla.ticket
 	status.state == "no-data"
+	not outside_term
 }
+
+# Before the contract's term starts (or after it ends) there is nothing to measure: no data is expected.
+outside_term if "outside-term" in object.get(status, "flags", [])
 
 default action := "none"
 

@@ -69,3 +69,11 @@ test_paging_switched_off_downgrades if {
 		with data.obligo.contracts as fixtures.contracts
 	r.action == "none"
 }
+
+test_no_data_before_the_term_is_quiet if {
+	s := object.union(fixtures.status("no-data", null, fixtures.burn(null, null, null, null)), {"flags": ["outside-term"]})
+	r := decision.result with input as {"status": s}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "none"
+}
