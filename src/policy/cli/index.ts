@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { RegoEngine } from '../rego/engine.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import { runTests, type TestResult } from '../rego/test-runner.js';
-import { formatNumber, toJS } from '../rego/value.js';
+import { stringifyJS, toJS } from '../rego/value.js';
 import { loadPaths, readDocument } from './load.js';
 
 export interface CliIO {
@@ -168,33 +168,7 @@ function formatDuration(ms: number): string {
 
 /** Pretty JSON (2 spaces) keeping the given key order; bigint as digits. */
 export function stringifyOrdered(x: unknown, depth = 0): string {
-  const pad = '  '.repeat(depth + 1);
-  const end = '  '.repeat(depth);
-  if (x === null || x === undefined) return 'null';
-  switch (typeof x) {
-    case 'bigint':
-      return x.toString();
-    case 'number':
-      return Number.isFinite(x) ? formatNumber(x) : 'null';
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(x);
-    case 'object': {
-      if (Array.isArray(x)) {
-        if (!x.length) return '[]';
-        return '[\n' + x.map((e) => pad + stringifyOrdered(e, depth + 1)).join(',\n') + '\n' + end + ']';
-      }
-      const keys = Object.keys(x as object);
-      if (!keys.length) return '{}';
-      return (
-        '{\n' +
-        keys.map((k) => pad + JSON.stringify(k) + ': ' + stringifyOrdered((x as Record<string, unknown>)[k], depth + 1)).join(',\n') +
-        '\n' +
-        end +
-        '}'
-      );
-    }
-  }
-  return 'null';
+  // Keys in the order given (opa eval prints "expressions" before "bindings"), two-space indent.
+  return stringifyJS(x, 2, depth, false);
 }
 

@@ -341,8 +341,8 @@ export function toJSON(v: Value, indent = 0): string {
   return stringifyJS(toJS(v), indent);
 }
 
-/** JSON.stringify that writes bigint as digits and sorts object keys. */
-export function stringifyJS(x: unknown, indent = 0, depth = 0): string {
+/** JSON.stringify that writes bigint as digits and (unless sortKeys is false) sorts object keys. */
+export function stringifyJS(x: unknown, indent = 0, depth = 0, sortKeys = true): string {
   const nl = indent ? '\n' + ' '.repeat(indent * (depth + 1)) : '';
   const end = indent ? '\n' + ' '.repeat(indent * depth) : '';
   const sep = indent ? ': ' : ':';
@@ -358,14 +358,14 @@ export function stringifyJS(x: unknown, indent = 0, depth = 0): string {
     case 'object': {
       if (Array.isArray(x)) {
         if (x.length === 0) return '[]';
-        return '[' + x.map((e) => nl + stringifyJS(e, indent, depth + 1)).join(',') + end + ']';
+        return '[' + x.map((e) => nl + stringifyJS(e, indent, depth + 1, sortKeys)).join(',') + end + ']';
       }
-      const keys = Object.keys(x as object).sort();
+      const keys = sortKeys ? Object.keys(x as object).sort() : Object.keys(x as object);
       if (keys.length === 0) return '{}';
       return (
         '{' +
         keys
-          .map((k) => nl + JSON.stringify(k) + sep + stringifyJS((x as Record<string, unknown>)[k], indent, depth + 1))
+          .map((k) => nl + JSON.stringify(k) + sep + stringifyJS((x as Record<string, unknown>)[k], indent, depth + 1, sortKeys))
           .join(',') +
         end +
         '}'
