@@ -3,8 +3,9 @@
 // constant literals, and Rego's textual form of values.
 import type { Term } from './ast.js';
 import type { CompiledRule, RuleNode } from './compiler.js';
+import { regoString } from './builtins/format.js';
 import { RegoError } from './errors.js';
-import { equal, formatNumber, RObject, RSet, type Value } from './value.js';
+import { equal, RObject, RSet, type Value } from './value.js';
 
 const CONFLICT = 'eval_conflict_error';
 
@@ -197,19 +198,5 @@ export function insertSetMember(root: RObject, keys: Value[], m: Value, r: Compi
 
 /** Rego's textual form of a value (print, template strings): {"a": 1}, [1, 2], {1}, set(). */
 export function formatValue(v: Value): string {
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-    case 'bigint':
-      return formatNumber(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'object':
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return '[' + v.map(formatValue).join(', ') + ']';
-      if (v instanceof RSet) return v.size === 0 ? 'set()' : '{' + v.values().map(formatValue).join(', ') + '}';
-      return '{' + v.entries().map(([k, x]) => formatValue(k) + ': ' + formatValue(x)).join(', ') + '}';
-  }
-  return String(v);
+  return regoString(v);
 }
