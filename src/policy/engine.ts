@@ -30,7 +30,7 @@ export async function createPolicyEngine(choice: PolicyBackendChoice): Promise<P
     return WasmPolicyEngine.load(choice);
   }
   const { BuiltinPolicyEngine } = await import('./builtin-backend.js');
-  return new BuiltinPolicyEngine(choice);
+  return BuiltinPolicyEngine.create(choice);
 }
 
 /** "obligo/decision/result" → "data.obligo.decision.result" (the entrypoint naming of `opa build -e`). */

@@ -1,6 +1,7 @@
 // `obligo policy eval` and `obligo policy test`: opa eval / opa test compatible front ends for the
 // Rego engine. The lead wires these into the obligo CLI; they never exit the process themselves.
 import { parseArgs } from 'node:util';
+import '../rego/builtins/index.js';
 import { RegoEngine } from '../rego/engine.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import { runTests, type TestResult } from '../rego/test-runner.js';

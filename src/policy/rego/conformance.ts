@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYAML } from 'yaml';
+import './builtins/index.js';
 import { RegoEngine } from './engine.js';
 import { RegoError } from './errors.js';
 import { fromJS, RObject, stringifyJS, toJS, type Value } from './value.js';

@@ -1,9 +1,11 @@
 // RegoEngine: holds modules and base data, compiles once, answers queries.
-import type { Expr, Module } from './ast.js';
-import { Compiler, type CompiledRule, type RuleNode } from './compiler.js';
+import { Parser, parseQuery } from './ast/parser.js';
+import type { Expr, Module, Term } from './ast/types.js';
+import { visitBody, visitExpr } from './ast/visit.js';
+import { Compiler } from './compile/compiler.js';
+import type { CompiledRule, RuleNode } from './compile/ir.js';
 import { RegoError } from './errors.js';
-import { Evaluator } from './eval.js';
-import { Parser, parseQuery } from './parser.js';
+import { Evaluator } from './eval/evaluator.js';
 import { fromJS, RObject, type Value } from './value.js';
 
 export interface RegoModuleSource {
@@ -48,24 +50,16 @@ interface CompiledQuery {
 /** Whether a query iterates: a ref operand that is a variable, or `some`. */
 function hasIteration(body: Expr[]): boolean {
   let found = false;
-  const visit = (x: unknown): void => {
-    if (found || !x || typeof x !== 'object') return;
-    if (Array.isArray(x)) {
-      x.forEach(visit);
-      return;
-    }
-    const o = x as { t?: string; k?: string; terms?: unknown[] };
-    if (o.k === 'some' || o.k === 'somein') {
-      found = true;
-      return;
-    }
-    if (o.t === 'ref' && o.terms!.slice(1).some((y) => (y as { t?: string }).t === 'var')) {
-      found = true;
-      return;
-    }
-    for (const [key, v] of Object.entries(o)) if (key !== 'loc') visit(v);
-  };
-  visit(body);
+  visitBody(body, {
+    expr: (e) => {
+      if (e.k === 'some' || e.k === 'somein') found = true;
+      return !found;
+    },
+    term: (t) => {
+      if (t.t === 'ref' && t.terms.slice(1).some((y) => y.t === 'var')) found = true;
+      return !found;
+    },
+  });
   return found;
 }
 
@@ -126,41 +120,19 @@ export class RegoEngine {
     const texts = parsed.map((e) => e.text ?? '');
     const vars: string[] = [];
     const seen = new Set<string>();
-    const addVars = (e: Expr): void => {
-      const visit = (t: unknown): void => {
-        if (!t || typeof t !== 'object') return;
-        const o = t as { t?: string; name?: string };
-        if (o.t === 'var' && o.name && !seen.has(o.name)) {
-          seen.add(o.name);
-          if (!o.name.startsWith('$') && o.name !== 'data' && o.name !== 'input') vars.push(o.name);
-          return;
-        }
-        if (o.t === 'arraycomp' || o.t === 'setcomp' || o.t === 'objcomp') return;
-        for (const v of Object.values(o)) {
-          if (Array.isArray(v)) v.forEach(visit);
-          else if (v && typeof v === 'object' && 't' in (v as object)) visit(v);
-        }
-      };
-      switch (e.k) {
-        case 'term':
-          visit(e.term);
-          break;
-        case 'unify':
-          visit(e.a);
-          visit(e.b);
-          break;
-        case 'some':
-          e.vars.forEach(visit);
-          break;
-        case 'somein':
-          if (e.key) visit(e.key);
-          visit(e.val);
-          visit(e.coll);
-          break;
-        default:
-          break;
-      }
-    };
+    // user-visible variables in order of appearance (not inside comprehensions: those are local)
+    const addVars = (e: Expr): void =>
+      visitExpr(e, {
+        expr: (x) => x.k === 'term' || x.k === 'unify' || x.k === 'some' || x.k === 'somein',
+        term: (t: Term) => {
+          if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') return false;
+          if (t.t === 'var' && !seen.has(t.name)) {
+            seen.add(t.name);
+            if (!t.name.startsWith('$') && t.name !== 'data' && t.name !== 'input') vars.push(t.name);
+          }
+          return true;
+        },
+      });
     parsed.forEach(addVars);
     const body = this.compiler.compileQuery(parsed);
     const locs = parsed.map((e) => ({ row: e.loc.row, col: e.loc.col }));
@@ -220,6 +192,13 @@ export class RegoEngine {
     });
     if (opts.timeoutMs) ev.deadline = Date.now() + opts.timeoutMs;
     return ev;
+  }
+
+  /** Builtins the compiled modules call: load them with loadBuiltins() when this module was imported
+   * without rego/index.ts (which loads every family). */
+  usedBuiltins(): string[] {
+    this.ensureCompiled();
+    return [...this.compiler.usedBuiltins];
   }
 
   /** Every compiled rule (functions included), for tools such as the test runner. */

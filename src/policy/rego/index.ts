@@ -7,9 +7,17 @@
 //   engine.eval('data.x.allow', input);          // value or undefined
 //   engine.query('x := data.x.deny[_]', { input }); // [{ expressions, bindings }]
 //   runTests(engine)                             // opa test: every test_* rule
+//
+// Layers (each imports only the ones before it): value.ts, errors.ts (the data model) -> ast/ (lexer,
+// parser, syntax types, one visitor) -> builtins/decls.ts (names and arities) -> compile/ (name
+// resolution, safety reordering, recursion and conflict checks; IR types in compile/ir.ts) ->
+// eval/ (core, rules, calls) -> builtins/ implementations (loaded by family) -> engine.ts.
+// Importing this module loads every builtin family; engine.ts alone loads none (see builtins/load.ts).
+import './builtins/index.js';
 export { RegoError, RegoErrors, type Location } from './errors.js';
-export type { Module, Rule, Expr, Term } from './ast.js';
-export { parseQuery, parseTerm } from './parser.js';
+export type { Module, Rule, Expr, Term } from './ast/types.js';
+export { parseQuery, parseTerm } from './ast/parser.js';
 export { RegoEngine, parseModule, type QueryResult, type QueryOptions, type RegoModuleSource, type RuleInfo } from './engine.js';
 export { runTests, type TestResult } from './test-runner.js';
 export * from './value.js';
+export { loadBuiltins, loadAllBuiltins } from './builtins/load.js';

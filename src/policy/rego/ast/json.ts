@@ -1,7 +1,7 @@
 // OPA's JSON form of a parsed module (what rego.parse_module returns), for the parts policies
 // usually inspect: package path, imports, rule heads and bodies as terms.
-import type { Expr, Module, Rule, Term } from './ast.js';
-import { fromJS, type Value } from './value.js';
+import type { Expr, Module, Rule, Term } from './types.js';
+import { fromJS, type Value } from '../value.js';
 
 type J = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Tokenizer for Rego v1 source text. Newlines are not tokens: each token records whether a newline
 // (or any whitespace) came before it, which the parser uses to split body expressions and to tell
 // `a[0]` (a ref) from `a [0]`.
-import { RegoError } from './errors.js';
+import { RegoError } from '../errors.js';
 
 export type TokKind = 'ident' | 'number' | 'string' | 'template' | 'punct' | 'eof';
 

@@ -3,11 +3,11 @@
 // Operator precedence, loosest first (as OPA): `=`/`:=` (expression level), `in`, comparisons
 // (== != < <= > >=), `|`, `&`, `+ -`, `* / %`. Newlines separate body expressions unless we are
 // inside (), [] or a literal's {}.
-import type { Annotations, Expr, ExprBody, Import, Module, Rule, Term, With, ElseClause } from './ast.js';
-import { RegoError, type Location } from './errors.js';
+import type { Annotations, Expr, ExprBody, Import, Module, Rule, Term, With, ElseClause } from './types.js';
+import { RegoError, type Location } from '../errors.js';
 import { parse as parseYAML } from 'yaml';
 import { tokenize, type Comment, type Token } from './lexer.js';
-import { num, type Value } from './value.js';
+import { num, type Value } from '../value.js';
 
 const KEYWORDS = new Set([
   'package', 'import', 'as', 'default', 'else', 'if', 'contains', 'some', 'in', 'every', 'not', 'with',
@@ -18,11 +18,11 @@ const REL_OPS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt',
 const ARITH_OPS: Record<string, string> = { '+': 'plus', '-': 'minus' };
 const FACTOR_OPS: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
 
-let wildcardCounter = 0;
-
 export class Parser {
   private toks: Token[];
   private p = 0;
+  /** numbers the wildcards `_` of this parse (no global counter) */
+  private wildcards = 0;
   private nest = 0; // > 0: newlines are not significant
   private comments: Comment[] = [];
   private commentsByRow?: Map<number, Comment>;
@@ -537,7 +537,7 @@ export class Parser {
             const withs = sub.parseWiths();
             if (withs.length) {
               // `{x with input as y}`: evaluated as a one-expression comprehension
-              const v: Term = { t: 'var', name: `$tw${wildcardCounter++}`, loc: term.loc };
+              const v: Term = { t: 'var', name: `$tw${this.wildcards++}`, loc: term.loc };
               term = {
                 t: 'arraycomp',
                 term: v,
@@ -565,7 +565,7 @@ export class Parser {
           this.error(`unexpected ${t.text} keyword`);
         }
         this.next();
-        const name = t.text === '_' ? `$_${wildcardCounter++}` : t.text;
+        const name = t.text === '_' ? `$_${this.wildcards++}` : t.text;
         return { t: 'var', name, loc };
       }
       case 'punct':

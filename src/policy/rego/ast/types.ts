@@ -1,6 +1,6 @@
 // Abstract syntax of Rego modules and queries as produced by parser.ts and rewritten by compiler.ts.
-import type { Value } from './value.js';
-import type { Location } from './errors.js';
+import type { Value } from '../value.js';
+import type { Location } from '../errors.js';
 
 export type Term =
   | { t: 'scalar'; v: Value; loc: Location }

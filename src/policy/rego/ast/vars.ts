@@ -1,11 +1,7 @@
 // Variable utilities shared by the compiler passes: which variables a term or expression mentions,
-// fresh names for renamed locals, and plain paths of refs.
-import type { Expr, Term } from './ast.js';
+// and plain paths of refs. (Fresh names for renamed locals come from compile/names.ts, per compiler.)
+import type { Expr, Term } from './types.js';
 
-let fresh = 0;
-export function freshName(base: string): string {
-  return `${base}$${++fresh}`;
-}
 
 // ---------------------------------------------------------------- variable utilities
 

@@ -1,11 +1,13 @@
-// Rego builtin functions (OPA semantics and error wording). Each family file registers its builtins
-// into the shared map on import: operators, aggregates, types, strings (+ sprintf, template),
-// numbers, collections (array/object/set/walk/graph), encoding (json/yaml/base64/hex/urlquery),
-// jsonpaths (json.filter/remove/patch), jsonschema, time, units, regex (+ globsmatch), glob, bits,
-// crypto, ids (uuid/semver), net. Not implemented: jwt, x509, graphql, providers.aws, http.send,
-// net.lookup_ip_addr, opa.runtime, rego.parse_module, and OPA's deprecated builtins.
+// Rego builtin functions (OPA semantics and error wording), all families loaded at once. The
+// declaration table (names and arities) is decls.ts; load.ts loads families on demand instead.
+// Family files register their builtins into the shared map on import: operators, aggregates,
+// types, strings (+ sprintf, template), numbers, collections (array/object/set/walk/graph),
+// encoding (json/yaml/base64/hex/urlquery), jsonpaths (json.filter/remove/patch), jsonschema,
+// time, units, regex (+ globsmatch), glob, bits, crypto, ids (uuid/semver), net, jwt, x509.
+// The evaluator implements print, walk, rego.metadata.*, rego.parse_module and http.send itself.
 export { builtins, BuiltinError } from './registry.js';
 export type { Builtin, BuiltinContext } from './registry.js';
+export { builtinArity, builtinFamily, BUILTIN_FAMILIES, EVAL_BUILTINS } from './decls.js';
 
 import './operators.js';
 import './aggregates.js';

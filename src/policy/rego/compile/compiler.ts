@@ -1,56 +1,19 @@
 // Compiler: resolves names (imports, package rules, builtins), renames nested local variables,
 // reorders body expressions for safety (every variable bound before it is read), detects
 // recursion, and indexes rules into a tree by their static path under `data`.
-import type { Annotations, Expr, Module, Rule, Term } from './ast.js';
-import { builtinArity } from './builtin-names.js';
-import { analyseDependencies } from './dependencies.js';
-import { RegoError, RegoErrors, type Location } from './errors.js';
+import type { Annotations, Expr, Module, Rule, Term } from '../ast/types.js';
+import { exprVars, shallowExprVars, shallowTermVars, termVars } from '../ast/vars.js';
+import { builtinArity } from '../builtins/decls.js';
+import { RegoError, RegoErrors, type Location } from '../errors.js';
+import type { Value } from '../value.js';
+import { checkConflicts, checkUnknownFns } from './checks.js';
+import { RuleNode, type CompiledRule, type RuleKind, type ScopeHost } from './ir.js';
+import { NameGen } from './names.js';
+import { analyseDependencies } from './recursion.js';
 import { potentialOuts, Safety } from './safety.js';
 import { Scope } from './scope.js';
-import type { Value } from './value.js';
-import { exprVars, freshName, shallowExprVars, shallowTermVars, termVars } from './vars.js';
 
-export { builtinArity, EVAL_BUILTINS } from './builtin-names.js';
-export { bodyVars, exprVars, importPath, shallowTermVars, termVars } from './vars.js';
-
-export type RuleKind = 'complete' | 'set' | 'object' | 'func';
-
-export interface CompiledRule {
-  kind: RuleKind;
-  path: string[]; // static path from data, e.g. ["test", "p"]
-  dyn: Term[]; // the ref terms after the static prefix (object / set-of-object rules)
-  args?: Term[];
-  key?: Term;
-  value?: Term; // undefined means true
-  body: Expr[];
-  elses: { value?: Term; body: Expr[] }[];
-  isDefault: boolean;
-  loc: Location;
-  module: Module;
-  annotations?: Annotations;
-}
-
-export class RuleNode {
-  children = new Map<string, RuleNode>();
-  rules: CompiledRule[] = []; // value-producing rules (not default, not function)
-  defaults: CompiledRule[] = [];
-  funcs: CompiledRule[] = [];
-  readonly cacheKey: string;
-  constructor(public path: string[]) {
-    this.cacheKey = 'n\0' + path.join('\0');
-  }
-  isPackage = false;
-  /** an ancestor has rules with variables in their ref: this node's value may be merged into theirs */
-  underRefHead = false;
-  /** all rules are `p[k] := v` (object) or `p contains k` (set) with a variable k: a lookup with a
-   * known key can evaluate only the matching solutions */
-  keyed: 'object' | 'set' | undefined;
-  /** the value depends on neither input nor time/randomness: it may be cached across queries */
-  isStatic = false;
-  get hasRules(): boolean {
-    return this.rules.length > 0 || this.defaults.length > 0;
-  }
-}
+export { RuleNode, type CompiledRule, type RuleKind } from './ir.js';
 
 // ---------------------------------------------------------------- the compiler
 
@@ -59,7 +22,14 @@ export interface CompileOptions {
   pkg?: string[];
 }
 
-export class Compiler {
+export class Compiler implements ScopeHost {
+  /** fresh names for renamed locals (per compiler: no global counter) */
+  private readonly names = new NameGen();
+  fresh(base: string): string {
+    return this.names.fresh(base);
+  }
+  /** every builtin the compiled modules and queries call (see builtins/load.ts) */
+  usedBuiltins = new Set<string>();
   modules: Module[] = [];
   root = new RuleNode([]);
   funcs = new Map<string, CompiledRule[]>(); // "data.a.b.f" -> rules
@@ -104,7 +74,7 @@ export class Compiler {
     const fnErrors: RegoError[] = [];
     this.checkUnknownFns(fnErrors);
     this.errors.unshift(...fnErrors);
-    this.checkConflicts(this.root, this.errors);
+    checkConflicts(this.root, this.errors);
     if (this.errors.length) throw this.errors.length === 1 ? this.errors[0]! : new RegoErrors(this.errors);
     this.checkRecursion();
     const mark = (n: RuleNode, flag: boolean): void => {
@@ -119,29 +89,8 @@ export class Compiler {
   }
 
   private checkUnknownFns(errors: RegoError[]): void {
-    for (const u of this.unknownFns) {
-      if (!this.mockedFns.has(u.op)) errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
-    }
+    checkUnknownFns(this.unknownFns, this.mockedFns, errors);
     this.unknownFns = [];
-  }
-
-  /** Rules of different kinds at one path, several defaults, functions mixed with values. */
-  private checkConflicts(n: RuleNode, errors: RegoError[]): void {
-    const name = 'data.' + n.path.join('.');
-    if (n.rules.length || n.defaults.length || n.funcs.length) {
-      const kinds = new Set<string>(n.rules.map((r) => (r.kind === 'set' && r.dyn.length ? 'object' : r.kind)));
-      for (const d of n.defaults) kinds.add(d.kind);
-      const valueKinds = [...kinds];
-      if (valueKinds.length > 1 || (valueKinds.length && n.funcs.some((f) => !f.isDefault))) {
-        const r = n.rules[0] ?? n.funcs[0]!;
-        errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, r.loc));
-      }
-      const defaults = [...n.defaults, ...n.funcs.filter((f) => f.isDefault)];
-      if (defaults.length > 1) errors.push(new RegoError('rego_type_error', `multiple default rules ${name} found`, defaults[1]!.loc));
-      const arities = new Set(n.funcs.map((f) => f.args!.length));
-      if (arities.size > 1) errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, n.funcs[0]!.loc));
-    }
-    for (const c of n.children.values()) this.checkConflicts(c, errors);
   }
 
   private funcArity = new Map<string, number>();
@@ -158,7 +107,7 @@ export class Compiler {
   // -------------------------------------------------------------- rules
 
   private compileRule(m: Module, r0: Rule): void {
-    const r = normalizeArgs(r0);
+    const r = normalizeArgs(r0, this);
     const statics = staticPrefix(r.ref);
     const dynRaw = r.ref.slice(statics.length);
     const scope = new Scope(null, m, this);
@@ -437,12 +386,12 @@ export class Compiler {
 }
 
 /** Function args that are not patterns (templates, calls, refs) become `$argN == term` checks. */
-function normalizeArgs(r: Rule): Rule {
+function normalizeArgs(r: Rule, names: ScopeHost): Rule {
   if (!r.args || r.args.every(isPattern)) return r;
   const extra: Expr[] = [];
   const args = r.args.map((a) => {
     if (isPattern(a)) return a;
-    const v: Term = { t: 'var', name: freshName('$arg'), loc: a.loc };
+    const v: Term = { t: 'var', name: names.fresh('$arg'), loc: a.loc };
     extra.push({ k: 'unify', a: v, b: a, decl: false, loc: a.loc });
     return v;
   });

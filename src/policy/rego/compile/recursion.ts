@@ -1,9 +1,9 @@
 // Dependency analysis over the rule tree: recursion detection (rego_recursion_error) and the
 // "static" flag of nodes whose value depends on neither input nor time, so evaluators may cache
 // them across queries.
-import type { Expr, Term } from './ast.js';
-import type { CompiledRule, RuleNode } from './compiler.js';
-import { RegoError } from './errors.js';
+import type { Expr, Term } from '../ast/types.js';
+import type { CompiledRule, RuleNode } from './ir.js';
+import { RegoError } from '../errors.js';
 
 /**
  * Recursion check over the rule tree: a rule node depends on the nodes its refs and calls reach

@@ -1,7 +1,7 @@
 // Safety analysis: which variables an expression needs bound before it runs and which it binds.
 // The compiler uses it to order body expressions (OPA's reordering) and to report unsafe vars.
-import type { Expr, Term } from './ast.js';
-import { bodyVars, exprVars, termVars } from './vars.js';
+import type { Expr, Term } from '../ast/types.js';
+import { bodyVars, exprVars, termVars } from '../ast/vars.js';
 
 // ---------------------------------------------------------------- safety analysis
 

@@ -1,10 +1,10 @@
 // Name resolution for one rule or query: imports, rules of the package, builtins, `with` targets;
 // local variables declared with :=, some and every are renamed apart.
-import type { Expr, Module, Term, With } from './ast.js';
-import { builtinArity } from './builtin-names.js';
-import type { Compiler } from './compiler.js';
-import { RegoError, type Location } from './errors.js';
-import { freshName, importPath } from './vars.js';
+import type { Expr, Module, Term, With } from '../ast/types.js';
+import { importPath } from '../ast/vars.js';
+import { builtinArity } from '../builtins/decls.js';
+import { RegoError, type Location } from '../errors.js';
+import type { ScopeHost } from './ir.js';
 
 // ---------------------------------------------------------------- scopes and name resolution
 
@@ -13,7 +13,7 @@ export class Scope {
   constructor(
     private parent: Scope | null,
     private module: Module,
-    private compiler: Compiler,
+    private compiler: ScopeHost,
     private isQuery = false,
   ) {}
 
@@ -46,7 +46,7 @@ export class Scope {
     if (this.declared.has(name) && strict) {
       throw new RegoError('rego_compile_error', `var ${name} assigned above`, loc);
     }
-    const n = this.nested || !this.isQuery ? freshName(name) : name;
+    const n = this.nested || !this.isQuery ? this.compiler.fresh(name) : name;
     this.declared.set(name, n);
     return n;
   }
@@ -168,7 +168,10 @@ export class Scope {
       }
     }
     if (head === 'data') return op;
-    if (builtinArity(op) !== undefined) return op;
+    if (builtinArity(op) !== undefined) {
+      this.compiler.usedBuiltins.add(op);
+      return op;
+    }
     // unknown builtins (http.send, ...) fail when called, so `with` can still mock them
     if (this.lookupDeclared(head) === undefined) {
       this.compiler.unknownFns.push({ op, loc });
@@ -241,19 +244,19 @@ export class Scope {
   private resolveWithValue(t: Term): Term {
     // a bare builtin name as the replacement value: mock with a function
     if (t.t === 'var' && this.lookupDeclared(t.name) === undefined && !this.resolveName(t.name, t.loc)) {
-      if (builtinArity(t.name) !== undefined) return { t: 'call', op: t.name, fn: t.name, args: [], loc: t.loc, fnRef: true } as Term;
+      if (builtinArity(t.name) !== undefined && this.compiler.usedBuiltins.add(t.name)) return { t: 'call', op: t.name, fn: t.name, args: [], loc: t.loc, fnRef: true } as Term;
     }
     if (t.t === 'ref') {
       const p = importPath(t);
       if (p && p[0] !== 'data' && p[0] !== 'input' && this.lookupDeclared(p[0]!) === undefined && !this.resolveName(p[0]!, t.loc)) {
         const name = p.join('.');
-        if (builtinArity(name) !== undefined) return { t: 'call', op: name, fn: name, args: [], loc: t.loc, fnRef: true } as Term;
+        if (builtinArity(name) !== undefined && this.compiler.usedBuiltins.add(name)) return { t: 'call', op: name, fn: name, args: [], loc: t.loc, fnRef: true } as Term;
       }
     }
     const r = this.resolveTerm(t);
     if (r.t === 'ref') {
       const p = importPath(r);
-      if (p && p[0] === 'data' && this.compiler.funcs !== undefined) {
+      if (p && p[0] === 'data') {
         const name = p.join('.');
         if (this.compiler.arityOf(name) !== undefined && !builtinArity(name)) {
           return { t: 'call', op: name, fn: name, args: [], loc: t.loc, fnRef: true } as Term;

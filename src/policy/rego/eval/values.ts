@@ -1,11 +1,11 @@
 // Operations on documents used by the evaluator: indexing and iteration as Rego does them,
 // membership, merging the values several rules produce for one path (with conflict detection),
 // constant literals, and Rego's textual form of values.
-import type { Term } from './ast.js';
-import type { CompiledRule, RuleNode } from './compiler.js';
-import { regoString } from './builtins/format.js';
-import { RegoError } from './errors.js';
-import { equal, RObject, RSet, type Value } from './value.js';
+import type { Term } from '../ast/types.js';
+import type { CompiledRule, RuleNode } from '../compile/ir.js';
+import { regoString } from '../builtins/format.js';
+import { RegoError } from '../errors.js';
+import { equal, RObject, RSet, type Value } from '../value.js';
 
 const CONFLICT = 'eval_conflict_error';
 

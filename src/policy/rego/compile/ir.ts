@@ -1,0 +1,61 @@
+// The compiler's intermediate representation: rules with names resolved, bodies ordered for
+// safety, indexed in a tree by their static path under `data`. The evaluator reads only these
+// types (and the syntax types of ast/); this module imports nothing but types, so any compiler
+// pass (checks, the type checker to come) can use it without import cycles.
+import type { Annotations, Expr, Module, Term } from '../ast/types.js';
+import type { Location } from '../errors.js';
+
+export type RuleKind = 'complete' | 'set' | 'object' | 'func';
+
+export interface CompiledRule {
+  kind: RuleKind;
+  path: string[]; // static path from data, e.g. ["test", "p"]
+  dyn: Term[]; // the ref terms after the static prefix (object / set-of-object rules)
+  args?: Term[];
+  key?: Term;
+  value?: Term; // undefined means true
+  body: Expr[];
+  elses: { value?: Term; body: Expr[] }[];
+  isDefault: boolean;
+  loc: Location;
+  module: Module;
+  annotations?: Annotations;
+}
+
+export class RuleNode {
+  children = new Map<string, RuleNode>();
+  rules: CompiledRule[] = []; // value-producing rules (not default, not function)
+  defaults: CompiledRule[] = [];
+  funcs: CompiledRule[] = [];
+  readonly cacheKey: string;
+  constructor(public path: string[]) {
+    this.cacheKey = 'n\0' + path.join('\0');
+  }
+  isPackage = false;
+  /** an ancestor has rules with variables in their ref: this node's value may be merged into theirs */
+  underRefHead = false;
+  /** all rules are `p[k] := v` (object) or `p contains k` (set) with a variable k: a lookup with a
+   * known key can evaluate only the matching solutions */
+  keyed: 'object' | 'set' | undefined;
+  /** the value depends on neither input nor time/randomness: it may be cached across queries */
+  isStatic = false;
+  get hasRules(): boolean {
+    return this.rules.length > 0 || this.defaults.length > 0;
+  }
+}
+
+/** What name resolution (scope.ts) needs from the compiler it works for. */
+export interface ScopeHost {
+  /** arity of a user function ("data.a.f") or builtin; undefined when there is none */
+  arityOf(fn: string): number | undefined;
+  /** first-level rule names of a package */
+  packageRuleNames(pkg: string[]): Set<string> | undefined;
+  /** calls to functions that are neither builtins nor rules (an error unless some `with` mocks them) */
+  unknownFns: { op: string; loc: Location }[];
+  /** functions replaced by `with` somewhere in the current unit */
+  mockedFns: Set<string>;
+  /** builtins that resolved calls (and `with` replacements) name: what evaluation must load */
+  usedBuiltins: Set<string>;
+  /** a fresh variable name derived from base, unique within this compiler */
+  fresh(base: string): string;
+}
