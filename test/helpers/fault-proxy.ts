@@ -5,7 +5,9 @@
 //   const client = new PrometheusClient({ url: proxy.url });      // the code under test talks to the proxy
 //   proxy.setFaults([{ kind: 'status', status: 503, retryAfter: '1', times: 1 }]);  // replaces active faults
 //   proxy.setFaults([]);                                             // transparent again
-//   proxy.log;       // every request: { method, path, query, params, headers, status, seriesIn, seriesOut, faults, at }
+//   proxy.log;       // every request: { method, path, query, start, end, step, time, params, headers, status,
+//                    //                  seriesIn, seriesOut, faults, forwarded, bytesOut, at }
+//   await proxy.idle();  // no request in flight (a streamed huge body noticed the client hung up)
 //   await proxy.close();
 //
 // Faults (each may have `when: (q) => boolean`, default: every request; `times` where given bounds how often
@@ -88,6 +90,8 @@ export interface ProxyLogEntry {
   faults: string[];
   /** Whether the request was forwarded to the upstream. */
   forwarded: boolean;
+  /** Body bytes handed to the client's socket (a huge-body stops early when the client goes away). */
+  bytesOut: number;
   /** Epoch ms when the request arrived. */
   at: number;
 }
@@ -101,6 +105,8 @@ export interface FaultProxy {
   readonly maxInFlight: number;
   setFaults(faults: Fault[]): void;
   clearLog(): void;
+  /** Resolves once no request is being handled (e.g. a huge-body noticed that the client hung up). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -199,7 +205,7 @@ function applyEdit(f: Fault, answer: any, q: ProxiedQuery): any {
 }
 
 /** Streams `bytes` bytes of a JSON prefix of a vector answer that never closes, respecting backpressure. */
-async function streamHugeBody(res: ServerResponse, bytes: number, declareLength: boolean): Promise<void> {
+async function streamHugeBody(res: ServerResponse, bytes: number, declareLength: boolean, progress: (sent: number) => void): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(bytes) } : {}) });
   const head = Buffer.from('{"status":"success","data":{"resultType":"vector","result":[');
   let element = '';
@@ -208,6 +214,7 @@ async function streamHugeBody(res: ServerResponse, bytes: number, declareLength:
   let sent = 0;
   const write = (b: Buffer): Promise<void> | undefined => {
     sent += b.length;
+    progress(sent);
     if (res.write(b)) return undefined;
     return new Promise((resolve) => {
       const done = () => {
@@ -238,6 +245,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const sockets = new Set<Socket>();
   let inFlight = 0;
   let maxInFlight = 0;
+  let idleWaiters: Array<() => void> = [];
 
   const setFaults = (list: Fault[]) => {
     faults = list.map((fault) => ({ fault, fired: 0 }));
@@ -280,6 +288,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const done = () => {
       if (counted) inFlight--;
       counted = false;
+      if (inFlight === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
     };
     res.on('close', done);
     const at = Date.now();
@@ -293,7 +306,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const reqBody = Buffer.concat(chunks);
     const method = req.method ?? 'GET';
     const q = parseQuery(method, req.url ?? '/', req.headers, reqBody);
-    const entry: ProxyLogEntry = { method, path: q.path, query: q.query, start: q.start, end: q.end, step: q.step, time: q.time, params: q.params, headers: req.headers, status: 0, faults: [], forwarded: false, at };
+    const entry: ProxyLogEntry = { method, path: q.path, query: q.query, start: q.start, end: q.end, step: q.step, time: q.time, params: q.params, headers: req.headers, status: 0, faults: [], forwarded: false, bytesOut: 0, at };
     log.push(entry);
     const active = faults; // faults set while this request runs do not change it halfway
 
@@ -330,7 +343,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           }
           case 'huge-body':
             entry.status = 200;
-            await streamHugeBody(res, f.bytes, f.declareLength ?? false);
+            await streamHugeBody(res, f.bytes, f.declareLength ?? false, (sent) => (entry.bytesOut = sent));
             return;
         }
       }
@@ -368,9 +381,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (cut) {
         entry.faults.push('reset');
         const n = Math.min((cut.fault as { afterBytes: number }).afterBytes, Math.max(0, out.length - 1));
+        entry.bytesOut = n;
         res.write(out.subarray(0, n), () => setImmediate(() => req.socket.destroy()));
         return;
       }
+      entry.bytesOut = out.length;
       res.end(out);
     } catch (e) {
       if (!res.headersSent) {
@@ -400,6 +415,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     clearLog() {
       log.length = 0;
       maxInFlight = inFlight;
+    },
+    idle() {
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
     },
     async close() {
       for (const s of sockets) s.destroy();

@@ -159,7 +159,8 @@ describeWithPrometheus('fault proxy in front of a real Prometheus', spec, (prom)
     }
     expect(n).toBe(bytes);
     expect(head.startsWith('{"status":"success","data":{"resultType":"vector","result":[{"metric":')).toBe(true);
-    expect(proxy.log[0]!.forwarded).toBe(false);
+    await proxy.idle();
+    expect(proxy.log[0]!).toMatchObject({ forwarded: false, bytesOut: bytes, status: 200 });
   });
 
   it('redirect answers with Location', async () => {
