@@ -48,6 +48,8 @@ export interface MeasurementSpec {
   sliceGoodRatio: number;
   minConsecutiveBadSlices: number;
   noData: NoData;
+  /** Coverage (measured ÷ expected minutes) below which a result is incomplete. Default 0.99. */
+  minCoverage: number;
 }
 
 export interface Sla {
@@ -182,6 +184,7 @@ export function toModel(doc: ContractDoc, file: string, hash: string): Contract 
         sliceGoodRatio: s.measurement.sliceGoodRatio ?? Number((s.objective / 100).toPrecision(12)),
         minConsecutiveBadSlices: s.measurement.minConsecutiveBadSlices ?? 1,
         noData: s.measurement.noData ?? 'good',
+        minCoverage: s.measurement.minCoverage ?? 0.99,
       },
       tiers: s.credits?.tiers ?? [],
       alerting: {

@@ -75,6 +75,8 @@ export const Measurement = z.strictObject({
   sliceGoodRatio: z.number().gt(0).lte(1).optional(),
   minConsecutiveBadSlices: z.number().int().positive().optional(),
   noData: z.enum(['good', 'bad', 'ignore']).optional(),
+  /** Below this share of the expected minutes measured, results are incomplete (default 0.99). */
+  minCoverage: z.number().gt(0).lte(1).optional(),
 });
 
 /**

@@ -2,7 +2,7 @@
 // rounding) is credits/computeCredits; this adds what a report row carries besides: the measurement's
 // minutes and flags, provisional status, and the evidence of where the data came from.
 import { computeCredits, type CreditFlag as CoreCreditFlag } from '../credits/credit.js';
-import type { MeasurementFlag } from '../slo/methods.js';
+import type { Coverage, MeasurementFlag } from '../slo/methods.js';
 import type { MeasureEvidence, SlaMeasurement } from './measure-slas.js';
 
 export type CreditFlag = MeasurementFlag | CoreCreditFlag | 'provisional' | 'review';
@@ -20,6 +20,8 @@ export interface CreditRow {
   measuredMinutes: number;
   excludedMinutes: number;
   badMinutes: number;
+  /** Expected, covered, gap and excluded minutes; incomplete rows carry the flag `incomplete-data`. */
+  coverage: Coverage;
   creditPercent: number;
   /** Credit base (decimal string, exact). */
   base: string;
@@ -78,6 +80,7 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
       measuredMinutes: m.measurement.measuredMinutes,
       excludedMinutes: m.measurement.excludedMinutes,
       badMinutes: m.measurement.badMinutes,
+      coverage: m.measurement.coverage,
       creditPercent: c.percent,
       base: c.base,
       amount: c.amount,

@@ -16,6 +16,8 @@ export interface CreditReport {
   totals: ContractTotal[];
   /** SLAs not in this report because their period kind differs from the label's (month vs quarter). */
   skipped: string[];
+  /** Distinct Prometheus warnings of the answers (partial responses). */
+  warnings: string[];
   /** HTTP requests made to Prometheus. */
   requests: number;
 }
@@ -80,5 +82,6 @@ export async function measureCredits(slas: readonly { contract: Contract; sla: S
     credits.push(...r.rows);
     totals.push(r.total);
   }
-  return { period: opts.period, at: isoUtc(opts.at), credits, totals, skipped, requests: (opts.source?.requests ?? 0) - before };
+  const warnings = [...new Set(measured.flatMap((m) => m.evidence.warnings))].sort();
+  return { period: opts.period, at: isoUtc(opts.at), credits, totals, skipped, warnings, requests: (opts.source?.requests ?? 0) - before };
 }

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import type { Contract, Sla } from '../contract/model.js';
 
 /** Bump when the meaning of a stored rollup changes (e.g. a new status character). */
-const ROLLUP_FORMAT = 1;
+// 2: gaps ('?') and `seen`; hours with gaps or from partial answers are never stored, and format-1
+//    rollups (which could hold damaged answers read as silence) are not reused.
+const ROLLUP_FORMAT = 2;
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
@@ -26,7 +28,8 @@ export function definitionHash(contract: DefinitionContract, sla: Pick<Sla, 'sli
   const doc = {
     format: ROLLUP_FORMAT,
     sli: { good: sla.sli.good, total: sla.sli.total },
-    measurement: sla.measurement,
+    // minCoverage acts after measurement (on the assembled period), like the objective: not in the key.
+    measurement: { ...sla.measurement, minCoverage: undefined },
     period: sla.period,
     timezone: contract.timezone,
     termStart: contract.termStart,

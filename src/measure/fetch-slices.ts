@@ -14,25 +14,9 @@ import { renderWindow } from '../contract/model.js';
 import type { SliceObservation } from '../slo/slices.js';
 import { BRANCH_LABEL, snapCount, splitBranches, unionQuery, type Branch, type BatchLimits, DEFAULT_BATCH_LIMITS } from './batch.js';
 import { planBranches } from './combine.js';
+import { runLimited } from './run-limited.js';
 import { MAX_POINTS_PER_SERIES, type PromSource } from './source.js';
 
-/** Run tasks with at most `limit` in flight; the first failure rejects (after the running ones settle). */
-async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < tasks.length) {
-      const task = tasks[next++]!;
-      try {
-        await task();
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
-  if (failure !== undefined) throw failure;
-}
 
 export interface SliceQuery {
   /** Caller's id for the result (e.g. the SLA key). Unique per call. */
@@ -54,8 +38,30 @@ export interface FetchSlicesOptions extends Partial<BatchLimits> {
   combine?: boolean;
 }
 
-/** Observations per query id, in time order (slices without any data are absent). */
-export type SliceObservations = Map<string, SliceObservation[]>;
+/** What the answers said about one query's slices. */
+export interface SliceFetch {
+  /**
+   * Slices for which an answer had a point of `total` or `good`, in time order (`total: null`: no total
+   * point for that slice). Slices absent from the list had no point at all: silence or a gap, which
+   * only the caller can tell (it knows whether the series has samples elsewhere in the period).
+   */
+  observations: SliceObservation[];
+  /** The total (good) series had at least one point in the fetched range. */
+  totalSeen: boolean;
+  goodSeen: boolean;
+  /** Warnings of the answers this query's data came from (a partial response): empty when complete. */
+  warnings: string[];
+  /** Expressions of this query asked again on their own because a batched answer lacked them. */
+  requeried: Array<'good' | 'total'>;
+}
+
+/** Per query id (every id given gets an entry, possibly empty). */
+export type SliceFetches = Map<string, SliceFetch>;
+
+interface Cell {
+  good: number | null;
+  total: number | null;
+}
 
 interface Group {
   sliceSeconds: number;
@@ -99,16 +105,23 @@ export function adaptiveBranches(steps: number): number {
   return Math.max(DEFAULT_BATCH_LIMITS.maxBranches, Math.min(250, Math.floor(15_000 / Math.max(1, steps))));
 }
 
-/** Fetch per-slice observations; a query whose range is empty gets an empty list. */
+/**
+ * Fetch per-slice good/total of many queries in few range queries. A series that a batched answer
+ * (a combined selector or an `or` union) lacks is never taken for silence: the expression is asked
+ * again on its own, and only an answer holding just that series is believed (spec: "a series missing
+ * from a batched answer is never taken for zero").
+ */
 export async function fetchSliceObservations(
   source: PromSource,
   queries: readonly SliceQuery[],
   opts: FetchSlicesOptions = {},
-): Promise<SliceObservations> {
-  const out: SliceObservations = new Map(queries.map((q) => [q.id, []]));
+): Promise<SliceFetches> {
+  const empty = (): SliceFetch => ({ observations: [], totalSeen: false, goodSeen: false, warnings: [], requeried: [] });
+  const out: SliceFetches = new Map(queries.map((q) => [q.id, empty()]));
   const maxPoints = opts.maxPointsPerRequest ?? 1_000_000;
   const limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, ...opts };
   const tasks: Array<() => Promise<void>> = [];
+  const retries: Array<() => Array<() => Promise<void>>> = [];
   const finishers: Array<() => void> = [];
   for (const g of groupQueries(queries)) {
     const sliceMs = g.sliceSeconds * 1000;
@@ -119,7 +132,9 @@ export async function fetchSliceObservations(
       branches.push({ id: `${i}g`, expr: renderWindow(q.sla.sli.good, g.window) });
     });
     const stepsPerChunk = Math.min(MAX_POINTS_PER_SERIES, totalSteps);
-    const cells = new Map<number, Map<number, { good: number | null; total: number | null }>>();
+    const cells = new Map<number, Map<number, Cell>>();
+    const seen = new Set<string>();
+    const warned = new Map<number, Set<string>>();
     const absorbPoints = (tag: string, points: Array<[number, number]>) => {
       const idx = Number(tag.slice(0, -1));
       const part = tag.slice(-1) === 'g' ? 'good' : 'total';
@@ -128,9 +143,19 @@ export async function fetchSliceObservations(
       for (const [t, v] of points) {
         const start = t - sliceMs;
         if (start < g.from || start >= g.to) continue;
+        seen.add(tag);
         let c = byStart.get(start);
         if (!c) byStart.set(start, (c = { good: null, total: null }));
         c[part] = snapCount(v * g.sliceSeconds);
+      }
+    };
+    const warn = (tags: Iterable<string>, warnings: readonly string[]) => {
+      if (warnings.length === 0) return;
+      for (const tag of tags) {
+        const idx = Number(tag.slice(0, -1));
+        let w = warned.get(idx);
+        if (!w) warned.set(idx, (w = new Set()));
+        for (const x of warnings) w.add(x);
       }
     };
     const timeChunks: Array<[number, number]> = [];
@@ -141,15 +166,17 @@ export async function fetchSliceObservations(
     // Same-shape SLIs first: one selector per group (values split so that series × steps stay bounded).
     const branchesPerQuery = Math.max(2, Math.min(opts.maxBranches ?? adaptiveBranches(stepsPerChunk), Math.floor(maxPoints / stepsPerChunk)));
     const plan = planBranches(branches, opts.combine !== false, branchesPerQuery);
-    const combined = plan.combined;
-    for (const c of combined) {
+    for (const c of plan.combined) {
       const values = [...c.members.keys()];
       const perQuery = Math.max(1, Math.floor(maxPoints / stepsPerChunk));
       for (let v = 0; v < values.length; v += perQuery) {
-        const expr = c.query(values.slice(v, v + perQuery));
+        const asked = values.slice(v, v + perQuery);
+        const expr = c.query(asked);
         for (const [firstEnd, lastEnd] of timeChunks) {
           tasks.push(async () => {
-            for (const ser of await source.range(expr, firstEnd, lastEnd, g.sliceSeconds)) {
+            const answer = await source.range(expr, firstEnd, lastEnd, g.sliceSeconds);
+            warn(asked.flatMap((x) => c.members.get(x) ?? []), answer.warnings);
+            for (const ser of answer.series) {
               for (const id of c.members.get(ser.labels[c.label] ?? '') ?? []) absorbPoints(id, ser.points);
             }
           });
@@ -161,25 +188,61 @@ export async function fetchSliceObservations(
       const expr = unionQuery(batch);
       for (const [firstEnd, lastEnd] of timeChunks) {
         tasks.push(async () => {
-          for (const ser of await source.range(expr, firstEnd, lastEnd, g.sliceSeconds)) {
+          const answer = await source.range(expr, firstEnd, lastEnd, g.sliceSeconds);
+          warn(batch.flatMap((b) => plan.idsOf.get(b.id) ?? []), answer.warnings);
+          for (const ser of answer.series) {
             const tag = ser.labels[BRANCH_LABEL];
             for (const id of (tag && plan.idsOf.get(tag)) || []) absorbPoints(id, ser.points);
           }
         });
       }
     }
+    // After the batches: every expression a batched answer lacked entirely is asked again on its own
+    // (one branch per query, so the answer holds that one series). Identical expressions are asked once.
+    const requeried = new Map<number, Array<'good' | 'total'>>();
+    retries.push(() => {
+      const lacking = new Map<string, string[]>();
+      g.queries.forEach((_q, i) => {
+        const parts: Array<'good' | 'total'> = [];
+        if (!seen.has(`${i}t`)) parts.push('total');
+        if (!seen.has(`${i}g`)) parts.push('good');
+        if (parts.length === 0) return;
+        requeried.set(i, parts);
+        for (const part of parts) {
+          const b = branches[2 * i + (part === 'good' ? 1 : 0)]!;
+          lacking.set(b.expr, [...(lacking.get(b.expr) ?? []), b.id]);
+        }
+      });
+      const again: Array<() => Promise<void>> = [];
+      for (const [expr, ids] of lacking) {
+        const single = unionQuery([{ id: 's', expr }]);
+        for (const [firstEnd, lastEnd] of timeChunks) {
+          again.push(async () => {
+            const answer = await source.range(single, firstEnd, lastEnd, g.sliceSeconds);
+            warn(ids, answer.warnings);
+            const ser = answer.series.filter((x) => x.labels[BRANCH_LABEL] === 's');
+            if (ser.length === 1) for (const id of ids) absorbPoints(id, ser[0]!.points);
+          });
+        }
+      }
+      return again;
+    });
     finishers.push(() =>
       g.queries.forEach((q, i) => {
         const byStart = cells.get(i);
-        if (!byStart) return;
-        out.set(
-          q.id,
-          [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start, good: c.good, total: c.total })),
-        );
+        out.set(q.id, {
+          observations: byStart ? [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start, good: c.good, total: c.total })) : [],
+          totalSeen: seen.has(`${i}t`),
+          goodSeen: seen.has(`${i}g`),
+          warnings: [...(warned.get(i) ?? [])].sort(),
+          requeried: requeried.get(i) ?? [],
+        });
       }),
     );
   }
-  await runLimited(tasks, opts.concurrency ?? 3);
+  const concurrency = opts.concurrency ?? 3;
+  await runLimited(tasks, concurrency);
+  await runLimited(retries.flatMap((r) => r()), concurrency);
   for (const f of finishers) f();
   return out;
 }

@@ -5,15 +5,23 @@
 // so that every slice of an SLA whose slice length divides an hour lies in exactly one block. A stored
 // rollup is used only for a block that ended at or before asOf; the block containing asOf is always
 // read from Prometheus. SLAs whose slice does not divide an hour are always measured from raw slices.
+//
+// Gaps (spec: "Silence and gaps are different things"): a slice without a sample of `total` is silence
+// only when no series of the SLI has samples anywhere in the period so far (stored hours included);
+// otherwise it is a gap ('?'): unmeasured, and it lowers coverage. A slice with `total` but no `good`
+// sample is a gap when the good series has samples elsewhere in the fetched range, else 0 good (a
+// service that has only failed has no success series). Trailing slices still without data within
+// `ingestDelayMs` of asOf are not measured yet (their samples may not have arrived), not gaps.
+// Only complete hours (no gap, no partial response) are ever stored as rollups.
 import type { Contract, Sla } from '../contract/model.js';
 import type { RollupStore, StoredRollup } from '../store/sqlite.js';
-import { measurePeriod, measurePeriodFromRollups, sliceContextFor } from '../slo/measure.js';
-import type { Measurement } from '../slo/methods.js';
+import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, sliceContextFor, type DetailedMeasurement } from '../slo/measure.js';
+import type { Measurement, MeasurementFlag } from '../slo/methods.js';
 import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
-import { summariseHour, type SliceRollup } from '../slo/slices.js';
+import { summariseHour, type SliceObservation, type SliceRollup } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
-import { fetchSliceObservations, sliceExprs, type FetchSlicesOptions, type SliceObservations, type SliceQuery } from './fetch-slices.js';
+import { fetchSliceObservations, sliceExprs, type FetchSlicesOptions, type SliceFetch, type SliceFetches, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 
 export const HOUR_MS = 3_600_000;
@@ -26,6 +34,15 @@ export interface MeasureTarget {
 
 export type DataSource = 'prometheus' | 'rollups' | 'rollups+prometheus' | 'none';
 
+/** A run of consecutive hours (rollup blocks) read from one source. */
+export interface SourceRun {
+  /** RFC 3339 UTC, [from, to). */
+  from: string;
+  to: string;
+  hours: number;
+  source: 'rollup' | 'prometheus';
+}
+
 export interface MeasureEvidence {
   /** Where the slices came from. 'none': nothing to measure (outside the term, or not started). */
   source: DataSource;
@@ -36,17 +53,32 @@ export interface MeasureEvidence {
   /** Hours (rollup blocks) read from the store, and from Prometheus. */
   rollupHours: number;
   prometheusHours: number;
+  /** Which source each hour came from, as runs of consecutive hours (rollup SLAs only). */
+  hours: SourceRun[];
+  /** Expressions a batched answer lacked, asked again on their own. */
+  requeried: Array<'good' | 'total'>;
+  /** Prometheus warnings of the answers behind this measurement (a partial response). */
+  warnings: string[];
   /** Key of the stored rollups (see definition-hash.ts). */
   definitionHash: string;
 }
 
+/** The classified slices of the last part of the measured range (window coverage reads them). */
+export interface RecentSlices {
+  grid: { origin: number; sliceMs: number };
+  firstIndex: number;
+  statuses: string;
+}
+
 export interface SlaMeasurement extends MeasureTarget {
   measurement: Measurement;
-  /** The instant the measurement runs to (asOf, or the last complete hour with completeHoursOnly). */
+  /** The instant the measurement runs to (asOf, the last complete hour with completeHoursOnly, or earlier by the ingest delay). */
   measuredThrough: number;
   evidence: MeasureEvidence;
-  /** Rollups of blocks that ended by asOf − persistLagMs and were computed from Prometheus in this run. */
+  /** Rollups of complete blocks that ended by asOf − persistLagMs and were computed from Prometheus in this run. */
   freshRollups: StoredRollup[];
+  /** Slices of the last `recentMs` of the measured range. */
+  recent: RecentSlices;
 }
 
 export interface MeasureOptions {
@@ -62,6 +94,8 @@ export interface MeasureOptions {
    * scrape or ingestion delay never freezes a just-finished hour with its last minutes missing.
    */
   persistLagMs?: number;
+  /** Trailing slices without data that end within this of asOf are not measured yet (default 3 min). */
+  ingestDelayMs?: number;
   /** Ignore stored rollups (recompute everything from Prometheus). */
   ignoreRollups?: boolean;
   /**
@@ -69,6 +103,8 @@ export interface MeasureOptions {
    * with rollups up to date this needs no range query at all (large status runs). Default false.
    */
   completeHoursOnly?: boolean;
+  /** How much of the end of the measured range `recent` keeps (default 3 days: the longest burn-rate window). */
+  recentMs?: number;
   fetch?: FetchSlicesOptions;
   /** Clock for computed_at. */
   now?: () => number;
@@ -120,6 +156,11 @@ function countChars(s: string, c: string): number {
   return n;
 }
 
+/** A rollup fit to be stored: no gap in it (its data is final) and no partial answer behind it. */
+export function isCompleteRollup(r: SliceRollup): boolean {
+  return !r.statuses.includes('?');
+}
+
 export function toStoredRollup(t: MeasureTarget, hash: string, r: SliceRollup, blockStart: number, source: string, computedAt: number): StoredRollup {
   const sliceMinutes = r.sliceSeconds / 60;
   return {
@@ -151,6 +192,62 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
   return out;
 }
 
+/** Did a stored hour see a sample of the SLI's total series? (Then missing samples elsewhere are gaps.) */
+function rollupSawSeries(r: StoredRollup): boolean {
+  const s = r.summary as SliceRollup;
+  return s.seen === true || r.goodSlices + r.badSlices > 0;
+}
+
+/**
+ * What the answers said, as the observations the measurement core classifies: a slice with a `total`
+ * sample as it is (no `good` sample: a gap when the good series has samples elsewhere in the range, else
+ * 0 good); a slice without one is a gap when the series has samples elsewhere in the period
+ * (`seriesElsewhere` or the fetch itself), else silence (no observation). Trailing slices without data
+ * ending after `notYetAfter` are cut off: `measuredTo` is where the measurement then ends.
+ */
+export function observationsFromFetch(
+  f: SliceFetch,
+  q: Pick<SliceQuery, 'from' | 'to'>,
+  sliceMs: number,
+  seriesElsewhere: boolean,
+  notYetAfter: number,
+): { observations: SliceObservation[]; measuredTo: number } {
+  const byStart = new Map(f.observations.map((o) => [o.start, o]));
+  const exists = f.totalSeen || seriesElsewhere;
+  const hasTotal = (s: number) => {
+    const o = byStart.get(s);
+    return o !== undefined && o.total !== null;
+  };
+  let measuredTo = q.to;
+  if (exists) while (measuredTo - sliceMs >= q.from && measuredTo > notYetAfter && !hasTotal(measuredTo - sliceMs)) measuredTo -= sliceMs;
+  const observations: SliceObservation[] = [];
+  for (let s = q.from; s < measuredTo; s += sliceMs) {
+    const o = byStart.get(s);
+    if (o && o.total !== null) observations.push(o.good === null && f.goodSeen ? { start: s, good: null, total: null, gap: true } : o);
+    else if (exists) observations.push({ start: s, good: null, total: null, gap: true });
+  }
+  return { observations, measuredTo };
+}
+
+function sourceRuns(blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>): SourceRun[] {
+  const runs: Array<{ from: number; to: number; hours: number; source: 'rollup' | 'prometheus' }> = [];
+  for (const b of [...blocks].sort((x, y) => x.start - y.start)) {
+    const last = runs[runs.length - 1];
+    if (last && last.source === b.source && last.to === b.start) {
+      last.to = b.end;
+      last.hours++;
+    } else runs.push({ from: b.start, to: b.end, hours: 1, source: b.source });
+  }
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  return runs.map((r) => ({ from: iso(r.from), to: iso(r.to), hours: r.hours, source: r.source }));
+}
+
+function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
+  const keep = Math.max(0, Math.ceil(keepMs / d.grid.sliceMs));
+  const drop = Math.max(0, d.block.statuses.length - keep);
+  return { grid: d.grid, firstIndex: d.block.firstIndex + drop, statuses: d.block.statuses.slice(drop) };
+}
+
 /** Measure every target as of opts.asOf; one batched fetch for all the slices the store lacks. */
 export async function measureTargets(targets: readonly MeasureTarget[], opts: MeasureOptions): Promise<SlaMeasurement[]> {
   const plans: Plan[] = targets.map((target, i) => {
@@ -173,7 +270,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     const have = new Map<number, StoredRollup>();
     if (opts.store && !opts.ignoreRollups) {
       for (const r of opts.store.range({ contract: contract.id, sla: sla.id, definitionHash: hash }, blocks[0]?.start ?? 0, asOf)) {
-        have.set(r.hourStart, r);
+        if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
       }
     }
     for (const b of blocks) {
@@ -198,46 +295,64 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       `no Prometheus URL given and the rollup store does not cover ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''} (use --prometheus URL or run \`obligo rollup\`)`,
     );
   }
-  const observations: SliceObservations = queries.length > 0 ? await fetchSliceObservations(opts.source!, queries, opts.fetch) : new Map();
+  const fetched: SliceFetches = queries.length > 0 ? await fetchSliceObservations(opts.source!, queries, opts.fetch) : new Map();
   const now = opts.now ?? Date.now;
   const lag = opts.persistLagMs ?? 5 * 60_000;
+  const ingestDelay = opts.ingestDelayMs ?? 3 * 60_000;
+  const recentMs = opts.recentMs ?? 3 * 86_400_000;
   const fresh: StoredRollup[] = [];
 
   const results = plans.map((plan): SlaMeasurement => {
     const { contract, sla, period } = plan.target;
-    const asOf = plan.asOf;
-    const obs = plan.query ? observations.get(plan.query.id) ?? [] : [];
+    const f = plan.query ? fetched.get(plan.query.id) : undefined;
     const url = opts.source?.url ?? '';
-    let measurement: Measurement;
+    const sliceMs = sla.measurement.sliceSeconds * 1000;
+    const flags: MeasurementFlag[] = f && f.warnings.length > 0 ? ['partial-response'] : [];
+    let asOf = plan.asOf;
+    let observations: SliceObservation[] = [];
+    if (plan.query && f) {
+      const seriesElsewhere = plan.stored.some(rollupSawSeries);
+      const r = observationsFromFetch(f, plan.query, sliceMs, seriesElsewhere, plan.asOf - ingestDelay);
+      observations = r.observations;
+      if (r.measuredTo < plan.query.to) asOf = r.measuredTo;
+    }
+    let detailed: DetailedMeasurement;
     const freshRollups: StoredRollup[] = [];
+    const blockSources: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }> = [];
     if (plan.raw) {
-      measurement = measurePeriod(contract, sla, period, obs, asOf);
+      detailed = measurePeriodDetailed(contract, sla, period, observations, asOf, flags);
     } else {
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
-      const byBlock = bucketByBlock(obs, period.start);
+      const byBlock = bucketByBlock(observations, period.start);
       for (const b of plan.missing) {
         const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
         computed.push(r);
-        if (b.end <= asOf - lag) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
+        blockSources.push({ ...b, source: 'prometheus' });
+        if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
+      for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
       const stored = plan.stored.map((r) => r.summary as SliceRollup);
-      measurement = measurePeriodFromRollups(contract, sla, period, [...stored, ...computed], asOf);
+      detailed = measurePeriodFromRollupsDetailed(contract, sla, period, [...stored, ...computed], asOf, flags);
     }
     fresh.push(...freshRollups);
     const fromProm = plan.query !== undefined;
     const fromStore = plan.stored.length > 0;
     return {
       ...plan.target,
-      measurement,
+      measurement: detailed.measurement,
       measuredThrough: asOf,
       freshRollups,
+      recent: recentOf(detailed, recentMs),
       evidence: {
         source: fromProm && fromStore ? 'rollups+prometheus' : fromProm ? 'prometheus' : fromStore ? 'rollups' : 'none',
         prometheusUrl: fromProm ? url : undefined,
         queries: Object.values(sliceExprs(sla)),
         rollupHours: plan.stored.length,
         prometheusHours: plan.raw ? 0 : plan.missing.length,
+        hours: sourceRuns(blockSources),
+        requeried: f?.requeried ?? [],
+        warnings: f?.warnings ?? [],
         definitionHash: plan.hash,
       },
     };

@@ -1,13 +1,15 @@
 // Compute and persist hourly rollups for a time range: every hour block of every SLA's periods that
 // lies in [from, to), inside the contract term, and ended at or before `at` (complete hours only).
+// An hour with a gap, or read from a partial answer, is not stored (a later run stores it once its
+// data is whole); `incomplete` names those hours.
 import type { Contract, Sla } from '../contract/model.js';
 import type { RollupStore, StoredRollup } from '../store/sqlite.js';
 import { sliceContextFor } from '../slo/measure.js';
 import { measuredRange, periodsOverlapping, type Period } from '../slo/periods.js';
 import { summariseHour } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
-import { fetchSliceObservations, type FetchSlicesOptions, type SliceObservations, type SliceQuery } from './fetch-slices.js';
-import { bucketByBlock, hourBlocks, toStoredRollup, usesRollups } from './measure-slas.js';
+import { fetchSliceObservations, type FetchSlicesOptions, type SliceFetches, type SliceQuery } from './fetch-slices.js';
+import { bucketByBlock, hourBlocks, isCompleteRollup, observationsFromFetch, toStoredRollup, usesRollups } from './measure-slas.js';
 import type { PromSource } from './source.js';
 
 export interface RollupOptions {
@@ -20,6 +22,14 @@ export interface RollupOptions {
   now?: () => number;
 }
 
+export interface IncompleteHours {
+  /** "contract/sla" */
+  sla: string;
+  /** Start of each hour not stored (epoch ms). */
+  hours: number[];
+  reason: 'gaps' | 'partial-response';
+}
+
 export interface RollupSummary {
   /** Rows written (inserted or replaced). */
   written: number;
@@ -29,6 +39,10 @@ export interface RollupSummary {
   skipped: string[];
   /** Per SLA key: hours written. */
   perSla: Record<string, number>;
+  /** Hours not stored because their data was incomplete (run again later). */
+  incomplete: IncompleteHours[];
+  /** Prometheus warnings of the answers (partial responses). */
+  warnings: string[];
   requests: number;
 }
 
@@ -69,18 +83,36 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
     }
   }
   const before = opts.source.requests;
-  const obs: SliceObservations = jobs.length ? await fetchSliceObservations(opts.source, jobs.map((j) => j.query), opts.fetch) : new Map();
+  const fetched: SliceFetches = jobs.length ? await fetchSliceObservations(opts.source, jobs.map((j) => j.query), opts.fetch) : new Map();
   const now = opts.now ?? Date.now;
   const rows: StoredRollup[] = [];
   const perSla: Record<string, number> = {};
+  const incomplete: IncompleteHours[] = [];
+  const warnings = new Set<string>();
   for (const j of jobs) {
+    const f = fetched.get(j.query.id)!;
+    for (const w of f.warnings) warnings.add(w);
     const ctx = sliceContextFor(j.contract, j.sla, j.period);
-    const byBlock = bucketByBlock(obs.get(j.query.id) ?? [], j.period.start);
+    // Hours of the same period stored earlier tell whether the series exists (then a missing sample is a gap).
+    const storedSawSeries = opts.store
+      .range({ contract: j.contract.id, sla: j.sla.id, definitionHash: j.hash }, j.period.start, j.period.end)
+      .some((r) => r.goodSlices + r.badSlices > 0 || (r.summary as { seen?: boolean }).seen === true);
+    const { observations } = observationsFromFetch(f, j.query, j.sla.measurement.sliceSeconds * 1000, storedSawSeries, Infinity);
+    const byBlock = bucketByBlock(observations, j.period.start);
+    const notStored: number[] = [];
+    let written = 0;
     for (const b of j.blocks) {
-      rows.push(toStoredRollup(j, j.hash, summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end), b.start, opts.source.url, now()));
+      const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
+      if (f.warnings.length > 0 || !isCompleteRollup(r)) {
+        notStored.push(b.start);
+        continue;
+      }
+      rows.push(toStoredRollup(j, j.hash, r, b.start, opts.source.url, now()));
+      written++;
     }
-    perSla[j.sla.key] = (perSla[j.sla.key] ?? 0) + j.blocks.length;
+    perSla[j.sla.key] = (perSla[j.sla.key] ?? 0) + written;
+    if (notStored.length > 0) incomplete.push({ sla: j.sla.key, hours: notStored, reason: f.warnings.length > 0 ? 'partial-response' : 'gaps' });
   }
   const written = opts.store.upsert(rows);
-  return { written, kept: rows.length - written, skipped, perSla, requests: opts.source.requests - before };
+  return { written, kept: rows.length - written, skipped, perSla, incomplete, warnings: [...warnings].sort(), requests: opts.source.requests - before };
 }

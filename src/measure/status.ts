@@ -7,7 +7,8 @@ import { SLI_WINDOWS } from '../contract/model.js';
 import { slaWindows } from '../compile/promql.js';
 import type { RollupStore } from '../store/sqlite.js';
 import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
-import type { MeasurementFlag } from '../slo/methods.js';
+import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/methods.js';
+import { durationSeconds } from '../contract/model.js';
 import { periodContaining } from '../slo/periods.js';
 import type { SlaState } from './gate-decision.js';
 import { measureTargets, type MeasureEvidence } from './measure-slas.js';
@@ -38,6 +39,15 @@ export interface SlaStatus {
   sli: Record<string, number | null>;
   /** (1 − SLI)/b per window; null when the window had no traffic. */
   burnRates: Record<string, number | null>;
+  /**
+   * Per window: the share of the window's minutes (those inside the measured range, maintenance
+   * excluded) that had data or known silence; null when the measured slices do not reach the window.
+   */
+  windowCoverage: Record<string, number | null>;
+  /** Period-to-date coverage: expected, covered, gap and excluded minutes; complete or not. */
+  coverage: Coverage;
+  /** Prometheus warnings (partial responses) behind this status. */
+  warnings: string[];
   state: SlaState;
   measuredMinutes: number;
   badMinutes: number;
@@ -49,6 +59,8 @@ export interface SlaStatus {
 export interface StatusReport {
   at: string;
   slas: SlaStatus[];
+  /** Distinct Prometheus warnings of all answers (partial responses), for one line each on stderr. */
+  warnings: string[];
   /** HTTP requests made to Prometheus for this evaluation. */
   requests: number;
   /** The window queries sent (rules query first). */
@@ -116,6 +128,18 @@ export async function measureStatus(
       .filter((p) => (p.severity === 'page' ? sla.alerting.page : sla.alerting.ticket))
       .map((pair) => ({ pair, long: burnRate(sliOf(pair.long), sla.objective), short: burnRate(sliOf(pair.short), sla.objective) }));
     const achievedDecimal = measurement.achievedDecimal;
+    const atMs = opts.at;
+    const windowCov: Record<string, number | null> = {};
+    for (const w of Object.keys(sli)) windowCov[w] = windowCoverage(m.recent, m.recent.grid, atMs - durationSeconds(w) * 1000, atMs).ratio;
+    // Warnings of the window answers make the status incomplete too (its burn rates come from them).
+    const warnings = [...new Set([...m.evidence.warnings, ...(windows.warnings.get(sla.key) ?? [])])].sort();
+    const flags = new Set<MeasurementFlag>(measurement.flags);
+    let coverage = measurement.coverage;
+    if (warnings.length > 0 && !coverage.partialResponse) {
+      coverage = { ...coverage, partialResponse: true, complete: false };
+      flags.add('partial-response');
+      flags.add('incomplete-data');
+    }
     return {
       contract: contract.id,
       sla: sla.id,
@@ -132,13 +156,17 @@ export async function measureStatus(
       budgetRemaining: budgetRemaining(achievedDecimal, sla.objective),
       sli,
       burnRates,
+      windowCoverage: windowCov,
+      coverage,
+      warnings,
       state: budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow }),
       measuredMinutes: measurement.measuredMinutes,
       badMinutes: measurement.badMinutes,
       excludedMinutes: measurement.excludedMinutes,
-      flags: measurement.flags,
+      flags: [...flags].sort(),
       evidence: { ...m.evidence, windows: windows.fromRules.has(sla.key) ? 'rules' : 'raw' },
     };
   });
-  return { at: isoUtc(opts.at), slas: out, requests: opts.source.requests - before, windowQueries: windows.queries };
+  const allWarnings = [...new Set(out.flatMap((s) => s.warnings))].sort();
+  return { at: isoUtc(opts.at), slas: out, warnings: allWarnings, requests: opts.source.requests - before, windowQueries: windows.queries };
 }

@@ -4,7 +4,23 @@ import type { Contract, Sla } from '../contract/model.js';
 import { maintenanceCalendar } from './maintenance.js';
 import { type Measurement, type MeasurementFlag, measureBlock } from './methods.js';
 import { type Period, measuredRange } from './periods.js';
-import { type SliceContext, type SliceObservation, type SliceRollup, blockFromRollups, classifyMeasuredSlices, gridOf } from './slices.js';
+import {
+  type SliceBlock,
+  type SliceContext,
+  type SliceGrid,
+  type SliceObservation,
+  type SliceRollup,
+  blockFromRollups,
+  classifyMeasuredSlices,
+  gridOf,
+} from './slices.js';
+
+/** A measurement with the classified slices it was computed from (for window coverage and evidence). */
+export interface DetailedMeasurement {
+  measurement: Measurement;
+  block: SliceBlock;
+  grid: SliceGrid;
+}
 
 export type MeasureContract = Pick<Contract, 'termStart' | 'termEnd' | 'timezone' | 'maintenance'>;
 
@@ -26,14 +42,40 @@ function frameFlags(ctx: SliceContext, period: Period): MeasurementFlag[] {
 
 /** Measure an SLA over a period (cut to the term and to asOfMs) from raw slice observations. */
 export function measurePeriod(contract: MeasureContract, sla: Pick<Sla, 'measurement'>, period: Period, observations: Iterable<SliceObservation>, asOfMs?: number): Measurement {
-  const ctx = sliceContextFor(contract, sla, period, asOfMs);
-  return measureBlock(classifyMeasuredSlices(ctx, observations), sla.measurement, frameFlags(ctx, period));
+  return measurePeriodDetailed(contract, sla, period, observations, asOfMs).measurement;
 }
 
 /** The same from hourly rollups (summariseHour with the same context); identical results. */
 export function measurePeriodFromRollups(contract: MeasureContract, sla: Pick<Sla, 'measurement'>, period: Period, rollups: Iterable<SliceRollup>, asOfMs?: number): Measurement {
+  return measurePeriodFromRollupsDetailed(contract, sla, period, rollups, asOfMs).measurement;
+}
+
+/** measurePeriod, with the classified block; `flags` are added (e.g. 'partial-response'). */
+export function measurePeriodDetailed(
+  contract: MeasureContract,
+  sla: Pick<Sla, 'measurement'>,
+  period: Period,
+  observations: Iterable<SliceObservation>,
+  asOfMs?: number,
+  flags: readonly MeasurementFlag[] = [],
+): DetailedMeasurement {
   const ctx = sliceContextFor(contract, sla, period, asOfMs);
-  return measureBlock(blockFromRollups(ctx, rollups), sla.measurement, frameFlags(ctx, period));
+  const block = classifyMeasuredSlices(ctx, observations);
+  return { measurement: measureBlock(block, sla.measurement, [...frameFlags(ctx, period), ...flags]), block, grid: ctx.grid };
+}
+
+/** measurePeriodFromRollups, with the classified block; `flags` are added. */
+export function measurePeriodFromRollupsDetailed(
+  contract: MeasureContract,
+  sla: Pick<Sla, 'measurement'>,
+  period: Period,
+  rollups: Iterable<SliceRollup>,
+  asOfMs?: number,
+  flags: readonly MeasurementFlag[] = [],
+): DetailedMeasurement {
+  const ctx = sliceContextFor(contract, sla, period, asOfMs);
+  const block = blockFromRollups(ctx, rollups);
+  return { measurement: measureBlock(block, sla.measurement, [...frameFlags(ctx, period), ...flags]), block, grid: ctx.grid };
 }
 
 /** Measure directly from a context (no contract): the raw path. */

@@ -14,9 +14,14 @@
 //   them per noData (ignore: in neither); noDataSlices counts them separately as well. For events and
 //   averaged they are informational (classified by sliceGoodRatio, no run rule).
 // - No data at all (no slice with total > 0) → achieved null + 'no-data', whatever noData says.
+// - Gaps ('?': missing measurement, see slices.ts) are neither good nor bad: they are left out of
+//   every count, break a run of bad slices as maintenance does, and lower the coverage
+//   (covered ÷ expected minutes, maintenance excluded). Below the SLA's minCoverage (default 0.99),
+//   or with a partial response from Prometheus, the result is 'incomplete-data': not a number
+//   anybody may pay, claim or gate on.
 import type { Decimal } from 'decimal.js';
 import type { MeasurementSpec, Method, NoData } from '../contract/model.js';
-import { COUNT_SCALE, RATIO_ONE, percentOf, unitsToDecimal } from './exact.js';
+import { COUNT_SCALE, RATIO_ONE, exactFraction, percentOf, unitsToDecimal } from './exact.js';
 import type { SliceBlock } from './slices.js';
 
 export type MeasurementFlag =
@@ -37,7 +42,33 @@ export type MeasurementFlag =
    * Period-to-date it may still grow; at a period's end it may continue into the next period (runs
    * do not cross the measured range: review).
    */
-  | 'open-bad-run';
+  | 'open-bad-run'
+  /** Some slices had no measurement (gaps): they are left out, and coverage says how much. */
+  | 'gaps'
+  /** Prometheus answered with warnings (a partial response from Thanos, Mimir or Cortex). */
+  | 'partial-response'
+  /** Coverage below minCoverage, or a partial response: the result must not be paid, claimed or gated on. */
+  | 'incomplete-data';
+
+/** How much of what should have been measured was: every result carries it. */
+export interface Coverage {
+  /** Minutes that should have been measured: slices in the measured range, maintenance excluded. */
+  expectedMinutes: number;
+  /** Of those, minutes with data or known silence (no traffic). */
+  coveredMinutes: number;
+  /** Of those, minutes without a measurement (gaps). */
+  gapMinutes: number;
+  /** Minutes of slices left out for maintenance. */
+  excludedMinutes: number;
+  /** coveredMinutes ÷ expectedMinutes; null when nothing was expected. */
+  ratio: number | null;
+  /** The SLA's measurement.minCoverage. */
+  minimum: number;
+  /** Some answer behind this result carried Prometheus warnings. */
+  partialResponse: boolean;
+  /** ratio ≥ minimum (or nothing expected) and no partial response. */
+  complete: boolean;
+}
 
 export interface Measurement {
   method: Method;
@@ -61,11 +92,17 @@ export interface Measurement {
   totalEvents: number;
   goodEventsDecimal: string;
   totalEventsDecimal: string;
+  gapSlices: number;
+  coverage: Coverage;
   flags: MeasurementFlag[];
 }
 
 /** Spec fields the methods read. */
-export type MethodSpec = Pick<MeasurementSpec, 'method' | 'sliceSeconds' | 'sliceGoodRatio' | 'minConsecutiveBadSlices' | 'noData'>;
+export type MethodSpec = Pick<MeasurementSpec, 'method' | 'sliceSeconds' | 'sliceGoodRatio' | 'minConsecutiveBadSlices' | 'noData'> &
+  Partial<Pick<MeasurementSpec, 'minCoverage'>>;
+
+/** The default of measurement.minCoverage (spec: 0.99). */
+export const DEFAULT_MIN_COVERAGE = 0.99;
 
 interface SliceCounts {
   good: number;
@@ -73,6 +110,7 @@ interface SliceCounts {
   noData: number;
   excluded: number;
   data: number;
+  gaps: number;
   openBadRun: boolean;
 }
 
@@ -83,6 +121,7 @@ export function countSlices(statuses: string, noData: NoData, minRun: number, ru
   let nd = 0;
   let excluded = 0;
   let data = 0;
+  let gaps = 0;
   let run = 0;
   const minimum = runs ? Math.max(1, minRun) : 1;
   const closeRun = () => {
@@ -93,8 +132,9 @@ export function countSlices(statuses: string, noData: NoData, minRun: number, ru
   for (let i = 0; i < statuses.length; i++) {
     let c = statuses[i]!;
     if (c === '.') continue;
-    if (c === 'x') {
-      excluded++;
+    if (c === 'x' || c === '?') {
+      if (c === 'x') excluded++;
+      else gaps++;
       closeRun();
       continue;
     }
@@ -113,7 +153,7 @@ export function countSlices(statuses: string, noData: NoData, minRun: number, ru
   }
   const openBadRun = run > 0 && run < minimum;
   closeRun();
-  return { good, bad, noData: nd, excluded, data, openBadRun };
+  return { good, bad, noData: nd, excluded, data, gaps, openBadRun };
 }
 
 /** A run of slices counted bad (after minConsecutiveBadSlices), as evidence: [start, end) epoch ms. */
@@ -163,12 +203,16 @@ export function measureBlock(block: SliceBlock, spec: MethodSpec, extraFlags: re
   const flags = new Set<MeasurementFlag>(extraFlags);
   if (c.excluded > 0) flags.add('maintenance');
   if (block.clampedSlices > 0) flags.add('inconsistent-data');
+  const coverage = coverageOf(c, sliceMinutes, spec.minCoverage ?? DEFAULT_MIN_COVERAGE, flags.has('partial-response'));
+  if (c.gaps > 0) flags.add('gaps');
+  if (!coverage.complete) flags.add('incomplete-data');
 
   let achieved: Decimal | null = null;
   if (measuredSlices === 0) {
-    if (!flags.has('outside-term')) flags.add('nothing-measured');
+    if (!flags.has('outside-term') && c.gaps === 0) flags.add('nothing-measured');
   } else if (c.data === 0) {
-    flags.add('no-data');
+    // Silence (no traffic at all) asks for review; a range that is only gaps is incomplete, not silent.
+    if (c.noData > 0) flags.add('no-data');
   } else if (spec.method === 'events') {
     achieved = percentOf(block.goodUnits, block.totalUnits);
   } else if (spec.method === 'timeslices') {
@@ -196,6 +240,56 @@ export function measureBlock(block: SliceBlock, spec: MethodSpec, extraFlags: re
     totalEvents: Number(unitsToDecimal(block.totalUnits, COUNT_SCALE)),
     goodEventsDecimal: unitsToDecimal(block.goodUnits, COUNT_SCALE),
     totalEventsDecimal: unitsToDecimal(block.totalUnits, COUNT_SCALE),
+    gapSlices: c.gaps,
+    coverage,
     flags: [...flags].sort(),
   };
+}
+
+function coverageOf(c: SliceCounts, sliceMinutes: number, minimum: number, partialResponse: boolean): Coverage {
+  const covered = c.data + c.noData;
+  const expected = covered + c.gaps;
+  const ratio = expected === 0 ? null : covered / expected;
+  // Compared exactly: covered × d ≥ n × expected for minimum = n/d as written (0.99 is 99/100).
+  const m = exactFraction(minimum);
+  const enough = expected === 0 || BigInt(covered) * m.d >= m.n * BigInt(expected);
+  return {
+    expectedMinutes: expected * sliceMinutes,
+    coveredMinutes: covered * sliceMinutes,
+    gapMinutes: c.gaps * sliceMinutes,
+    excludedMinutes: c.excluded * sliceMinutes,
+    ratio,
+    minimum,
+    partialResponse,
+    complete: enough && !partialResponse,
+  };
+}
+
+/** Coverage of a time window [fromMs, toMs) from classified slices (the burn-rate windows' coverage). */
+export interface WindowCoverage {
+  /** Minutes of the window the slices cover that should have been measured (maintenance excluded). */
+  expectedMinutes: number;
+  coveredMinutes: number;
+  /** coveredMinutes ÷ expectedMinutes; null when the slices cover nothing of the window. */
+  ratio: number | null;
+}
+
+/**
+ * Coverage of the slices lying entirely inside [fromMs, toMs): data or silence against gaps. Slices
+ * the block does not hold (before its range, e.g. a window reaching back before the period start) are
+ * not counted: the window is judged on the part the block covers.
+ */
+export function windowCoverage(block: Pick<SliceBlock, 'firstIndex' | 'statuses'>, grid: { origin: number; sliceMs: number }, fromMs: number, toMs: number): WindowCoverage {
+  const first = Math.max(block.firstIndex, Math.ceil((fromMs - grid.origin) / grid.sliceMs));
+  const end = Math.min(block.firstIndex + block.statuses.length, Math.floor((toMs - grid.origin) / grid.sliceMs));
+  let covered = 0;
+  let gaps = 0;
+  for (let k = first; k < end; k++) {
+    const c = block.statuses[k - block.firstIndex];
+    if (c === 'g' || c === 'b' || c === 'n') covered++;
+    else if (c === '?') gaps++;
+  }
+  const sliceMinutes = grid.sliceMs / 60_000;
+  const expected = covered + gaps;
+  return { expectedMinutes: expected * sliceMinutes, coveredMinutes: covered * sliceMinutes, ratio: expected === 0 ? null : covered / expected };
 }

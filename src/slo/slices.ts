@@ -1,7 +1,10 @@
 // Slices: the period cut into fixed-length pieces aligned to the period start, each classified from
 // its observation into one character of a SliceStatusString:
 //   'g' data, good (good/total >= sliceGoodRatio)     'b' data, bad (good/total < sliceGoodRatio)
-//   'n' no data (no observation, total null/0/NaN)    'x' excluded: overlaps a maintenance window
+//   'n' no data: silence (total 0, or no series of the SLI at all in the period)
+//   '?' gap: missing measurement (no sample of a series that has samples elsewhere in the period, or a
+//       slice no answer or rollup covers): unmeasured, neither good nor bad, and it lowers coverage
+//   'x' excluded: overlaps a maintenance window
 //   '.' not measured: not entirely inside the measured range (before term start, after term end or
 //       asOf, or the partial last slice of a period whose length is not a multiple of the slice)
 // Hourly rollups store that string plus exact sums, so a month can be re-measured from rollups with
@@ -10,7 +13,7 @@ import { COUNT_SCALE, RATIO_SCALE, countUnits, decimalToUnits, errorRatioUnits, 
 import type { Interval } from './interval.js';
 import { type MaintenanceCalendar, calendarOf } from './maintenance.js';
 
-export type SliceStatus = 'g' | 'b' | 'n' | 'x' | '.';
+export type SliceStatus = 'g' | 'b' | 'n' | '?' | 'x' | '.';
 /** One SliceStatus character per slice, in time order. */
 export type SliceStatusString = string;
 
@@ -22,6 +25,11 @@ export interface SliceObservation {
   good: number | null;
   /** All events. null, 0, negative or NaN: no data for the slice. */
   total: number | null;
+  /**
+   * The slice is a gap: its data is missing (a series with samples elsewhere in the period has none
+   * here, or the answer was incomplete). Classified '?' whatever good/total say.
+   */
+  gap?: boolean;
 }
 
 export interface SliceGrid {
@@ -67,6 +75,8 @@ export interface SliceRollup {
   totalSum: string;
   errorRatioSum: string;
   clampedSlices: number;
+  /** The total series had a sample (a value, 0 included) for some slice of the block. */
+  seen?: boolean;
 }
 
 export function gridOf(origin: number, sliceSeconds: number): SliceGrid {
@@ -151,6 +161,10 @@ export function classifySlices(ctx: SliceContext, first: number, count: number, 
       continue;
     }
     const o = observations.get(k);
+    if (o?.gap) {
+      chars[j] = '?';
+      continue;
+    }
     const total = countUnits(o?.total);
     if (total === null || total <= 0n) {
       chars[j] = 'n';
@@ -188,6 +202,8 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
   const byIndex = new Map<number, SliceObservation>();
   for (const [k, o] of indexObservations(ctx.grid, observations)) if (k >= first && k < end) byIndex.set(k, o);
   const b = classifySlices(ctx, first, end - first, byIndex);
+  let seen = false;
+  for (const o of byIndex.values()) if (!o.gap && o.total !== null && !Number.isNaN(o.total)) seen = true;
   return {
     start: sliceStart(ctx.grid, first),
     sliceSeconds: ctx.grid.sliceMs / 1000,
@@ -197,11 +213,12 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
     totalSum: unitsToDecimal(b.totalUnits, COUNT_SCALE),
     errorRatioSum: unitsToDecimal(b.errorRatioUnits, RATIO_SCALE),
     clampedSlices: b.clampedSlices,
+    seen,
   };
 }
 
 /**
- * Reassemble the measured block from rollups. Slices no rollup covers are no data (or excluded /
+ * Reassemble the measured block from rollups. Slices no rollup covers are gaps ('?'; or excluded /
  * not measured, as the context says); so is a slice a rollup marks '.' (e.g. it was made before
  * asOf reached it) that the context measures. Otherwise a rollup must agree with the context on
  * which slices are '.' and 'x' and on sliceGoodRatio (else it was made for another term, asOf or
@@ -224,13 +241,13 @@ export function blockFromRollups(ctx: SliceContext, rollups: Iterable<SliceRollu
     for (let j = 0; j < r.statuses.length; j++) {
       const k = r0 + j;
       const c = r.statuses[j]!;
-      if (!'gbnx.'.includes(c)) throw new RangeError(`rollup at ${new Date(r.start).toISOString()}: bad status character ${JSON.stringify(c)}`);
+      if (!'gbn?x.'.includes(c)) throw new RangeError(`rollup at ${new Date(r.start).toISOString()}: bad status character ${JSON.stringify(c)}`);
       const frame = frameStatus(ctx, cal, k);
       if (c === '.' && frame === null) continue; // not covered by this rollup: filled in as no data below
       const expectFrame = frame ?? 'measured';
       const gotFrame = c === '.' || c === 'x' ? c : 'measured';
       if (expectFrame !== gotFrame) {
-        throw new RangeError(`rollup at ${new Date(r.start).toISOString()} does not match the measurement context at slice ${new Date(sliceStart(ctx.grid, k)).toISOString()} (rollup '${c}', context '${frame ?? 'g/b/n'}'): recompute it`);
+        throw new RangeError(`rollup at ${new Date(r.start).toISOString()} does not match the measurement context at slice ${new Date(sliceStart(ctx.grid, k)).toISOString()} (rollup '${c}', context '${frame ?? 'g/b/n/?'}'): recompute it`);
       }
       if (c === 'g' || c === 'b') hasData = true;
       if (k < first || k >= end) continue; // '.' outside the measured range
@@ -245,7 +262,8 @@ export function blockFromRollups(ctx: SliceContext, rollups: Iterable<SliceRollu
     }
   }
   for (let k = first; k < end; k++) {
-    if (chars[k - first] === undefined) chars[k - first] = frameStatus(ctx, cal, k) ?? 'n';
+    // A measured slice no rollup covers is unknown: a gap, never silence.
+    if (chars[k - first] === undefined) chars[k - first] = frameStatus(ctx, cal, k) ?? '?';
   }
   return { firstIndex: first, statuses: chars.join(''), goodUnits, totalUnits, errorRatioUnits: errorUnits, clampedSlices };
 }

@@ -87,14 +87,15 @@ describe('fetchSliceObservations', () => {
     const c = load('UTC');
     const period = parsePeriodLabel('2026-03', 'UTC');
     // counts: 61 requests a minute, 1 bad every 7th minute; rates are counts/60, so × 60 must give them back
-    const table = rateTable({ p: { good: (m) => 61 - (m / M) % 7 === 0 ? 60 : 61, total: () => 61 } }, [1]);
+    const table = rateTable({ p: { good: (m) => ((m / M) % 7 === 0 ? 60 : 61), total: () => 61 } }, [1]);
     table.set('sum(rate(req_total{service="p",code="200"}[1m]))', (end) => ((end - M) / M) % 7 === 0 ? 60 / 60 : 61 / 60);
     const src = new TableSource(table);
     const queries: SliceQuery[] = c.slas.slice(0, 2).map((sla) => ({ id: sla.key, sla, origin: period.start, from: period.start, to: period.end }));
     const obs = await fetchSliceObservations(src, queries);
     const minutes = (period.end - period.start) / M;
     for (const q of queries) {
-      const o = obs.get(q.id)!;
+      const o = obs.get(q.id)!.observations;
+      expect(obs.get(q.id)).toMatchObject({ totalSeen: true, goodSeen: true, warnings: [], requeried: [] });
       expect(o).toHaveLength(minutes);
       expect(new Set(o.map((x) => x.start)).size).toBe(minutes);
       expect(o[0]!.start).toBe(period.start);
@@ -120,10 +121,10 @@ describe('fetchSliceObservations', () => {
     const queries: SliceQuery[] = [];
     for (let i = 0; i < 15; i++) for (const sla of c.slas) queries.push({ id: `${i}:${sla.id}`, sla, origin: period.start, from: period.start, to });
     const obs = await fetchSliceObservations(src, queries);
-    expect(obs.get('3:ev')).toHaveLength(120);
-    expect(obs.get('3:av')).toHaveLength(24);
-    expect(obs.get('3:av')![1]).toEqual({ start: period.start + 5 * M, good: 25, total: 25 });
-    expect(obs.get('14:ts')![119]).toEqual({ start: to - M, good: 9, total: 10 });
+    expect(obs.get('3:ev')!.observations).toHaveLength(120);
+    expect(obs.get('3:av')!.observations).toHaveLength(24);
+    expect(obs.get('3:av')!.observations[1]).toEqual({ start: period.start + 5 * M, good: 25, total: 25 });
+    expect(obs.get('14:ts')!.observations[119]).toEqual({ start: to - M, good: 9, total: 10 });
     // 15 copies of the same SLAs ask the same 2 expressions per grid: one request per grid.
     expect(src.requests).toBe(2);
     expect(adaptiveBranches(60)).toBe(250);
@@ -154,8 +155,8 @@ describe('same-shape SLIs', () => {
     const unions = new TableSource(table);
     const viaUnions = await fetchSliceObservations(unions, queries, { combine: false, maxBranches: 20 });
     expect(viaSelectors).toEqual(viaUnions);
-    expect(viaSelectors.get('unit7/ev')![4]).toEqual({ start: period.start + 4 * M, good: 8, total: 8 });
-    expect(viaSelectors.get('unit7/av')![0]).toEqual({ start: period.start, good: 35, total: 40 });
+    expect(viaSelectors.get('unit7/ev')!.observations[4]).toEqual({ start: period.start + 4 * M, good: 8, total: 8 });
+    expect(viaSelectors.get('unit7/av')!.observations[0]).toEqual({ start: period.start, good: 35, total: 40 });
     // 1m grid: total + good of p.* → 2 selectors; 5m grid: total + good of q|* → 2 selectors
     expect(combined.requests).toBe(4);
     expect(combined.log.every((r) => r.branches === 0)).toBe(true);
@@ -246,7 +247,7 @@ describe('rollups and raw slices measure alike', () => {
             new TableSource(table),
             c.slas.map((sla) => ({ id: sla.id, sla, origin: period.start, from: period.start, to: period.start + Math.floor((asOf - period.start) / grid(sla)) * grid(sla) })),
           );
-          const reference = c.slas.map((sla) => ({ measurement: measurePeriod(c, sla, period, rawObs.get(sla.id)!, asOf) }));
+          const reference = c.slas.map((sla) => ({ measurement: measurePeriod(c, sla, period, rawObs.get(sla.id)!.observations, asOf) }));
           const viaBlocks = await measureTargets(targets, { asOf, source: new TableSource(table), ignoreRollups: true });
 
           const store = RollupStore.open(':memory:');
@@ -281,8 +282,11 @@ describe('rollups and raw slices measure alike', () => {
     const range = { from: period.start, to: period.start + 3 * H, at: period.end };
     expect((await computeRollups(slas, { ...range, source: new TableSource(table), store })).written).toBe(9);
     const before = await measureTargets(slas.map((s) => ({ ...s, period })), { asOf: period.start + 3 * H, store });
+    // Prometheus has nothing any more: every hour is a gap (the series has stored samples in the period),
+    // so nothing is written over the stored hours, and the run names the hours it could not store.
     const again = await computeRollups(slas, { ...range, source: new TableSource(new Map()), store });
-    expect(again).toMatchObject({ written: 0, kept: 9 });
+    expect(again).toMatchObject({ written: 0, kept: 0 });
+    expect(again.incomplete).toEqual(slas.map((s) => ({ sla: s.sla.key, reason: 'gaps', hours: [0, 1, 2].map((h) => period.start + h * H) })));
     const after = await measureTargets(slas.map((s) => ({ ...s, period })), { asOf: period.start + 3 * H, store });
     expect(after.map((m) => m.measurement)).toEqual(before.map((m) => m.measurement));
     expect(after[0]!.measurement.achievedDecimal).toBe('95');

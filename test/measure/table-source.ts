@@ -3,7 +3,7 @@
 // branches joined by `or`, and `sum by (L) (rate(m{L=~"a|b",…}[w]))` selector groups) and records
 // every request, so tests can check both the answers and the requests. It is a stand-in for the
 // Prometheus HTTP server, not for any obligo module.
-import type { InstantSample, PromSource, RangeSeries } from '../../src/measure/source.js';
+import type { InstantAnswer, InstantSample, PromSource, RangeAnswer, RangeSeries } from '../../src/measure/source.js';
 
 export type ValueFn = (tMs: number) => number | undefined;
 
@@ -127,7 +127,18 @@ export class TableSource implements PromSource {
     return f ? f(t) : undefined;
   }
 
-  async instant(expr: string, timeMs: number): Promise<InstantSample[]> {
+  /** Warnings added to every answer (a partial response). */
+  warnings: string[] = [];
+
+  async instant(expr: string, timeMs: number): Promise<InstantAnswer> {
+    return { samples: this.instantSamples(expr, timeMs), warnings: [...this.warnings] };
+  }
+
+  async range(expr: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeAnswer> {
+    return { series: this.rangeSeries(expr, startMs, endMs, stepSeconds), warnings: [...this.warnings] };
+  }
+
+  private instantSamples(expr: string, timeMs: number): InstantSample[] {
     const grouped = this.grouped(expr);
     if (grouped) {
       this.log.push({ kind: 'instant', branches: 0, start: timeMs, end: timeMs, step: 0 });
@@ -146,7 +157,7 @@ export class TableSource implements PromSource {
     return out;
   }
 
-  async range(expr: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]> {
+  private rangeSeries(expr: string, startMs: number, endMs: number, stepSeconds: number): RangeSeries[] {
     const grouped = this.grouped(expr);
     if (grouped) {
       this.log.push({ kind: 'range', branches: 0, start: startMs, end: endMs, step: stepSeconds });

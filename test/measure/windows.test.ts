@@ -3,7 +3,7 @@ import { errorRatioExpr } from '../../src/compile/promql.js';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Sla } from '../../src/contract/model.js';
 import { fetchWindowRatios, rulesQuery } from '../../src/measure/windows.js';
-import type { InstantSample, PromSource, RangeSeries } from '../../src/measure/source.js';
+import type { InstantAnswer, InstantSample, PromSource, RangeAnswer } from '../../src/measure/source.js';
 import { parseBranches } from './table-source.js';
 
 function slas(): Sla[] {
@@ -35,8 +35,18 @@ class RulesForX implements PromSource {
   get requests() {
     return this.queries.length;
   }
-  constructor(private readonly raw: Map<string, number>) {}
-  async instant(expr: string): Promise<InstantSample[]> {
+  constructor(
+    private readonly raw: Map<string, number>,
+    /** Damage: drop this branch expression from answers holding two series or more (a batched answer). */
+    private readonly dropFromBatches?: string,
+  ) {}
+  async instant(expr: string): Promise<InstantAnswer> {
+    const samples = this.samples(expr);
+    const batched = samples.length >= 2;
+    const ids = new Map(parseBranches(expr).map((b) => [b.id, b.expr]));
+    return { samples: samples.filter((x) => !(batched && this.dropFromBatches && ids.get(x.labels.obligo_q ?? '') === this.dropFromBatches)), warnings: [] };
+  }
+  private samples(expr: string): InstantSample[] {
     this.queries.push(expr);
     if (expr.startsWith('{__name__=~')) {
       return [
@@ -48,7 +58,7 @@ class RulesForX implements PromSource {
     }
     return parseBranches(expr).flatMap((b) => (this.raw.has(b.expr) ? [{ labels: { obligo_q: b.id }, value: this.raw.get(b.expr)! }] : []));
   }
-  async range(): Promise<RangeSeries[]> {
+  async range(): Promise<RangeAnswer> {
     throw new Error('no range queries expected');
   }
 }
@@ -70,11 +80,17 @@ describe('fetchWindowRatios', () => {
     expect([...r.fromRules]).toEqual(['x/a']);
     expect(Object.fromEntries(r.ratios.get('x/a')!)).toEqual({ '5m': 0.002, '1h': 0.003 });
     expect(Object.fromEntries(r.ratios.get('y/a')!)).toEqual({ '5m': 0.01, '4h': 0.02 });
-    // rules + one raw batch holding y's 9 windows: the 7 standard ones plus 15m and 4h from its burn-rate table
-    expect(src.requests).toBe(2);
-    expect(parseBranches(src.queries[1]!).map((b) => b.id.split('|')[1])).toEqual(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '1d', '3d']);
-    expect(src.queries[1]!.startsWith('(')).toBe(true);
-    expect(src.queries[1]).toContain('label_replace(max(');
+    // rules; x's 5 windows the rules answer lacks, each asked alone (a missing series is never taken for
+    // "no traffic" before it is asked on its own); one raw batch holding y's 9 windows (the 7 standard ones
+    // plus 15m and 4h from its burn-rate table); y's 7 windows that batch lacked, each alone.
+    expect(src.queries[1]).toBe('obligo:sli_error_ratio:rate30m{contract="x",sla="a"}');
+    expect(src.queries.slice(1, 6).every((q) => q.endsWith('{contract="x",sla="a"}'))).toBe(true);
+    expect(parseBranches(src.queries[6]!).map((b) => b.id.split('|')[1])).toEqual(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '1d', '3d']);
+    expect(src.queries[6]!.startsWith('(')).toBe(true);
+    expect(src.queries[6]).toContain('label_replace(max(');
+    expect(src.queries.slice(7).map((q) => parseBranches(q).length)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(src.requests).toBe(14);
+    expect(r.requeried).toBe(12);
   });
 
   it('plain selector SLIs: good and total per window, divided as the rule does', async () => {
@@ -92,7 +108,27 @@ describe('fetchWindowRatios', () => {
     expect(Object.keys(got).sort()).toEqual(['1h', '5m']);
     expect(got['5m']).toBeCloseTo(0.02, 15);
     expect(got['1h']).toBe(1);
-    expect(src.requests).toBe(1);
+    // one batch; the 6 totals it lacked, alone; the good of 1h (total without good), alone
+    expect(src.requests).toBe(8);
+    expect(src.queries.slice(1).map((q) => parseBranches(q).length)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(src.queries.at(-1)).toContain('sum(rate(g{s="y"}[1h]))');
+  });
+
+  it('a good series missing from a batched answer is asked again alone: never read as "all bad"', async () => {
+    const [, y] = slas();
+    const raw = new Map([
+      ['sum(rate(g{s="y"}[5m]))', 99.9],
+      ['sum(rate(t{s="y"}[5m]))', 100],
+      ['sum(rate(g{s="y"}[1h]))', 99],
+      ['sum(rate(t{s="y"}[1h]))', 100],
+    ]);
+    const damaged = new RulesForX(raw, 'sum(rate(g{s="y"}[1h]))');
+    const r = await fetchWindowRatios(damaged, [y!], 0, { useRules: false });
+    const got = Object.fromEntries(r.ratios.get('y/a')!);
+    expect(got['1h']).toBeCloseTo(0.01, 12);
+    expect(got['5m']).toBeCloseTo(0.001, 12);
+    const healthy = await fetchWindowRatios(new RulesForX(raw), [y!], 0, { useRules: false });
+    expect(Object.fromEntries(healthy.ratios.get('y/a')!)).toEqual(got);
   });
 
   it('useRules: false goes straight to the raw expressions', async () => {
@@ -101,5 +137,7 @@ describe('fetchWindowRatios', () => {
     const r = await fetchWindowRatios(src, [x!], 0, { useRules: false });
     expect(src.queries.some((q) => q.startsWith('{__name__'))).toBe(false);
     expect(r.ratios.size).toBe(0);
+    // one batch, then each window's total alone: no answer holds it, so there is no traffic
+    expect(src.requests).toBe(8);
   });
 });

@@ -84,7 +84,11 @@ describe('measurement properties', () => {
         for (let i = 0; i + 1 < bounds.length; i++) {
           const [from, to] = [bounds[i]!, bounds[i + 1]!];
           const inBlock = observations.filter((o) => o.start >= from && o.start < to);
-          if (dropped[i % dropped.length]) continue; // a lost hour: no data in both paths
+          if (dropped[i % dropped.length]) {
+            // a lost hour is a gap in both paths: unknown, never silence
+            for (let t = ORIGIN + Math.ceil((from - ORIGIN) / sliceMs) * sliceMs; t < to; t += sliceMs) kept.push({ start: t, good: null, total: null, gap: true });
+            continue;
+          }
           kept.push(...inBlock);
           rollups.push(summariseHour(ctx, from, observations, to));
         }

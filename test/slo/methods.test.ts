@@ -198,9 +198,13 @@ describe('rollups', () => {
     expect(measureFromRollups(rollups, c, s)).toEqual(raw);
     expect(raw.badSlices).toBe(10);
     expect(raw.badMinutes).toBe(10);
-    // a missing hour is no data in both paths
+    // a missing hour is a gap (unknown, not silence) in both paths
     const firstHourOnly = obs(pattern).filter((o) => o.start < T0 + 60 * M);
-    expect(measureFromRollups([rollups[0]!], c, s)).toEqual(measureSlices(c, s, firstHourOnly));
+    const secondHourGaps = Array.from({ length: 60 }, (_, i) => ({ start: T0 + (60 + i) * M, good: null, total: null, gap: true }));
+    const oneHour = measureFromRollups([rollups[0]!], c, s);
+    expect(oneHour).toEqual(measureSlices(c, s, [...firstHourOnly, ...secondHourGaps]));
+    expect(oneHour.coverage).toMatchObject({ expectedMinutes: 120, coveredMinutes: 60, gapMinutes: 60, ratio: 0.5, complete: false });
+    expect(oneHour.flags).toEqual(expect.arrayContaining(['gaps', 'incomplete-data']));
   });
 
   it('rejects rollups made for another context and overlapping rollups', () => {
@@ -210,11 +214,11 @@ describe('rollups', () => {
     const withMaintenance = ctx(60, { maintenance: [{ start: T0, end: T0 + M }] });
     expect(() => measureFromRollups([r], withMaintenance, spec())).toThrow(/does not match/);
     expect(() => measureFromRollups([r], ctx(60, { sliceGoodRatio: 0.9 }), spec())).toThrow(/sliceGoodRatio/);
-    // a rollup of a partial hour (asOf at 00:30) is reused once asOf has moved on: the rest is no data
+    // a rollup of a partial hour (asOf at 00:30) is reused once asOf has moved on: the rest is a gap
     const partial = summariseHour(ctx(30), T0, obs('g'.repeat(60)));
     expect(partial.statuses).toBe('g'.repeat(30) + '.'.repeat(30));
     const later = measureFromRollups([partial], c, spec({ noData: 'ignore' }));
-    expect(later).toMatchObject({ goodSlices: 30, noDataSlices: 30, measuredMinutes: 60 });
+    expect(later).toMatchObject({ goodSlices: 30, noDataSlices: 0, gapSlices: 30, measuredMinutes: 30 });
     // but a rollup with data where the context measures nothing is rejected
     expect(() => measureFromRollups([r], ctx(30), spec())).toThrow(/does not match/);
   });
