@@ -78,37 +78,3 @@ describe('policies over the example contracts', async () => {
     expect(r.action).toBe('pay');
   });
 });
-
-describe('gate.rego agrees with the reference TypeScript rule (decideGate)', async () => {
-  const fc = await import('fast-check');
-  const { decideGate } = await import('../../src/measure/gate-decision.js');
-  const engine = await loadObligoPolicies({ contracts: [], env: {} });
-  it('on random selections of SLA statuses and minimum budgets', async () => {
-    const status = fc.record({
-      sla: fc.constantFrom('a', 'b', 'c'),
-      state: fc.constantFrom('ok', 'at-risk', 'breached', 'no-data'),
-      budget: fc.double({ min: -2, max: 1, noNaN: true }),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(status, { maxLength: 4 }), fc.constantFrom(0, 0.1, 0.25, 0.5), async (rows, minBudget) => {
-        // Consistent statuses, as measureStatus produces them: breached ⇔ budget < 0, no-data ⇔ nulls.
-        const slas = rows.map((r, i) => {
-          const budget = r.state === 'breached' ? -Math.abs(r.budget) - 0.01 : r.state === 'no-data' ? null : Math.abs(r.budget);
-          return {
-            key: `c${i}/${r.sla}`,
-            contract: `c${i}`,
-            sla: r.sla,
-            objective: 99.9,
-            achieved: budget === null ? null : 100 - (1 - budget) * 0.1,
-            budgetRemaining: budget,
-            state: r.state as 'ok' | 'at-risk' | 'breached' | 'no-data',
-          };
-        });
-        const ts = decideGate(slas, { minBudget });
-        const rego = (await engine.evaluate(ENTRYPOINTS.gate, { slas, min_budget: minBudget, change: {} })) as { decision: string };
-        expect(rego.decision).toBe(ts.outcome);
-      }),
-      { numRuns: 200 },
-    );
-  });
-});
