@@ -16,7 +16,6 @@ export {
   type DataSource,
 } from './measure-slas.js';
 export { computeRollups, type RollupOptions, type RollupSummary } from './rollup.js';
-export { decideGate, type GateDecision, type GateDecider, type GateOptions, type GateSlaInput, type GateOutcome, type SlaState } from './gate-decision.js';
 export { fetchSliceObservations, sliceExprs, type SliceQuery, type FetchSlicesOptions, type SliceFetch, type SliceFetches } from './fetch-slices.js';
 export { fetchWindowRatios, rulesQuery, windowsFor, type WindowRatios } from './windows.js';
 export { definitionHash } from './definition-hash.js';

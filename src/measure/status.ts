@@ -10,7 +10,7 @@ import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../s
 import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/methods.js';
 import { durationSeconds } from '../contract/model.js';
 import { periodContaining } from '../slo/periods.js';
-import type { SlaState } from './gate-decision.js';
+import type { SlaState } from '../evaluate/types.js';
 import { measureTargets, type MeasureEvidence } from './measure-slas.js';
 import type { FetchSlicesOptions } from './fetch-slices.js';
 import type { PromSource } from './source.js';

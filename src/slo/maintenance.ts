@@ -117,3 +117,30 @@ export function calendarOf(intervals: readonly Interval[]): MaintenanceCalendar 
 }
 
 
+
+/** The contract's maintenance at one instant: whether a window covers `atMs`, its reason and end. */
+export interface ActiveMaintenance {
+  active: boolean;
+  reason?: string;
+  /** Start and end (epoch ms) of the covering window. */
+  start?: number;
+  end?: number;
+}
+
+/** Is a maintenance window (one-off or recurring, cron in `zone`) in force at `atMs`? */
+export function maintenanceAt(windows: readonly MaintenanceDoc[], zone: string, atMs: number): ActiveMaintenance {
+  let best: ActiveMaintenance = { active: false };
+  for (const w of windows) {
+    let hits: Interval[] = [];
+    if (oneOff(w)) hits = [{ start: parseInstant(w.start), end: parseInstant(w.end) }];
+    else {
+      // A recurring window covering atMs started at most durationMinutes before it.
+      const d = w.durationMinutes * 60_000;
+      hits = cronOccurrences(w.schedule, zone, d, { start: atMs - d, end: atMs + 1 }).map((s) => ({ start: s, end: s + d }));
+    }
+    for (const h of hits) {
+      if (h.start <= atMs && atMs < h.end && (!best.active || h.end > (best.end ?? 0))) best = { active: true, reason: w.reason, start: h.start, end: h.end };
+    }
+  }
+  return best;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideGate, type GateSlaInput, type SlaState } from '../../src/measure/gate-decision.js';
+import { decideGate, type GateSlaInput, type SlaState } from './gate-reference.js';
 
 const s = (key: string, state: SlaState, achieved: number | null, budgetRemaining: number | null, objective = 99.9): GateSlaInput => ({
   key,

@@ -1,21 +1,11 @@
-// The deploy-gate decision as a pure function of SLA statuses, so that it can be swapped for a policy
-// (policies/obligo/gate.rego) without touching the command: same input, same {allow, reasons} shape.
+// A REFERENCE COPY of the deploy-gate rule of policies/obligo/gate.rego, in TypeScript, for the property
+// test that checks both agree (test/evaluate/gate-policy.test.ts). The rule's one home is gate.rego;
+// nothing in src/ uses this.
+import type { SlaState } from '../../src/evaluate/types.js';
+export type { SlaState };
 
-export type SlaState = 'ok' | 'at-risk' | 'breached' | 'no-data';
-
-/** What the gate needs to know of one SLA (a subset of SlaStatus). */
-export interface GateSlaInput {
-  /** "contract/sla" */
-  key: string;
-  contract: string;
-  sla: string;
-  objective: number;
-  /** Period-to-date achieved percent; null when there is no data. */
-  achieved: number | null;
-  /** Period-to-date budget remaining as a fraction (negative once breached); null when unknown. */
-  budgetRemaining: number | null;
-  state: SlaState;
-}
+import type { GateSlaInput } from '../../src/evaluate/types.js';
+export type { GateSlaInput };
 
 export interface GateOptions {
   /** Deny when an SLA's remaining budget fraction is below this (default 0). */
@@ -25,11 +15,8 @@ export interface GateOptions {
 export type GateOutcome = 'allow' | 'deny' | 'unknown';
 
 export interface GateDecision {
-  /** True only when every SLA was measured and none denies. */
   allow: boolean;
-  /** 'unknown': cannot decide (no SLA selected, or an SLA without data) — the command exits 2. */
   outcome: GateOutcome;
-  /** One line per reason, most important first (denials before unknowns before passes). */
   reasons: string[];
 }
 
@@ -45,7 +32,9 @@ export function decideGate(statuses: readonly GateSlaInput[], opts: GateOptions)
   const unknown: string[] = [];
   const pass: string[] = [];
   for (const s of statuses) {
-    if (s.state === 'no-data' || s.achieved === null || s.budgetRemaining === null) {
+    if (s.coverage && !s.coverage.complete) {
+      unknown.push(`${s.key}: data incomplete`);
+    } else if (s.state === 'no-data' || s.achieved === null || s.budgetRemaining === null) {
       unknown.push(`${s.key}: no data for the current period`);
     } else if (s.state === 'breached' || s.achieved < s.objective) {
       deny.push(`${s.key}: SLA breached (achieved ${trim(s.achieved.toFixed(4))}% < objective ${s.objective}%)`);

@@ -4,7 +4,9 @@
 // $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file.
 import { appendFileSync } from 'node:fs';
 import type { Contract } from '../../contract/model.js';
-import type { GateDecider, GateDecision, GateOutcome, GateSlaInput } from '../../measure/gate-decision.js';
+import type { GateDecision, GateOutcome, GateSlaInput } from '../../evaluate/types.js';
+
+type GateDecider = (statuses: readonly GateSlaInput[], opts: { minBudget: number }) => Promise<GateDecision>;
 import { ENTRYPOINTS, loadObligoPolicies } from '../../policy/obligo-policies.js';
 import { measureStatus, type SlaStatus } from '../../measure/status.js';
 import { RollupStore } from '../../store/sqlite.js';
@@ -56,7 +58,7 @@ function policyDecider(contracts: readonly Contract[], change: ChangeInfo, polic
     if (!r || !['allow', 'deny', 'unknown'].includes(r.decision) || !Array.isArray(r.reasons)) {
       throw new Error(`the gate policy gave no usable result at ${ENTRYPOINTS.gate} (expected {decision, allow, reasons})`);
     }
-    return { allow: r.decision === 'allow', outcome: r.decision, reasons: r.reasons.map(String) };
+    return { allow: r.decision === 'allow', outcome: r.decision, reasons: r.reasons.map(String), waived: [] };
   };
 }
 
@@ -151,7 +153,7 @@ export async function gateCommand(argv: string[], io: CommandIO, opts: GateComma
   } catch (err) {
     const known = describeFailure(err);
     if (!known) throw err;
-    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known] }, statuses: [] };
+    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [] }, statuses: [] };
   }
   if (outcome.code === 2 && failOpen) {
     outcome.warning = 'gate cannot decide; allowing because of --fail-open';
