@@ -2,6 +2,18 @@
 // instant and range queries with typed results, range queries split under the 11,000-point limit,
 // bounded concurrency per client, classified errors (errors.ts), and Prometheus's own evaluation time
 // collected so benchmarks can compare our time with the server's.
+//
+// Transport rules (every API call here is an idempotent read, GET or POST form):
+// - Retries on HTTP 429, 502, 503, 504 and on connection resets, with jittered exponential backoff that
+//   waits at least the server's Retry-After; bounded by `retry.maxAttempts` and by a time window
+//   (`retry.maxTotalMs`, never beyond the request's `timeoutMs`, which covers all attempts and waits).
+//   A Retry-After beyond that window fails at once, saying when the server asked to be retried.
+//   Nothing else is retried (bad queries, auth, our timeout, oversized or malformed answers).
+// - Answers larger than `maxResponseBytes` are aborted while streaming (never buffered whole).
+// - Redirects are followed by hand, at most 5, and only within the configured origin (scheme, host,
+//   port): credentials and tenant headers are never sent anywhere else.
+// - Timeouts are validated (positive, at most 2^31-1 ms: setTimeout fires at once beyond that).
+// - Sample values must be Prometheus floats; anything else (`0x10`, `1_000`, ` 1`) is a not_prometheus answer.
 import { PrometheusError } from './errors.js';
 import { MAX_POINTS_PER_SERIES, msToSecondsParam, secondsToMs, splitRange } from './range-chunks.js';
 import { Semaphore } from './semaphore.js';
@@ -42,8 +54,13 @@ export interface QueryOptions {
   /** Ask for `stats=all` and return them. The client-wide usage totals collect them regardless of this flag. */
   stats?: boolean;
   signal?: AbortSignal;
-  /** Overrides the client's per-request timeout. */
+  /** Overrides the client's per-request timeout (same rules as PrometheusClientOptions.timeoutMs). */
   timeoutMs?: number;
+  /**
+   * Called once per call with the answer's warnings when there are any (a range query: merged over its
+   * chunks). For vector(), series() and labelValues(), whose results have no place for them.
+   */
+  onWarnings?: (warnings: string[]) => void;
 }
 
 export interface InstantResult {
@@ -62,11 +79,45 @@ export interface RangeResult {
 
 export type PrometheusAuth = { basic: { username: string; password: string } } | { bearer: string };
 
+export interface RetryOptions {
+  /** HTTP attempts per request in all, the first included. Default 4; 1 turns retries off. */
+  maxAttempts?: number;
+  /**
+   * Retries start only within this many ms of the first attempt (waits included), and never beyond the
+   * request's timeoutMs. Default 30,000.
+   */
+  maxTotalMs?: number;
+  /** Backoff before the first retry (then doubling), jittered to between half and all of it. Default 250. */
+  baseDelayMs?: number;
+  /** Cap on one backoff wait (a server's longer Retry-After is still honoured within maxTotalMs). Default 5,000. */
+  maxDelayMs?: number;
+  /** How to wait (tests inject one that records delays). Must reject when the signal aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Monotonic clock in ms used for the time budgets (tests move it with their sleep). Default performance.now. */
+  now?: () => number;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_RETRY = { maxAttempts: 4, maxTotalMs: 30_000, baseDelayMs: 250, maxDelayMs: 5_000 } as const;
+/** setTimeout's limit: longer delays overflow and fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_REDIRECTS = 5;
+
 export interface PrometheusClientOptions {
   /** Base URL, e.g. http://prometheus:9090 or https://mimir.example.com/prometheus. */
   url: string;
-  /** Per HTTP request (also sent to the server as its query timeout). Default 60 s. */
+  /**
+   * Budget of one HTTP request in ms, its retries and their waits included (each attempt also sends the
+   * time left to the server as its query timeout). Positive, at most 2^31-1. Default 60 s.
+   */
   timeoutMs?: number;
+  /** Retries of failed requests (see RetryOptions for defaults). */
+  retry?: RetryOptions;
+  /** Largest answer body accepted, in bytes (decoded), checked while streaming. Default 64 MiB. */
+  maxResponseBytes?: number;
   auth?: PrometheusAuth;
   /** Extra headers on every request, e.g. { 'X-Scope-OrgID': 'tenant' } for Mimir/Cortex, THANOS-TENANT. */
   headers?: Record<string, string>;
@@ -80,9 +131,12 @@ export interface PrometheusClientOptions {
 }
 
 export interface ClientUsage {
-  /** HTTP requests sent (including failed ones). */
+  /** HTTP requests sent (including failed ones and retries). */
   requests: number;
+  /** HTTP requests that did not bring a usable answer (each failed attempt counts). */
   failures: number;
+  /** HTTP requests that repeated a failed one. */
+  retries: number;
   /** Sum of Prometheus's evalTotalTime over successful queries, seconds (0 if the server reports none). */
   prometheusEvalSeconds: number;
   /** Sum of request durations as seen by the client (overlapping requests add up), ms. */
@@ -97,7 +151,14 @@ interface Envelope {
   warnings?: string[];
 }
 
-/** Prometheus encodes values as strings: "1.5", "NaN", "+Inf", "-Inf". */
+/**
+ * Prometheus's decimal spelling of a float: optional sign, digits with an optional fraction (or a bare
+ * fraction), optional exponent. Prometheus writes strconv.AppendFloat(v, 'f' or 'e', -1): "0.25", "1e-07",
+ * "1e+21"; other backends may use any decimal form. No hex, binary, octal, underscores, blanks or words.
+ */
+const PROM_FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Prometheus encodes values as strings: "1.5", "1e+06", "NaN", "+Inf", "-Inf" (also "Inf"). */
 export function parseSampleValue(s: string): number {
   switch (s) {
     case '+Inf':
@@ -108,27 +169,50 @@ export function parseSampleValue(s: string): number {
     case 'NaN':
       return NaN;
     default: {
+      if (typeof s !== 'string' || !PROM_FLOAT.test(s)) throw new TypeError(`not a Prometheus sample value: ${JSON.stringify(s)?.slice(0, 40)}`);
       const n = Number(s);
-      if (s.trim() === '' || Number.isNaN(n)) throw new TypeError(`not a sample value: ${JSON.stringify(s)}`);
+      // A finite spelling that overflows (1e400) is out of float64 range: Prometheus never sends one.
+      if (!Number.isFinite(n)) throw new TypeError(`sample value out of float64 range: ${JSON.stringify(s.slice(0, 40))}`);
       return n;
     }
   }
 }
 
 function sample(pair: unknown): Sample {
-  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'string') {
+  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || !Number.isFinite(pair[0]) || typeof pair[1] !== 'string') {
     throw new TypeError(`not a [time, "value"] pair: ${JSON.stringify(pair)?.slice(0, 80)}`);
   }
   return { t: pair[0], v: parseSampleValue(pair[1]) };
 }
 
+function labelSet(m: unknown): Labels {
+  if (m === undefined) return {};
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new TypeError(`labels are not an object: ${JSON.stringify(m)?.slice(0, 80)}`);
+  for (const v of Object.values(m)) if (typeof v !== 'string') throw new TypeError(`label value is not a string: ${JSON.stringify(v)?.slice(0, 40)}`);
+  return m as Labels;
+}
+
+function list(result: unknown, what: string): unknown[] {
+  if (!Array.isArray(result)) throw new TypeError(`${what} is not a list`);
+  return result;
+}
+
 function parseVector(result: unknown): VectorElement[] {
-  return (result as Array<{ metric?: Labels; value?: unknown }>).filter((r) => r.value !== undefined).map((r) => ({ metric: r.metric ?? {}, value: sample(r.value) }));
+  const out: VectorElement[] = [];
+  for (const r of list(result, 'vector result') as Array<{ metric?: unknown; value?: unknown }>) {
+    if (!r || typeof r !== 'object') throw new TypeError('vector element is not an object');
+    // Elements with only a native histogram ("histogram") are not supported and are left out.
+    if (r.value !== undefined) out.push({ metric: labelSet(r.metric), value: sample(r.value) });
+  }
+  return out;
 }
 
 function parseMatrix(result: unknown): MatrixSeries[] {
   // Native-histogram points ("histograms") are not supported and are left out.
-  return (result as Array<{ metric?: Labels; values?: unknown[] }>).map((r) => ({ metric: r.metric ?? {}, values: (r.values ?? []).map(sample) }));
+  return (list(result, 'matrix result') as Array<{ metric?: unknown; values?: unknown }>).map((r) => {
+    if (!r || typeof r !== 'object') throw new TypeError('matrix series is not an object');
+    return { metric: labelSet(r.metric), values: r.values === undefined ? [] : list(r.values, 'series values').map(sample) };
+  });
 }
 
 function parseInstantData(data: unknown): InstantData {
@@ -141,8 +225,9 @@ function parseInstantData(data: unknown): InstantData {
     case 'scalar':
       return { resultType: 'scalar', result: sample(d.result) };
     case 'string': {
-      const [t, v] = d.result as [number, string];
-      return { resultType: 'string', result: { t, v } };
+      const r = d.result;
+      if (!Array.isArray(r) || r.length !== 2 || typeof r[0] !== 'number' || typeof r[1] !== 'string') throw new TypeError('string result is not [time, "text"]');
+      return { resultType: 'string', result: { t: r[0], v: r[1] } };
     }
     default:
       throw new TypeError(`unknown resultType ${JSON.stringify(d?.resultType)}`);
@@ -178,6 +263,12 @@ const NETWORK_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** Connection failures worth another attempt: the peer or a middlebox dropped the connection. */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EAI_AGAIN']);
+/** Statuses worth another attempt (rate limits and gateways/overload). */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
 function causeCode(e: unknown): string | undefined {
   let c: unknown = e;
   for (let depth = 0; c && depth < 5; depth++) {
@@ -193,16 +284,95 @@ function shorten(s: string, n = 160): string {
   return one.length > n ? `${one.slice(0, n)}…` : one;
 }
 
+/** Milliseconds as seconds for messages: 200 → "0.2", 30000 → "30". */
+function sec(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+function bytesText(n: number): string {
+  const MiB = 1024 * 1024;
+  return n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+}
+
+/** A timeout setTimeout can honour: positive, finite, at most 2^31-1 ms. Returns it, or throws a RangeError. */
+export function checkTimeoutMs(ms: unknown, name = 'timeoutMs'): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new RangeError(`${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}`);
+  }
+  return ms;
+}
+
+function checkDelayMs(ms: unknown, name: string): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_TIMER_MS) {
+    throw new RangeError(`${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+  }
+  return ms;
+}
+
+function checkCount(n: unknown, name: string, max: number): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw new RangeError(`${name} must be a whole number from 1 to ${max}, got ${String(n)}`);
+  return n;
+}
+
+/**
+ * Retry-After as a delay in ms: delay-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT",
+ * a date in the past is 0). Undefined when absent or not understood.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowEpochMs = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (/[A-Za-z]/.test(v)) {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return Math.max(0, t - nowEpochMs);
+  }
+  return undefined;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether another attempt may help: rate limits, gateways and overload (by status), dropped connections. */
+function isRetryable(e: PrometheusError): boolean {
+  if (e.status !== undefined) return RETRY_STATUSES.has(e.status) && (e.kind === 'unreachable' || e.kind === 'rate_limited' || e.kind === 'execution');
+  return e.kind === 'unreachable' && RESET_CODES.has(causeCode(e.cause) ?? '');
+}
+
+/** The same error with a note on the attempts made. */
+function retold(e: PrometheusError, note: string, attempts: number): PrometheusError {
+  return new PrometheusError(e.kind, e.url, `${e.message} (${note})`, { status: e.status, errorType: e.errorType, cause: e, attempts, retryAfterMs: e.retryAfterMs });
+}
+
+type RetrySettings = Required<RetryOptions>;
+
 export class PrometheusClient {
   /** Base URL without credentials or trailing slash (safe to print). */
   readonly url: string;
+  private readonly origin: string;
   private readonly timeoutMs: number;
+  private readonly retry: RetrySettings;
+  private readonly maxResponseBytes: number;
   private readonly headers: Record<string, string>;
   private readonly doFetch: typeof fetch;
   private readonly sem: Semaphore;
   private readonly maxPoints: number;
   private readonly maxGetLength: number;
-  private readonly totals: ClientUsage = { requests: 0, failures: 0, prometheusEvalSeconds: 0, requestMs: 0 };
+  private readonly totals: ClientUsage = { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, requestMs: 0 };
 
   constructor(opts: PrometheusClientOptions) {
     let parsed: URL;
@@ -224,7 +394,21 @@ export class PrometheusClient {
     parsed.search = '';
     parsed.hash = '';
     this.url = parsed.toString().replace(/\/+$/, '');
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.origin = parsed.origin;
+    this.timeoutMs = checkTimeoutMs(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    const r = opts.retry ?? {};
+    this.retry = {
+      maxAttempts: checkCount(r.maxAttempts ?? DEFAULT_RETRY.maxAttempts, 'retry.maxAttempts', 100),
+      maxTotalMs: checkDelayMs(r.maxTotalMs ?? DEFAULT_RETRY.maxTotalMs, 'retry.maxTotalMs'),
+      baseDelayMs: checkDelayMs(r.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs, 'retry.baseDelayMs'),
+      maxDelayMs: checkDelayMs(r.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs, 'retry.maxDelayMs'),
+      sleep: r.sleep ?? defaultSleep,
+      now: r.now ?? (() => performance.now()),
+      random: r.random ?? Math.random,
+    };
+    const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxResponseBytes must be a positive whole number of bytes, got ${String(maxBytes)}`);
+    this.maxResponseBytes = maxBytes;
     this.headers = { accept: 'application/json', ...(opts.headers ?? {}) };
     if (auth && 'basic' in auth) {
       this.headers['authorization'] = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`, 'utf8').toString('base64')}`;
@@ -243,7 +427,7 @@ export class PrometheusClient {
   }
 
   resetUsage(): void {
-    Object.assign(this.totals, { requests: 0, failures: 0, prometheusEvalSeconds: 0, requestMs: 0 });
+    Object.assign(this.totals, { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, requestMs: 0 });
   }
 
   /** Instant query at `timeSec` (epoch seconds; default: the server's now). */
@@ -251,10 +435,12 @@ export class PrometheusClient {
     const params = new URLSearchParams({ query });
     if (timeSec !== undefined) params.set('time', msToSecondsParam(secondsToMs(timeSec)));
     const env = await this.request('/api/v1/query', params, opts, query);
-    return { data: this.parse(() => parseInstantData(env.data)), warnings: env.warnings ?? [], stats: opts.stats ? parseStats(env.data) : undefined };
+    const data = this.parse(() => parseInstantData(env.data));
+    const warnings = this.warnings(env, opts);
+    return { data, warnings, stats: opts.stats ? parseStats(env.data) : undefined };
   }
 
-  /** Instant query expecting a vector (a scalar becomes one element without labels). */
+  /** Instant query expecting a vector (a scalar becomes one element without labels). Warnings: opts.onWarnings. */
   async vector(query: string, timeSec?: number, opts: QueryOptions = {}): Promise<VectorElement[]> {
     const { data } = await this.instant(query, timeSec, opts);
     if (data.resultType === 'vector') return data.result;
@@ -264,20 +450,23 @@ export class PrometheusClient {
 
   /**
    * Range query evaluated at start, start + step, … ≤ end (seconds). Split into requests of at most
-   * 11,000 points on that grid and merged by label set, in time order, without duplicates.
+   * 11,000 points on that grid and merged by label set, in time order, without duplicates. The warnings
+   * of every chunk are returned (each once).
    */
   async range(query: string, startSec: number, endSec: number, stepSec: number, opts: QueryOptions = {}): Promise<RangeResult> {
     const chunks = splitRange(secondsToMs(startSec), secondsToMs(endSec), secondsToMs(stepSec), this.maxPoints);
     const step = msToSecondsParam(secondsToMs(stepSec));
+    const chunkOpts: QueryOptions = { ...opts, onWarnings: undefined };
     const parts = await Promise.all(
       chunks.map(async (c) => {
         const params = new URLSearchParams({ query, start: msToSecondsParam(c.startMs), end: msToSecondsParam(c.endMs), step });
-        const env = await this.request('/api/v1/query_range', params, opts, query);
+        const env = await this.request('/api/v1/query_range', params, chunkOpts, query);
         const d = env.data as { resultType?: string; result?: unknown };
         if (d?.resultType !== 'matrix') {
+          this.totals.failures++;
           throw new PrometheusError('not_prometheus', this.url, `range query at ${this.url} returned ${JSON.stringify(d?.resultType)} instead of a matrix`);
         }
-        return { series: this.parse(() => parseMatrix(d.result ?? [])), warnings: env.warnings ?? [], stats: parseStats(env.data) };
+        return { series: this.parse(() => parseMatrix(d.result ?? [])), warnings: this.warnings(env, chunkOpts), stats: parseStats(env.data) };
       }),
     );
     const merged = new Map<string, MatrixSeries>();
@@ -297,27 +486,37 @@ export class PrometheusClient {
         for (const v of s.values) if (v.t > last) into.values.push(v);
       }
     }
+    if (warnings.size) opts.onWarnings?.([...warnings]);
     return { series: [...merged.values()], warnings: [...warnings], stats: opts.stats ? stats : undefined, requests: chunks.length };
   }
 
-  /** Series matching any of the selectors within [startSec, endSec]. */
+  /** Series matching any of the selectors within [startSec, endSec]. Warnings: opts.onWarnings. */
   async series(match: string[], startSec?: number, endSec?: number, opts: QueryOptions = {}): Promise<Labels[]> {
     const params = new URLSearchParams();
     for (const m of match) params.append('match[]', m);
     if (startSec !== undefined) params.set('start', msToSecondsParam(secondsToMs(startSec)));
     if (endSec !== undefined) params.set('end', msToSecondsParam(secondsToMs(endSec)));
     const env = await this.request('/api/v1/series', params, opts, match.join(', '));
-    return env.data as Labels[];
+    const out = this.parse(() => list(env.data, 'series data').map(labelSet));
+    this.warnings(env, opts);
+    return out;
   }
 
-  /** Values of one label, optionally restricted by selectors and time. */
+  /** Values of one label, optionally restricted by selectors and time. Warnings: o.onWarnings. */
   async labelValues(label: string, o: { match?: string[]; startSec?: number; endSec?: number } & QueryOptions = {}): Promise<string[]> {
     const params = new URLSearchParams();
     for (const m of o.match ?? []) params.append('match[]', m);
     if (o.startSec !== undefined) params.set('start', msToSecondsParam(secondsToMs(o.startSec)));
     if (o.endSec !== undefined) params.set('end', msToSecondsParam(secondsToMs(o.endSec)));
     const env = await this.request(`/api/v1/label/${encodeURIComponent(label)}/values`, params, o, label);
-    return env.data as string[];
+    const out = this.parse(() =>
+      list(env.data, 'label values').map((v) => {
+        if (typeof v !== 'string') throw new TypeError(`label value is not a string: ${JSON.stringify(v)?.slice(0, 40)}`);
+        return v;
+      }),
+    );
+    this.warnings(env, o);
+    return out;
   }
 
   /** /api/v1/status/buildinfo (Prometheus; not every compatible backend has it). */
@@ -326,71 +525,213 @@ export class PrometheusClient {
     return env.data as { version: string } & Record<string, string>;
   }
 
+  private warnings(env: Envelope, opts: QueryOptions): string[] {
+    const w = Array.isArray(env.warnings) ? env.warnings.map(String) : [];
+    if (w.length) opts.onWarnings?.(w);
+    return w;
+  }
+
+  /** Checks an answer's data; a malformed one counts as a failed request and is a not_prometheus error. */
   private parse<T>(fn: () => T): T {
     try {
       return fn();
     } catch (e) {
+      this.totals.failures++;
       throw new PrometheusError('not_prometheus', this.url, `unexpected answer from ${this.url}: ${(e as Error).message}`, { cause: e });
     }
   }
 
-  /** One HTTP request under the concurrency bound, timed out, with its answer checked and classified. */
+  /**
+   * One request under the concurrency bound: attempts until an answer, a failure that is not worth
+   * repeating, or the attempt/time budget is spent. The slot is held during waits (back-pressure).
+   */
   private async request(path: string, params: URLSearchParams, opts: QueryOptions, what: string | undefined, method?: 'GET' | 'POST'): Promise<Envelope> {
+    const budgetMs = checkTimeoutMs(opts.timeoutMs ?? this.timeoutMs, 'timeoutMs');
     const isQuery = path === '/api/v1/query' || path === '/api/v1/query_range';
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    if (isQuery) {
+    const setTimeoutParam = (ms: number) => {
       // Ask for stats always (cheap) so usage() can total Prometheus's own time.
-      params.set('stats', 'all');
-      params.set('timeout', `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`);
-    }
-    const body = params.toString();
-    const usePost = method === 'POST' || (method === undefined && body.length > this.maxGetLength);
-    const target = `${this.url}${path}`;
+      if (isQuery) params.set('timeout', `${Math.max(1, Math.ceil(ms / 1000))}s`);
+    };
+    if (isQuery) params.set('stats', 'all');
+    setTimeoutParam(budgetMs); // the longest the parameters get: GET or POST is decided once
+    const usePost = method === 'POST' || (method === undefined && params.toString().length > this.maxGetLength);
+    const { now, maxAttempts } = this.retry;
     return this.sem.run(async () => {
-      this.totals.requests++;
-      const t0 = performance.now();
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new Error('client timeout')), timeoutMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
-      try {
-        let res: Response;
-        let text: string;
+      const t0 = now();
+      const deadline = t0 + budgetMs;
+      const retryUntil = t0 + Math.min(this.retry.maxTotalMs, budgetMs);
+      for (let attempt = 1; ; attempt++) {
+        const left = Math.max(1, deadline - now());
+        setTimeoutParam(left);
         try {
-          res = await this.doFetch(usePost || !body ? target : `${target}?${body}`, {
-            method: usePost ? 'POST' : 'GET',
-            headers: usePost ? { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' } : this.headers,
-            body: usePost ? body : undefined,
-            signal,
-            redirect: 'follow',
-          });
-          text = await res.text();
+          return await this.attempt(path, params.toString(), usePost, isQuery, opts, what, left, budgetMs);
         } catch (e) {
-          if (opts.signal?.aborted) throw opts.signal.reason ?? e;
-          if (timeout.signal.aborted) {
-            throw new PrometheusError('timeout', this.url, `Prometheus at ${this.url} did not answer within ${timeoutMs / 1000} s`, { cause: e });
+          if (!(e instanceof PrometheusError)) throw e; // the caller's abort
+          const elapsed = now() - t0;
+          if (!isRetryable(e) || opts.signal?.aborted) {
+            throw attempt > 1 ? retold(e, `after ${attempt} attempts in ${sec(elapsed)} s`, attempt) : e;
           }
-          const code = causeCode(e);
-          const why = code ?? shorten((e as Error)?.message ?? String(e));
-          if (code && !NETWORK_CODES.has(code)) {
-            throw new PrometheusError('unreachable', this.url, `request to Prometheus at ${this.url} failed: ${why}`, { cause: e });
+          if (attempt >= maxAttempts) {
+            throw maxAttempts > 1 ? retold(e, `gave up after ${attempt} attempts in ${sec(elapsed)} s`, attempt) : e;
           }
-          throw new PrometheusError('unreachable', this.url, `cannot reach Prometheus at ${this.url}: ${why}`, { cause: e });
+          const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+          const backoff = exp / 2 + (this.retry.random() * exp) / 2;
+          const wait = Math.max(backoff, e.retryAfterMs ?? 0);
+          const remaining = retryUntil - now();
+          if (e.retryAfterMs !== undefined && e.retryAfterMs >= remaining) {
+            const at = new Date(Date.now() + e.retryAfterMs).toISOString();
+            throw retold(
+              e,
+              `the server asked to be retried in ${sec(e.retryAfterMs)} s, at ${at}, later than this request may wait (${sec(Math.max(0, remaining))} s left of its retry budget); ${attempt === 1 ? 'not retried' : `gave up after ${attempt} attempts`}`,
+              attempt,
+            );
+          }
+          if (wait >= remaining) {
+            throw retold(e, `gave up after ${attempt} attempts in ${sec(elapsed)} s: the next retry would leave the ${sec(Math.min(this.retry.maxTotalMs, budgetMs))} s retry budget`, attempt);
+          }
+          this.totals.retries++;
+          await this.retry.sleep(wait, opts.signal);
         }
-        const env = this.classify(res, text, what);
-        if (isQuery) this.totals.prometheusEvalSeconds += parseStats(env.data)?.evalTotalTime ?? 0;
-        return env;
-      } catch (e) {
-        this.totals.failures++;
-        throw e;
-      } finally {
-        clearTimeout(timer);
-        this.totals.requestMs += performance.now() - t0;
       }
     }, opts.signal);
   }
 
+  /** One HTTP exchange (redirects within the origin followed), its body read under the size limit and classified. */
+  private async attempt(
+    path: string,
+    body: string,
+    usePost: boolean,
+    isQuery: boolean,
+    opts: QueryOptions,
+    what: string | undefined,
+    timeLeftMs: number,
+    budgetMs: number,
+  ): Promise<Envelope> {
+    this.totals.requests++;
+    const t0 = performance.now();
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new Error('client timeout'));
+    }, timeLeftMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+    try {
+      let res: Response;
+      let text: string;
+      try {
+        res = await this.fetchInOrigin(path, body, usePost, signal);
+        text = await this.readBody(res, abort, what);
+      } catch (e) {
+        if (e instanceof PrometheusError) throw e;
+        if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+        if (timedOut) {
+          throw new PrometheusError('timeout', this.url, `Prometheus at ${this.url} did not answer within ${sec(budgetMs)} s`, { cause: e });
+        }
+        const code = causeCode(e);
+        const why = code ?? shorten((e as Error)?.message ?? String(e));
+        if (code && !NETWORK_CODES.has(code)) {
+          throw new PrometheusError('unreachable', this.url, `request to Prometheus at ${this.url} failed: ${why}`, { cause: e });
+        }
+        throw new PrometheusError('unreachable', this.url, `cannot reach Prometheus at ${this.url}: ${why}`, { cause: e });
+      }
+      const env = this.classify(res, text, what);
+      if (isQuery) this.totals.prometheusEvalSeconds += parseStats(env.data)?.evalTotalTime ?? 0;
+      return env;
+    } catch (e) {
+      this.totals.failures++;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.totals.requestMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * fetch with redirects handled here: followed (at most MAX_REDIRECTS) only within the configured origin,
+   * so credentials and tenant headers never go anywhere else. A 303, or a 301/302 answering a POST, is
+   * followed with a GET carrying the parameters (if the new location has none of its own).
+   */
+  private async fetchInOrigin(path: string, body: string, usePost: boolean, signal: AbortSignal): Promise<Response> {
+    let url = new URL(`${this.url}${path}`);
+    let method: 'GET' | 'POST' = usePost ? 'POST' : 'GET';
+    if (!usePost && body) url.search = body;
+    for (let hop = 0; ; hop++) {
+      const res = await this.doFetch(url.toString(), {
+        method,
+        headers: method === 'POST' ? { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' } : this.headers,
+        body: method === 'POST' ? body : undefined,
+        signal,
+        redirect: 'manual',
+      });
+      const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null;
+      if (location === null) return res; // a 3xx without Location is classified as not Prometheus
+      await res.body?.cancel().catch(() => undefined);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new PrometheusError('redirect', this.url, `Prometheus at ${this.url} redirected (HTTP ${res.status}) to an invalid location`, { status: res.status });
+      }
+      if (next.origin !== this.origin) {
+        throw new PrometheusError(
+          'redirect',
+          this.url,
+          `Prometheus at ${this.url} redirected (HTTP ${res.status}) from ${this.origin} to another origin, ${next.origin}: not followed, so credentials and tenant headers are not sent there; if that server is the right one, configure its URL instead`,
+          { status: res.status },
+        );
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new PrometheusError('redirect', this.url, `Prometheus at ${this.url} redirected more than ${MAX_REDIRECTS} times (a redirect loop?)`, { status: res.status });
+      }
+      next.username = '';
+      next.password = '';
+      next.hash = '';
+      if (method === 'POST' && (res.status === 301 || res.status === 302 || res.status === 303)) {
+        method = 'GET';
+        if (!next.search) next.search = body;
+      }
+      url = next;
+    }
+  }
+
+  /** The body as text, at most maxResponseBytes (decoded): aborted while streaming beyond that. */
+  private async readBody(res: Response, abort: AbortController, what: string | undefined): Promise<string> {
+    const limit = this.maxResponseBytes;
+    const tooLarge = (how: string) =>
+      new PrometheusError(
+        'too_large',
+        this.url,
+        `the answer from Prometheus at ${this.url} is larger than the ${bytesText(limit)} limit (${how})${what ? ` for ${shorten(what, 100)}` : ''}: narrow the query or raise the limit (--prometheus-max-bytes, maxResponseBytes)`,
+        { status: res.status },
+      );
+    const declared = res.headers.get('content-length');
+    if (declared !== null && !res.headers.get('content-encoding') && Number(declared) > limit) {
+      abort.abort(new Error('answer too large'));
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(`it announced ${declared} bytes`);
+    }
+    if (!res.body) return '';
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.byteLength;
+      if (n > limit) {
+        abort.abort(new Error('answer too large'));
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(`stopped reading after ${n} bytes`);
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, n).toString('utf8');
+  }
+
   private classify(res: Response, text: string, what: string | undefined): Envelope {
     const status = res.status;
+    const retryAfterMs = RETRY_STATUSES.has(status) ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
     if (status === 401 || status === 403) {
       throw new PrometheusError('auth', this.url, `Prometheus at ${this.url} refused the credentials (HTTP ${status}${status === 401 ? ' Unauthorized' : ' Forbidden'})`, { status });
     }
@@ -401,9 +742,13 @@ export class PrometheusClient {
     } catch {
       env = undefined;
     }
+    if (status === 429) {
+      const detail = env?.status === 'error' && env.error ? `: ${shorten(String(env.error), 160)}` : '';
+      throw new PrometheusError('rate_limited', this.url, `Prometheus at ${this.url} is rate limiting requests (HTTP 429 Too Many Requests)${detail}`, { status, errorType: env?.errorType, retryAfterMs });
+    }
     if (!env) {
       if (status === 502 || status === 503 || status === 504) {
-        throw new PrometheusError('unreachable', this.url, `Prometheus at ${this.url} is unavailable (HTTP ${status} from a proxy or gateway)`, { status });
+        throw new PrometheusError('unreachable', this.url, `Prometheus at ${this.url} is unavailable (HTTP ${status} from a proxy or gateway)`, { status, retryAfterMs });
       }
       const type = res.headers.get('content-type') ?? 'no content type';
       throw new PrometheusError('not_prometheus', this.url, `${this.url} does not answer like Prometheus (HTTP ${status}, ${type}): ${shorten(text, 100) || 'empty body'}`, { status });
@@ -415,7 +760,7 @@ export class PrometheusClient {
       if (errorType === 'bad_data' || status === 400) {
         throw new PrometheusError('bad_query', this.url, `Prometheus at ${this.url} rejected the query (${errorType}): ${detail}${on}`, { status, errorType });
       }
-      throw new PrometheusError('execution', this.url, `Prometheus at ${this.url} failed to evaluate the query (${errorType}, HTTP ${status}): ${detail}${on}`, { status, errorType });
+      throw new PrometheusError('execution', this.url, `Prometheus at ${this.url} failed to evaluate the query (${errorType}, HTTP ${status}): ${detail}${on}`, { status, errorType, retryAfterMs });
     }
     if (!res.ok) {
       throw new PrometheusError('not_prometheus', this.url, `${this.url} answered HTTP ${status} with a success body`, { status });
