@@ -1,16 +1,22 @@
-# What to do about one SLA's status: page, ticket, or nothing, with reasons a human can read.
+# What to do about one SLA's status: page, ticket, or nothing, with reasons a human can read, and the
+# alert conditions behind it (each gets its own pending → firing → resolved state machine in serve).
 #
 # input:
 #   status:       one row of `obligo status --format json` (.slas[i]): contract, sla, vendor, objective,
-#                 period, achieved, budgetRemaining, burnRates {"5m": …, "3d": …}, state
+#                 period, achieved, budgetRemaining, burnRates {"5m": …, "3d": …}, windowCoverage {…},
+#                 coverage {ratio, minimum, complete, partialResponse}, state, flags
 #   maintenance:  { "active": bool, "reason": string }   (a maintenance window covers "now")
 #   now:          RFC 3339 evaluation time
 # data:
 #   data.obligo.catalog[contract].package   index written by `obligo compile` (policies/data.json)
 #   data.obligo.contracts[package]          generated module of the contract (slas, escalation, …)
 #
-# result: { "action": "page" | "ticket" | "none", "severity", "reasons": [...], "escalation": [...],
-#           "dedup_key": … }
+# result: { "action": "page" | "ticket" | "none", "severity", "reasons": [...], "alerts": [...],
+#           "suppressed": {"reason"} | null, "escalation": [...], "vendor", "dedup_key" }
+#
+# Incomplete data is never a vendor breach: a breach pages only on complete data, and a burn-rate pair
+# counts only when both its windows are covered (window coverage ≥ the SLA's minimum) and no answer was
+# partial. Missing data is Obligo's own problem (serve raises one engine-health alert for it).
 package obligo.decision
 
 import rego.v1
@@ -30,48 +36,64 @@ default in_maintenance := false
 
 in_maintenance if input.maintenance.active == true
 
+coverage := object.get(status, "coverage", {})
+
+default complete := true
+
+complete := false if coverage.complete == false
+
+default partial := false
+
+partial if coverage.partialResponse == true
+
+min_coverage := object.get(coverage, "minimum", 0.99)
+
+# A window whose coverage is unknown (null: the measured slices do not reach it) is not held against it.
+window_covered(w) if not is_number(object.get(object.get(status, "windowCoverage", {}), w, null))
+
+window_covered(w) if status.windowCoverage[w] >= min_coverage
+
 # The burn-rate pairs of the SLA's alerting table whose long and short windows both exceed the factor.
 burning contains pair if {
+	not partial
 	some pair in sla.burn_rates
 	is_number(status.burnRates[pair.long])
 	is_number(status.burnRates[pair.short])
 	status.burnRates[pair.long] > pair.factor
 	status.burnRates[pair.short] > pair.factor
+	window_covered(pair.long)
+	window_covered(pair.short)
 }
 
-page_reasons contains msg if {
-	sla.page
+burn_message(pair) := sprintf("error budget burning %vx over %s and %vx over %s (threshold %vx)", [
+	dp1(status.burnRates[pair.long]), pair.long, dp1(status.burnRates[pair.short]), pair.short, pair.factor,
+])
+
+page_burn contains burn_message(pair) if {
 	some pair in burning
 	pair.severity == "page"
-	msg := sprintf("error budget burning %vx over %s and %vx over %s (threshold %vx)", [
-		dp1(status.burnRates[pair.long]), pair.long, dp1(status.burnRates[pair.short]), pair.short, pair.factor,
-	])
 }
 
-page_reasons contains msg if {
-	sla.page
+ticket_burn contains burn_message(pair) if {
+	some pair in burning
+	pair.severity == "ticket"
+}
+
+breach contains msg if {
+	complete
 	status.state == "breached"
 	msg := sprintf("SLA breached: %v%% achieved this period against an objective of %v%%", [dp3(status.achieved), status.objective])
 }
 
-ticket_reasons contains msg if {
-	sla.ticket
-	some pair in burning
-	pair.severity == "ticket"
-	msg := sprintf("error budget burning %vx over %s and %vx over %s (threshold %vx)", [
-		dp1(status.burnRates[pair.long]), pair.long, dp1(status.burnRates[pair.short]), pair.short, pair.factor,
-	])
-}
-
-ticket_reasons contains msg if {
-	sla.ticket
+budget_low contains msg if {
+	complete
 	status.state == "at-risk"
 	is_number(status.budgetRemaining)
 	msg := sprintf("error budget low: %v%% of the period's budget left", [dp1(status.budgetRemaining * 100)])
 }
 
-ticket_reasons contains "no data: the SLI returned nothing for this period so far; check the exporter and the query" if {
-	sla.ticket
+no_data contains "no data: the SLI returned nothing for this period so far; check the exporter and the query" if {
+	complete
 	status.state == "no-data"
 	not outside_term
 }
@@ -79,23 +101,57 @@ ticket_reasons contains "no data: the SLI returned nothing for this period so fa
 # Before the contract's term starts (or after it ends) there is nothing to measure: no data is expected.
 outside_term if "outside-term" in object.get(status, "flags", [])
 
+# Every alert condition of the SLA (switched off ones left out), active or not.
+alert_table := [
+	{"name": "burn-page", "severity": "page", "class": "error-budget-burn", "on": sla.page, "reasons": page_burn},
+	{"name": "breach", "severity": "page", "class": "sla-breach", "on": sla.page, "reasons": breach},
+	{"name": "burn-ticket", "severity": "ticket", "class": "error-budget-burn", "on": sla.ticket, "reasons": ticket_burn},
+	{"name": "budget-low", "severity": "ticket", "class": "error-budget-low", "on": sla.ticket, "reasons": budget_low},
+	{"name": "no-data", "severity": "ticket", "class": "no-data", "on": sla.ticket, "reasons": no_data},
+]
+
+sla_title := object.get(sla, "title", status.sla)
+
+alerts := [alert |
+	some a in alert_table
+	a.on == true
+	alert := {
+		"name": a.name,
+		"severity": a.severity,
+		"class": a.class,
+		"active": count(a.reasons) > 0,
+		"summary": sprintf("%s %s: %s", [contract.vendor, sla_title, concat("; ", sort([r | some r in a.reasons]))]),
+	}
+]
+
+active_reasons(severity) := sort([r |
+	some a in alert_table
+	a.on == true
+	a.severity == severity
+	some r in a.reasons
+])
+
 default action := "none"
 
 action := "none" if {
 	in_maintenance
 } else := "page" if {
-	count(page_reasons) > 0
+	count(active_reasons("page")) > 0
 } else := "ticket" if {
-	count(ticket_reasons) > 0
+	count(active_reasons("ticket")) > 0
 }
 
-reasons := sort([r | some r in page_reasons]) if action == "page"
+reasons := active_reasons("page") if action == "page"
 
-reasons := sort([r | some r in ticket_reasons]) if action == "ticket"
+reasons := active_reasons("ticket") if action == "ticket"
 
 reasons := [sprintf("in maintenance: %s", [object.get(input.maintenance, "reason", "scheduled window")])] if in_maintenance
 
 default reasons := []
+
+default suppressed := null
+
+suppressed := {"reason": sprintf("maintenance: %s", [object.get(input.maintenance, "reason", "scheduled window")])} if in_maintenance
 
 # One incident per SLA and period: re-evaluations update it instead of opening new ones.
 dedup_key := sprintf("obligo/%s/%s/%s", [status.contract, status.sla, status.period.start])
@@ -104,6 +160,8 @@ result := {
 	"action": action,
 	"severity": action,
 	"reasons": reasons,
+	"alerts": alerts,
+	"suppressed": suppressed,
 	"escalation": object.get(contract, "escalation", []),
 	"vendor": contract.vendor,
 	"dedup_key": dedup_key,

@@ -77,3 +77,63 @@ test_no_data_before_the_term_is_quiet if {
 		with data.obligo.contracts as fixtures.contracts
 	r.action == "none"
 }
+
+test_alerts_name_each_condition if {
+	r := decision.result with input as {"status": fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5))}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	active := {a.name | some a in r.alerts; a.active}
+	active == {"burn-page"}
+	names := {a.name | some a in r.alerts}
+	names == {"burn-page", "breach", "burn-ticket", "budget-low", "no-data"}
+	some a in r.alerts
+	a.name == "burn-page"
+	a.summary == "Acme CDN, Inc. availability: error budget burning 15x over 1h and 20x over 5m (threshold 14.4x)"
+	r.suppressed == null
+}
+
+test_incomplete_data_is_no_breach if {
+	s := object.union(fixtures.status("breached", -0.2, fixtures.burn(0, 0, 0, 0)), {"coverage": {"ratio": 0.5, "minimum": 0.99, "complete": false, "partialResponse": false}})
+	r := decision.result with input as {"status": s}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "none"
+	every a in r.alerts { not a.active }
+}
+
+test_burn_needs_covered_windows if {
+	cov := {"5m": 0.5, "30m": 1, "1h": 1, "2h": 1, "6h": 1, "1d": 1, "3d": 1}
+	s := object.union(fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5)), {"windowCoverage": cov})
+	r := decision.result with input as {"status": s}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "none"
+}
+
+test_burn_with_unknown_window_coverage_counts if {
+	cov := {"5m": null, "30m": null, "1h": 1, "2h": 1, "6h": 1, "1d": 1, "3d": 1}
+	s := object.union(fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5)), {"windowCoverage": cov})
+	r := decision.result with input as {"status": s}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "page"
+}
+
+test_partial_response_does_not_page if {
+	s := object.union(fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5)), {"coverage": {"ratio": 1, "minimum": 0.99, "complete": false, "partialResponse": true}})
+	r := decision.result with input as {"status": s}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "none"
+}
+
+test_maintenance_suppresses_but_keeps_conditions if {
+	r := decision.result with input as {"status": fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5)), "maintenance": {"active": true, "reason": "CVE patching"}}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	r.action == "none"
+	r.suppressed == {"reason": "maintenance: CVE patching"}
+	some a in r.alerts
+	a.name == "burn-page"
+	a.active
+}

@@ -6,7 +6,9 @@
 #   change:      { "rollback": bool, "labels": ["fix:acme-cdn/availability", …], "fixes": ["acme-cdn/availability"] }
 #
 # result: { "decision": "allow" | "deny" | "unknown", "allow": bool, "reasons": [...], "waived": [...] }
-#   unknown: no SLA selected, or an SLA without data — the caller exits 2 (or 0 with --fail-open).
+#   unknown: no SLA selected, an SLA without data, or an SLA whose data is incomplete (coverage below
+#   its minimum, or a partial response): the caller exits 2. Incomplete data is never read as good or
+#   bad: such an SLA neither denies nor passes.
 package obligo.gate
 
 import rego.v1
@@ -35,27 +37,49 @@ dp4(x) := round(x * 10000) / 10000
 # A fraction as a percent with at most two decimals: 0.5 → 50, 0.12345 → 12.35.
 pct(f) := round(f * 10000) / 100
 
-violations contains {"sla": key(s), "reason": sprintf("%s: SLA breached (achieved %v%% < objective %v%%)", [key(s), dp4(s.achieved), s.objective])} if {
+# An SLA whose period so far was not measured well enough to be judged.
+incomplete(s) if s.coverage.complete == false
+
+# The SLAs the gate judges: measured completely.
+judged contains s if {
 	some s in input.slas
+	not incomplete(s)
+}
+
+violations contains {"sla": key(s), "reason": sprintf("%s: SLA breached (achieved %v%% < objective %v%%)", [key(s), dp4(s.achieved), s.objective])} if {
+	some s in judged
 	s.state == "breached"
 }
 
 violations contains {"sla": key(s), "reason": sprintf("%s: error budget remaining %v%% is below the minimum %v%%", [key(s), pct(s.budgetRemaining), pct(min_budget)])} if {
-	some s in input.slas
+	some s in judged
 	not s.state in {"breached", "no-data"}
 	is_number(s.budgetRemaining)
 	s.budgetRemaining < min_budget
 }
 
 unknowns contains sprintf("%s: no data for the current period", [key(s)]) if {
-	some s in input.slas
+	some s in judged
 	s.state == "no-data"
+}
+
+unknowns contains sprintf("%s: cannot decide on incomplete data (partial response from Prometheus)", [key(s)]) if {
+	some s in input.slas
+	incomplete(s)
+	s.coverage.partialResponse == true
+}
+
+unknowns contains sprintf("%s: cannot decide on incomplete data (coverage %v%% of the period so far, minimum %v%%)", [key(s), pct(s.coverage.ratio), pct(s.coverage.minimum)]) if {
+	some s in input.slas
+	incomplete(s)
+	not s.coverage.partialResponse == true
+	is_number(s.coverage.ratio)
 }
 
 unknowns contains "no SLA matched the selection" if count(input.slas) == 0
 
 passes contains sprintf("%s: error budget remaining %v%% (minimum %v%%)", [key(s), pct(s.budgetRemaining), pct(min_budget)]) if {
-	some s in input.slas
+	some s in judged
 	not s.state in {"breached", "no-data"}
 	is_number(s.budgetRemaining)
 	s.budgetRemaining >= min_budget

@@ -64,3 +64,35 @@ test_deny_wins_over_unknown if {
 	r := gate.result with input as {"slas": [breached, nodata]}
 	r.decision == "deny"
 }
+
+half := object.union(breached, {"coverage": {"ratio": 0.5, "minimum": 0.99, "complete": false, "partialResponse": false}})
+
+partial := object.union(ok, {"coverage": {"ratio": 1, "minimum": 0.99, "complete": false, "partialResponse": true}})
+
+test_incomplete_data_cannot_decide if {
+	r := gate.result with input as {"slas": [half]}
+	r.decision == "unknown"
+	r.reasons == ["acme-cdn/availability: cannot decide on incomplete data (coverage 50% of the period so far, minimum 99%)"]
+}
+
+test_incomplete_healthy_looking_data_cannot_decide_either if {
+	r := gate.result with input as {"slas": [object.union(ok, {"coverage": half.coverage})]}
+	r.decision == "unknown"
+}
+
+test_partial_response_cannot_decide if {
+	r := gate.result with input as {"slas": [partial]}
+	r.decision == "unknown"
+	r.reasons == ["acme-cdn/availability: cannot decide on incomplete data (partial response from Prometheus)"]
+}
+
+test_a_complete_breach_still_denies_beside_incomplete_data if {
+	other := object.union(breached, {"sla": "latency"})
+	r := gate.result with input as {"slas": [half, other]}
+	r.decision == "deny"
+}
+
+test_complete_coverage_is_judged if {
+	r := gate.result with input as {"slas": [object.union(breached, {"coverage": {"ratio": 1, "minimum": 0.99, "complete": true, "partialResponse": false}})]}
+	r.decision == "deny"
+}
