@@ -1,11 +1,12 @@
 // Hourly rollups in embedded SQLite (better-sqlite3): the counts a credit needs, per SLA per UTC hour,
 // so that credits can be computed after Prometheus has dropped the raw samples.
-import { mkdirSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
+import type Database from 'better-sqlite3';
+import { currentVersion, fileExists, openDatabase, SCHEMA_VERSION, StoreError, type OpenOptions } from './db.js';
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export { SCHEMA_VERSION, StoreError, type OpenOptions };
+
+/** The rollups table exists since migration 1: a read-only reader needs no newer schema. */
+const ROLLUPS_SINCE_VERSION = 1;
 
 export interface RollupKey {
   contract: string;
@@ -32,17 +33,7 @@ export interface StoredRollup extends RollupKey {
   computedAt: number;
 }
 
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
-
 type RangeRow = [number, number, number, number, number, number, number, string, string, number];
-
-
-export interface OpenOptions {
-  /** Open read-only; the file must exist (a missing file is reported as `undefined` by openStoreIfExists). */
-  readonly?: boolean;
-}
 
 export class RollupStore {
   private readonly upsertStmt: Database.Statement;
@@ -82,34 +73,12 @@ export class RollupStore {
 
   /** Open (creating the file and its directory when needed) and migrate to the current schema. */
   static open(path: string, opts: OpenOptions = {}): RollupStore {
-    if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly: Boolean(opts.readonly), fileMustExist: Boolean(opts.readonly) });
-    } catch (err) {
-      throw new StoreError(`cannot open rollup database ${path}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      migrate(db);
-    } else {
-      const v = currentVersion(db);
-      if (v > SCHEMA_VERSION) {
-        db.close();
-        throw new StoreError(`rollup database ${path} has schema version ${v}, newer than this obligo (${SCHEMA_VERSION})`);
-      }
-      if (v < SCHEMA_VERSION) {
-        db.close();
-        throw new StoreError(`rollup database ${path} has schema version ${v}; run \`obligo rollup\` to migrate it`);
-      }
-    }
-    return new RollupStore(db, path);
+    return new RollupStore(openDatabase(path, 'rollup database', { ...opts, minVersion: ROLLUPS_SINCE_VERSION }), path);
   }
 
   /** Read-only open when the file exists, else undefined (commands that only read must not create files). */
   static openIfExists(path: string): RollupStore | undefined {
-    if (path !== ':memory:' && !existsSync(path)) return undefined;
+    if (!fileExists(path)) return undefined;
     return RollupStore.open(path, { readonly: true });
   }
 
@@ -183,25 +152,3 @@ export class RollupStore {
   }
 }
 
-
-function currentVersion(db: Database.Database): number {
-  const t = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get();
-  if (!t) return 0;
-  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-  return row?.version ?? 0;
-}
-
-function migrate(db: Database.Database): void {
-  const run = db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const v = currentVersion(db);
-    if (v > SCHEMA_VERSION) {
-      throw new StoreError(`rollup database has schema version ${v}, newer than this obligo (${SCHEMA_VERSION})`);
-    }
-    for (let i = v; i < SCHEMA_VERSION; i++) db.exec(MIGRATIONS[i]!);
-    db.exec('DELETE FROM schema_version');
-    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
-  });
-  // IMMEDIATE: two processes opening a fresh file at once must not both run migration 1.
-  run.immediate();
-}
