@@ -58,7 +58,8 @@ export interface QueryOptions {
   timeoutMs?: number;
   /**
    * Called once per call with the answer's warnings when there are any (a range query: merged over its
-   * chunks). For vector(), series() and labelValues(), whose results have no place for them.
+   * chunks), for every call; the way to see them from vector(), series() and labelValues(), whose results
+   * have no place for them (instant() and range() also return them).
    */
   onWarnings?: (warnings: string[]) => void;
 }
