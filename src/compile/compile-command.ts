@@ -1,9 +1,11 @@
-// `obligo compile [PATH…] [--out DIR] [--format prometheus|prometheus-operator]`: load the contracts,
-// compile every valid one, write the outputs. Invalid contracts are reported (as `obligo validate`
+// `obligo compile [PATH…] [--out DIR] [--format prometheus|prometheus-operator] [--links-grafana URL]
+// [--links-runbooks URL] [--routing-key-dir DIR]`: load the contracts, compile every valid one, write the
+// outputs. Invalid contracts are reported (as `obligo validate`
 // reports them) and skipped; the exit status is 1 when any was invalid, 0 otherwise, 2 on a usage error.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatIssue, loadContracts } from '../contract/load.js';
+import { DEFAULT_ROUTING_KEY_DIR } from './alertmanager.js';
 import { compileAll, writeOutputs } from './index.js';
 import type { CompileOptions, OutputFile } from './output.js';
 
@@ -14,14 +16,26 @@ export interface CommandIO {
 
 const USAGE =
   'usage: obligo compile [PATH…] [--out DIR] [--format prometheus|prometheus-operator]\n' +
-  '  PATH      contract files or folders (default contracts/)\n' +
-  '  --out     output directory (default out/); other files in it are left alone\n' +
-  '  --format  Prometheus rules as plain rule files (default) or PrometheusRule resources';
+  '                      [--links-grafana URL] [--links-runbooks URL] [--routing-key-dir DIR]\n' +
+  '  PATH               contract files or folders (default contracts/)\n' +
+  '  --out              output directory (default out/); other files in it are left alone\n' +
+  '  --format           Prometheus rules as plain rule files (default) or PrometheusRule resources\n' +
+  '  --links-grafana    Grafana root URL for the dashboard_url of alerts (<URL>/d/<uid>; default https://grafana.invalid)\n' +
+  '  --links-runbooks   runbook base URL for runbook_url: {contract} and {sla} are replaced, else /<contract>/<sla>\n' +
+  '                     is appended (default https://runbooks.invalid)\n' +
+  `  --routing-key-dir  directory of the PagerDuty routing-key files the Alertmanager receivers read (default ${DEFAULT_ROUTING_KEY_DIR})`;
 
 const FORMATS: readonly CompileOptions['prometheusFormat'][] = ['prometheus', 'prometheus-operator'];
 
 export async function compileCommand(argv: string[], io: CommandIO): Promise<number> {
-  let values: { out?: string; format?: string; help?: boolean };
+  let values: {
+    out?: string;
+    format?: string;
+    help?: boolean;
+    'links-grafana'?: string;
+    'links-runbooks'?: string;
+    'routing-key-dir'?: string;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -29,6 +43,9 @@ export async function compileCommand(argv: string[], io: CommandIO): Promise<num
       options: {
         out: { type: 'string', short: 'o' },
         format: { type: 'string', short: 'f' },
+        'links-grafana': { type: 'string' },
+        'links-runbooks': { type: 'string' },
+        'routing-key-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -52,6 +69,18 @@ export async function compileCommand(argv: string[], io: CommandIO): Promise<num
     io.stderr(`obligo compile: --out needs a directory\n${USAGE}\n`);
     return 2;
   }
+  for (const flag of ['links-grafana', 'links-runbooks'] as const) {
+    const url = values[flag];
+    if (url !== undefined && !isHttpUrl(url)) {
+      io.stderr(`obligo compile: --${flag} must be an http(s) URL, got ${JSON.stringify(url)}\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  const keyDir = values['routing-key-dir'];
+  if (keyDir !== undefined && (keyDir === '' || /[\r\n]/.test(keyDir))) {
+    io.stderr(`obligo compile: --routing-key-dir needs a directory\n${USAGE}\n`);
+    return 2;
+  }
   const paths = positionals.length ? positionals : ['contracts/'];
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length) {
@@ -63,7 +92,11 @@ export async function compileCommand(argv: string[], io: CommandIO): Promise<num
   for (const issue of loaded.issues) io.stderr(`${formatIssue(issue)}\n`);
   const invalid = new Set(loaded.issues.filter((i) => i.severity === 'error').map((i) => i.file)).size;
 
-  const files = compileAll(loaded.contracts, { prometheusFormat: format as CompileOptions['prometheusFormat'] });
+  const files = compileAll(loaded.contracts, {
+    prometheusFormat: format as CompileOptions['prometheusFormat'],
+    links: { grafana: values['links-grafana'], runbooks: values['links-runbooks'] },
+    routingKeyDir: keyDir,
+  });
   try {
     await writeOutputs(out, files);
   } catch (e) {
@@ -76,6 +109,15 @@ export async function compileCommand(argv: string[], io: CommandIO): Promise<num
   for (const line of summaryLines(out, files)) io.stdout(`${line}\n`);
   if (loaded.files.length === 0) io.stdout('no contract files found (*.yaml, *.yml)\n');
   return invalid > 0 ? 1 : 0;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !/[\s"]/.test(s);
+  } catch {
+    return false;
+  }
 }
 
 /** One line per output kind (top folder): "  prometheus      6 files  out/prometheus/". */

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Contract } from '../contract/model.js';
+import { compileAlertmanager } from './alertmanager.js';
 import { compileGrafana } from './grafana.js';
 import { compileOpenSlo } from './openslo.js';
 import type { CompileOptions, Compiler, OutputFile } from './output.js';
@@ -9,7 +10,8 @@ import { compilePrometheus } from './prometheus.js';
 import { compileRego } from './rego.js';
 
 export type { CompileOptions, Compiler, OutputFile } from './output.js';
-export { compilePrometheus, contractRuleGroups, prometheusOperatorResource, prometheusRuleFile } from './prometheus.js';
+export { compilePrometheus, contractRuleGroups, prometheusOperatorResource, prometheusRuleFile, PLACEHOLDER_LINKS } from './prometheus.js';
+export { alertmanagerFile, alertmanagerFragment, ALERTMANAGER_PATH, compileAlertmanager, DEFAULT_ROUTING_KEY_DIR } from './alertmanager.js';
 export { promtoolTestFile, demoSeriesWriter } from './promtool-tests.js';
 export * from './promql.js';
 export { compileGrafana, compileOpenSlo, compileRego };
@@ -17,7 +19,7 @@ export { compileGrafana, compileOpenSlo, compileRego };
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { prometheusFormat: 'prometheus' };
 
 /** The compilers `obligo compile` runs, in no particular order (the output is sorted by path). */
-export const COMPILERS: readonly Compiler[] = [compilePrometheus, compileOpenSlo, compileGrafana, compileRego];
+export const COMPILERS: readonly Compiler[] = [compilePrometheus, compileAlertmanager, compileOpenSlo, compileGrafana, compileRego];
 
 /** All outputs for a set of contracts, sorted by path; two compilers claiming one path is a bug. */
 export function compileAll(contracts: readonly Contract[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): OutputFile[] {

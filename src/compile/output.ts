@@ -12,4 +12,11 @@ export type Compiler = (contracts: readonly Contract[], opts: CompileOptions) =>
 export interface CompileOptions {
   /** prometheus: plain rule files, or PrometheusRule custom resources (prometheus-operator). */
   prometheusFormat: 'prometheus' | 'prometheus-operator';
+  /** Base URLs of the links in alert annotations; placeholders (`https://grafana.invalid`, …) without. */
+  links?: { grafana?: string; runbooks?: string };
+  /**
+   * Alertmanager receivers: the directory holding one PagerDuty routing-key file per key name (the
+   * `env` name of a contract's `notify.pagerduty.routingKey`, or OBLIGO_PAGERDUTY_ROUTING_KEY).
+   */
+  routingKeyDir?: string;
 }

@@ -1,8 +1,11 @@
 // Prometheus output: per contract, one rule file (or one PrometheusRule resource) with, per SLA, the SLI
 // error ratios over the recorded windows, the SLA constants, burn rates, and the multi-window
-// multi-burn-rate alerts of its table. Names and expressions come from ./promql.ts.
+// multi-burn-rate alerts of its table, silenced during the contract's maintenance. Names come from
+// src/conventions.ts, expressions from ./promql.ts.
 import { Decimal } from 'decimal.js';
 import type { Contract, Sla } from '../contract/model.js';
+import type { EscalationDoc } from '../contract/schema.js';
+import { ANNOTATION, escalationAnnotation, LABEL, MAINTENANCE_ACTIVE_METRIC, RESERVED_ALERT_LABELS } from '../conventions.js';
 import { slaDashboardUid } from './grafana.js';
 import type { Compiler, CompileOptions, OutputFile } from './output.js';
 import { toYaml, type YamlValue } from './yaml-writer.js';
@@ -44,8 +47,6 @@ export interface RuleGroup {
 
 export type BurnRateRow = Sla['alerting']['burnRates'][number];
 
-/** Labels obligo sets itself; contract/SLA labels with these names are not copied onto alerts. */
-const RESERVED_LABELS = new Set(['contract', 'sla', 'severity', 'long_window', 'short_window', 'alertname']);
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Why quiet services never produce NaN; written into every generated file. */
@@ -57,8 +58,15 @@ export const NO_TRAFFIC_NOTE = [
   'error query without series (no 5xx yet; no 2xx in a total outage) counts as 0 (`or 0 * total`).',
 ];
 
+/** How maintenance silences the alerts; written into every generated file. */
+export const MAINTENANCE_NOTE = [
+  `Maintenance: burn alerts are dropped while \`obligo serve\` reports ${MAINTENANCE_ACTIVE_METRIC}{contract} 1`,
+  "(and for the alert's short window after, whose errors still date from the maintenance). Without that",
+  'series (serve not deployed) or with 0, nothing is silenced; other contracts are not affected.',
+];
+
 /** One group per SLA, rules in dependency order (a group evaluates its rules in sequence, same timestamp). */
-export function slaRuleGroup(contract: Contract, sla: Sla): RuleGroup {
+export function slaRuleGroup(contract: Contract, sla: Sla, links: AlertLinks = {}): RuleGroup {
   const sel = { contract: contract.id, sla: sla.id };
   const rules: Rule[] = [
     { record: OBJECTIVE_RECORD, expr: `vector(${objectiveRatio(sla.objective)})`, labels: { ...sel } },
@@ -79,20 +87,20 @@ export function slaRuleGroup(contract: Contract, sla: Sla): RuleGroup {
   const windows = slaWindows(sla);
   for (const w of windows) rules.push({ record: errorRatioRecord(w), expr: errorRatioExpr(sla, w), labels: { ...sel } });
   for (const w of windows) rules.push({ record: burnRateRecord(w), expr: burnRateExpr(sla, w), labels: { ...sel } });
-  for (const row of activeBurnRates(sla)) rules.push(burnAlert(contract, sla, row));
+  for (const row of activeBurnRates(sla)) rules.push(burnAlert(contract, sla, row, links));
   return { name: `obligo/${contract.id}/${sla.id}`, rules };
 }
 
-export function contractRuleGroups(contract: Contract): RuleGroup[] {
-  return contract.slas.map((sla) => slaRuleGroup(contract, sla));
+export function contractRuleGroups(contract: Contract, links: AlertLinks = {}): RuleGroup[] {
+  return contract.slas.map((sla) => slaRuleGroup(contract, sla, links));
 }
 
-function burnAlert(contract: Contract, sla: Sla, row: BurnRateRow): AlertingRule {
+function burnAlert(contract: Contract, sla: Sla, row: BurnRateRow, links: AlertLinks): AlertingRule {
   return {
     alert: BURN_ALERT,
     expr: burnAlertExpr(sla, row),
     labels: mapValues(alertLabels(contract, sla, row), escapeTemplate),
-    annotations: mapValues(alertAnnotations(contract, sla, row), escapeTemplate),
+    annotations: mapValues(alertAnnotations(contract, sla, row, links), escapeTemplate),
   };
 }
 
@@ -103,52 +111,109 @@ function mapValues(r: Record<string, string>, f: (v: string) => string): Record<
 }
 
 /**
- * Labels of a burn alert (as Prometheus shows them, before template escaping): contract, sla, severity,
- * long_window, short_window, then the contract's and SLA's own labels (team, tier, …) for routing; those
- * only when the name is a valid label name that obligo does not set itself.
+ * Labels of a burn alert (as Prometheus shows them, before template escaping): contract, sla, vendor,
+ * severity, long_window, short_window, then the contract's and SLA's own labels (team, tier, …) for
+ * routing; those only when the name is a valid label name that obligo does not set itself.
  */
 export function alertLabels(contract: Contract, sla: Sla, row: BurnRateRow): Record<string, string> {
   const labels: Record<string, string> = {
-    contract: contract.id,
-    sla: sla.id,
-    severity: row.severity,
-    long_window: row.long,
-    short_window: row.short,
+    [LABEL.contract]: contract.id,
+    [LABEL.sla]: sla.id,
+    [LABEL.vendor]: contract.vendor,
+    [LABEL.severity]: row.severity,
+    [LABEL.longWindow]: row.long,
+    [LABEL.shortWindow]: row.short,
   };
   for (const key of Object.keys(sla.labels).sort()) {
-    if (!LABEL_NAME_RE.test(key) || key.startsWith('__') || RESERVED_LABELS.has(key)) continue;
+    if (!LABEL_NAME_RE.test(key) || key.startsWith('__') || RESERVED_ALERT_LABELS.has(key)) continue;
     labels[key] = sla.labels[key] as string;
   }
   return labels;
 }
 
+/** Base URLs for the links in alert annotations (`obligo compile --links-grafana/--links-runbooks`). */
+export interface AlertLinks {
+  /** Grafana's root URL; dashboards are at `<grafana>/d/<uid>`. */
+  grafana?: string;
+  /**
+   * Runbooks: `{contract}` and `{sla}` in it are replaced by the ids; without them, `/<contract>/<sla>`
+   * is appended.
+   */
+  runbooks?: string;
+}
+
+/** Used when no base URL is given: reserved `.invalid` hosts (RFC 2606), obviously not a real link. */
+export const PLACEHOLDER_LINKS: Required<AlertLinks> = {
+  grafana: 'https://grafana.invalid',
+  runbooks: 'https://runbooks.invalid',
+};
+
+export function dashboardUrl(contractId: string, slaId: string, links: AlertLinks = {}): string {
+  return `${trimSlash(links.grafana ?? PLACEHOLDER_LINKS.grafana)}/d/${slaDashboardUid(contractId, slaId)}`;
+}
+
+export function runbookUrl(contractId: string, slaId: string, links: AlertLinks = {}): string {
+  const base = links.runbooks ?? PLACEHOLDER_LINKS.runbooks;
+  if (base.includes('{contract}') || base.includes('{sla}')) {
+    return base.split('{contract}').join(encodeURIComponent(contractId)).split('{sla}').join(encodeURIComponent(slaId));
+  }
+  return `${trimSlash(base)}/${encodeURIComponent(contractId)}/${encodeURIComponent(slaId)}`;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** One escalation contact as a line: "level 1: Acme NOC, +1 555 0100, noc@acme.example, respond within 15 min". */
+export function escalationLine(e: EscalationDoc): string {
+  const parts = [`level ${e.level}: ${e.name}`, e.phone, e.email, e.url];
+  if (e.respondWithinMinutes !== undefined) parts.push(`respond within ${e.respondWithinMinutes} min`);
+  return oneLine(parts.filter((x): x is string => !!x).join(', '));
+}
+
+/** The escalation list for machines: the contract's entries in level order, fields as in the contract. */
+export function escalationJson(contract: Contract): string {
+  return JSON.stringify(
+    contract.escalation.map((e) => {
+      const o: Record<string, string | number> = { level: e.level, name: e.name };
+      if (e.phone !== undefined) o.phone = e.phone;
+      if (e.email !== undefined) o.email = e.email;
+      if (e.url !== undefined) o.url = e.url;
+      if (e.respondWithinMinutes !== undefined) o.respondWithinMinutes = e.respondWithinMinutes;
+      return o;
+    }),
+  );
+}
+
 /**
  * Alert annotations as they read once Prometheus has expanded them (the generated file escapes any
  * `{{` so that a vendor named "{{x}}" is not taken for a template). Static text only: no $value, so
- * the promtool tests can state them exactly.
+ * the promtool tests can state them exactly. Every escalation contact in level order (`escalation_1`, …
+ * as text, `escalation` as JSON), the runbook and dashboard links (placeholders without base URLs), the
+ * signed document and its revision.
  */
-export function alertAnnotations(contract: Contract, sla: Sla, row: BurnRateRow): Record<string, string> {
+export function alertAnnotations(contract: Contract, sla: Sla, row: BurnRateRow, links: AlertLinks = {}): Record<string, string> {
   const objective = `${sla.objective}%`;
   const budgetPercent = `${trimPercent(budgetRatio(sla.objective))}%`;
   const out: Record<string, string> = {
-    summary: `${oneLine(contract.vendor)}: ${oneLine(sla.title)} is burning its error budget more than ${row.factor}x too fast (${row.long}/${row.short})`,
-    description:
-      `${oneLine(contract.title)}, SLA ${sla.key}: objective ${objective} per ${sla.period} (error budget ${budgetPercent}). ` +
+    [ANNOTATION.summary]: `${oneLine(contract.vendor)}: ${oneLine(sla.title)} is burning its error budget more than ${row.factor}x too fast (${row.long}/${row.short})`,
+    [ANNOTATION.description]:
+      `${oneLine(contract.title)}, SLA ${sla.key} with ${oneLine(contract.vendor)}: objective ${objective} per ${sla.period} (error budget ${budgetPercent}). ` +
       `The error ratio over the last ${row.long} and the last ${row.short} is above ${row.factor} times the budget; ` +
       `at that rate a 30-day budget is spent in ${spendTime(row.factor)}.`,
-    vendor: contract.vendor,
-    objective: `${objective} per ${sla.period}`,
+    [ANNOTATION.objective]: `${objective} per ${sla.period}`,
   };
-  const first = contract.escalation[0];
-  if (first) {
-    const reach = [first.phone, first.email, first.url].filter((x): x is string => !!x).join(', ');
-    const within = first.respondWithinMinutes !== undefined ? `; respond within ${first.respondWithinMinutes} min` : '';
-    out.escalation = `${first.name} (level ${first.level})${reach ? `: ${reach}` : ''}${within}`;
-  }
-  if (contract.documentUrl) out.contract_url = contract.documentUrl;
-  // The SLA's Grafana dashboard (compile/grafana.ts); Grafana's base URL is not known here, so the
-  // uid, for an Alertmanager template to turn into <grafana>/d/<uid>.
-  out.dashboard_uid = slaDashboardUid(contract.id, sla.id);
+  const owner = contract.doc.metadata.owner;
+  if (owner) out[ANNOTATION.owner] = oneLine(owner.email ? `${owner.name} <${owner.email}>` : owner.name);
+  contract.escalation.forEach((e, i) => {
+    out[escalationAnnotation(i + 1)] = escalationLine(e);
+  });
+  if (contract.escalation.length) out[ANNOTATION.escalation] = escalationJson(contract);
+  out[ANNOTATION.runbookUrl] = runbookUrl(contract.id, sla.id, links);
+  out[ANNOTATION.dashboardUrl] = dashboardUrl(contract.id, sla.id, links);
+  out[ANNOTATION.dashboardUid] = slaDashboardUid(contract.id, sla.id);
+  if (contract.documentUrl) out[ANNOTATION.contractDocumentUrl] = contract.documentUrl;
+  if (contract.revision !== undefined) out[ANNOTATION.contractRevision] = oneLine(contract.revision);
   return out;
 }
 
@@ -178,6 +243,8 @@ function header(contract: Contract): string {
     `contract ${contract.id}: ${oneLine(contract.title)}`,
     '',
     ...NO_TRAFFIC_NOTE,
+    '',
+    ...MAINTENANCE_NOTE,
   ];
   return lines.map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n';
 }
@@ -186,11 +253,11 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n]+/g, ' ');
 }
 
-export function prometheusRuleFile(contract: Contract): string {
-  return header(contract) + toYaml({ groups: contractRuleGroups(contract) as unknown as YamlValue[] });
+export function prometheusRuleFile(contract: Contract, links: AlertLinks = {}): string {
+  return header(contract) + toYaml({ groups: contractRuleGroups(contract, links) as unknown as YamlValue[] });
 }
 
-export function prometheusOperatorResource(contract: Contract): string {
+export function prometheusOperatorResource(contract: Contract, links: AlertLinks = {}): string {
   const resource = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
@@ -198,7 +265,7 @@ export function prometheusOperatorResource(contract: Contract): string {
       name: `obligo-${contract.id}`,
       labels: { 'app.kubernetes.io/managed-by': 'obligo', 'obligo.dev/contract': contract.id },
     },
-    spec: { groups: contractRuleGroups(contract) },
+    spec: { groups: contractRuleGroups(contract, links) },
   };
   return header(contract) + toYaml(resource as unknown as { [key: string]: YamlValue });
 }
@@ -207,7 +274,7 @@ export const compilePrometheus: Compiler = (contracts: readonly Contract[], opts
   const operator = opts.prometheusFormat === 'prometheus-operator';
   return contracts.map((c) =>
     operator
-      ? { path: `prometheus-operator/${c.id}.yaml`, content: prometheusOperatorResource(c) }
-      : { path: `prometheus/${c.id}.rules.yaml`, content: prometheusRuleFile(c) },
+      ? { path: `prometheus-operator/${c.id}.yaml`, content: prometheusOperatorResource(c, opts.links) }
+      : { path: `prometheus/${c.id}.rules.yaml`, content: prometheusRuleFile(c, opts.links) },
   );
 };

@@ -1,26 +1,24 @@
-// PromQL text for the Prometheus outputs: the names of the series obligo records, their label matchers,
-// and the SLI error-ratio expression. Kept apart from the rule-file layout so that the evaluator and the
-// dashboards can build the same names without compiling a file.
+// PromQL text for the Prometheus outputs: label matchers, the SLI error-ratio expression, burn rates and
+// the alert condition (names from src/conventions.ts). Kept apart from the rule-file layout so that the
+// evaluator and the dashboards can build the same expressions without compiling a file.
 import { Decimal } from 'decimal.js';
 import type { Sla } from '../contract/model.js';
-import { durationSeconds, renderWindow, SLI_WINDOWS } from '../contract/model.js';
+import { renderWindow } from '../contract/model.js';
+import { burnRateRecord, errorRatioRecord, MAINTENANCE_ACTIVE_METRIC } from '../conventions.js';
 
-/**
- * Recorded series, named `level:metric:operations` like Sloth's `slo:sli_error:ratio_rate5m`:
- * - `obligo:sli_error_ratio:rate<w>`: fraction of bad events over window w (0..1).
- * - `obligo:burn_rate:rate<w>`: that ratio divided by the error budget (1 = spending exactly on budget).
- * - `obligo:slo_objective:ratio`, `obligo:error_budget:ratio`: constants of the SLA (0.9995, 0.0005).
- * - `obligo:sla_info`: constant 1 with descriptive labels (period, method, timezone, vendor, role).
- * Every series carries exactly `contract` and `sla` (plus whatever labels the SLI query itself keeps,
- * e.g. a `sum by (region)`); descriptive labels live on `obligo:sla_info` only.
- */
-export const RECORD_PREFIX = 'obligo:';
-export const errorRatioRecord = (window: string): string => `obligo:sli_error_ratio:rate${window}`;
-export const burnRateRecord = (window: string): string => `obligo:burn_rate:rate${window}`;
-export const OBJECTIVE_RECORD = 'obligo:slo_objective:ratio';
-export const BUDGET_RECORD = 'obligo:error_budget:ratio';
-export const SLA_INFO_RECORD = 'obligo:sla_info';
-export const BURN_ALERT = 'ObligoErrorBudgetBurn';
+// The names live in src/conventions.ts (read by measure and serve too); re-exported here for the
+// modules that import them from the compile room.
+export {
+  activeBurnRates,
+  BUDGET_RECORD,
+  BURN_ALERT,
+  burnRateRecord,
+  errorRatioRecord,
+  OBJECTIVE_RECORD,
+  RECORD_PREFIX,
+  SLA_INFO_RECORD,
+  slaWindows,
+} from '../conventions.js';
 
 /** A PromQL / Go double-quoted string literal. */
 export function promqlString(s: string): string {
@@ -70,26 +68,6 @@ function memo(cache: Map<number, string>, key: number, f: () => string): string 
 }
 
 /**
- * The windows recorded for an SLA: the standard ones plus every window its burn-rate table uses (a
- * custom table may name, say, 4h or 12h), ordered by length, then by spelling (60m and 1h are both
- * kept: the alert refers to the name as written).
- */
-export function slaWindows(sla: Pick<Sla, 'alerting'>): string[] {
-  const set = new Set<string>(SLI_WINDOWS);
-  for (const row of activeBurnRates(sla)) {
-    set.add(row.long);
-    set.add(row.short);
-  }
-  return [...set].sort((a, b) => durationSeconds(a) - durationSeconds(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** The rows of the burn-rate table whose severity the SLA has not switched off, in table order. */
-export function activeBurnRates(sla: Pick<Sla, 'alerting'>): Sla['alerting']['burnRates'] {
-  const { page, ticket, burnRates } = sla.alerting;
-  return burnRates.filter((r) => (r.severity === 'page' ? page : ticket));
-}
-
-/**
  * Error ratio of an SLA over one window, never NaN:
  * - the denominator is `(total) > 0`, so a window without traffic (0/0) gives no sample at all instead
  *   of NaN; alerts and the evaluator then see "no data", which is what it is;
@@ -115,12 +93,38 @@ export function burnRateExpr(sla: Pick<Sla, 'contractId' | 'id' | 'objective'>, 
   return `${errorRatioRecord(window)}${slaMatchers(sla)} / ${budgetRatio(sla.objective)}`;
 }
 
-/** Multi-window alert condition: both windows burn faster than the factor. Empty without traffic. */
+/** `{contract="c"}`: selects a contract's `obligo serve` series (maintenance). */
+export function contractMatcher(contractId: string): string {
+  return `{contract=${promqlString(contractId)}}`;
+}
+
+/**
+ * Multi-window alert condition: both windows burn faster than the factor, and the contract is not in
+ * maintenance. Empty without traffic.
+ *
+ * Maintenance: `obligo serve` exports `obligo_maintenance_active{contract} 1` while one of the contract's
+ * windows is in progress. The alert is dropped while any sample of that series within the row's short
+ * window is 1: during the window, and for one short window after it, while the short window still
+ * holds the maintenance's errors (without that tail every maintenance that ends would page at once).
+ * The long window may still hold them afterwards; the short window then has to confirm a new burn.
+ * `unless on (contract)` ignores the scrape's own labels (job, instance) and any other labels; the
+ * series of other contracts select nothing, and a missing series (serve not deployed) or 0 silences
+ * nothing.
+ */
 export function burnAlertExpr(
   sla: Pick<Sla, 'contractId' | 'id'>,
   row: { long: string; short: string; factor: number },
 ): string {
   const m = slaMatchers(sla);
   const f = numberLiteral(row.factor);
-  return `${burnRateRecord(row.long)}${m} > ${f}\nand\n${burnRateRecord(row.short)}${m} > ${f}`;
+  const maintenance = `max_over_time(${MAINTENANCE_ACTIVE_METRIC}${contractMatcher(sla.contractId)}[${row.short}]) == 1`;
+  return [
+    '(',
+    `  ${burnRateRecord(row.long)}${m} > ${f}`,
+    'and',
+    `  ${burnRateRecord(row.short)}${m} > ${f}`,
+    ')',
+    'unless on (contract)',
+    `  ${maintenance}`,
+  ].join('\n');
 }

@@ -5,7 +5,8 @@
 import { stringify } from 'yaml';
 import type { Contract, Sla } from '../contract/model.js';
 import { alertAnnotations, alertLabels, type BurnRateRow } from './prometheus.js';
-import { BURN_ALERT } from './promql.js';
+import { BURN_ALERT, MAINTENANCE_ACTIVE_METRIC } from '../conventions.js';
+import { promqlString } from './promql.js';
 
 /** Requests in one minute: those between the sample at minute i and the one at minute i+1. */
 export interface MinuteTraffic {
@@ -41,6 +42,8 @@ export interface PromtoolScenario {
   /** For each checked minute, every burn alert that must be firing then (others must not). */
   alerts: { atMinute: number; firing: readonly ExpectedAlert[] }[];
   exprs?: ExprExpectation[];
+  /** Further input series as they are (e.g. `maintenanceSeries`). */
+  series?: readonly InputSeries[];
 }
 
 /**
@@ -104,6 +107,18 @@ export const demoSeriesWriter: SeriesWriter = (sla, minutes) => {
   throw new Error(`${sla.key}: the SLI does not read the obligo_demo_* metrics; supply a SeriesWriter`);
 };
 
+/**
+ * `obligo_maintenance_active{contract=…}` as \`obligo serve\` exports it, one sample a minute (value at
+ * minute i = perMinute[i]), with the labels a scrape adds (job, instance) so that tests exercise
+ * the rules' `on (contract)` matching.
+ */
+export function maintenanceSeries(contractId: string, perMinute: readonly (0 | 1)[]): InputSeries {
+  return {
+    series: `${MAINTENANCE_ACTIVE_METRIC}{contract=${promqlString(contractId)},instance="obligo-serve:9464",job="obligo"}`,
+    values: expandingNotation(perMinute),
+  };
+}
+
 function minutes(n: number): string {
   return `${n}m`;
 }
@@ -127,6 +142,11 @@ export function promtoolTestFile(
         seen.add(series.series);
         input_series.push(series);
       }
+    }
+    for (const series of s.series ?? []) {
+      if (seen.has(series.series)) throw new Error(`${s.name}: series ${series.series} given twice`);
+      seen.add(series.series);
+      input_series.push(series);
     }
     const test: Record<string, unknown> = {
       name: s.name,

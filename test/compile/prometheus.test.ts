@@ -1,15 +1,34 @@
 // Structure of the generated Prometheus rules: names, labels, windows, alerts per table row, escaping,
 // decimal literals, the operator resource, determinism and speed. Whether the rules *behave* is checked
 // by promtool in prometheus-rules.test.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { Contract } from '../../src/contract/model.js';
-import { compilePrometheus, contractRuleGroups, escapeTemplate, type AlertingRule, type RecordingRule } from '../../src/compile/prometheus.js';
+import { slaDashboardUid } from '../../src/compile/grafana.js';
+import {
+  compilePrometheus,
+  contractRuleGroups,
+  dashboardUrl,
+  escapeTemplate,
+  PLACEHOLDER_LINKS,
+  runbookUrl,
+  type AlertingRule,
+  type RecordingRule,
+} from '../../src/compile/prometheus.js';
+import { promtoolTestFile } from '../../src/compile/promtool-tests.js';
 import { budgetRatio, errorRatioExpr, objectiveRatio } from '../../src/compile/promql.js';
 import { contractFromYaml, fixtureContracts } from '../golden/fixtures/contracts.js';
+import { requireTool } from '../helpers/tools.js';
+import { scenariosFor } from '../rules/reference.js';
+
+const promtool = requireTool('promtool');
 
 const fixtures = fixtureContracts();
 const byId = (id: string) => fixtures.find((c) => c.id === id)!;
@@ -136,11 +155,22 @@ describe('burn alerts', () => {
       ['ticket', '3d', '6h'],
     ]);
     expect(alerts[0]!.expr).toBe(
-      'obligo:burn_rate:rate1h{contract="acme-compute",sla="availability"} > 14.4\nand\nobligo:burn_rate:rate5m{contract="acme-compute",sla="availability"} > 14.4',
+      [
+        '(',
+        '  obligo:burn_rate:rate1h{contract="acme-compute",sla="availability"} > 14.4',
+        'and',
+        '  obligo:burn_rate:rate5m{contract="acme-compute",sla="availability"} > 14.4',
+        ')',
+        'unless on (contract)',
+        '  max_over_time(obligo_maintenance_active{contract="acme-compute"}[5m]) == 1',
+      ].join('\n'),
     );
+    // The maintenance look-back is each row's own short window.
+    expect(alerts[2]!.expr).toContain('max_over_time(obligo_maintenance_active{contract="acme-compute"}[6h]) == 1');
     expect(alerts[0]!.labels).toEqual({
       contract: 'acme-compute',
       sla: 'availability',
+      vendor: 'Acme Cloud, Inc.',
       severity: 'page',
       long_window: '1h',
       short_window: '5m',
@@ -149,20 +179,51 @@ describe('burn alerts', () => {
     });
   });
 
-  it('annotations name the vendor, the objective and the first escalation contact (lowest level)', () => {
+  it('annotations: summary and description name vendor and SLA; every contact in level order, as text and JSON', () => {
     const a = ruleFile(byId('acme-compute')).groups[0]!.rules.find((r) => r.alert)!;
-    expect(a.annotations.vendor).toBe('Acme Cloud, Inc.');
-    expect(a.annotations.objective).toBe('99.99% per month');
-    expect(a.annotations.escalation).toBe('Acme NOC (level 1): +1 555 0100, noc@acme.example; respond within 15 min');
-    expect(a.annotations.contract_url).toBe('https://clm.example.com/contracts/1001');
-    expect(a.annotations.dashboard_uid).toBe('sla-acme-compute-availability');
-    expect(a.annotations.summary).toContain('14.4x');
+    expect(a.annotations.summary).toBe('Acme Cloud, Inc.: Monthly Uptime Percentage is burning its error budget more than 14.4x too fast (1h/5m)');
+    expect(a.annotations.description).toContain('SLA acme-compute/availability with Acme Cloud, Inc.');
     expect(a.annotations.description).toContain('error budget 0.01%');
     expect(a.annotations.description).toContain('2d 2h'); // 30 days / 14.4 = 50 hours
-    // No contacts, no URL: no such annotations.
+    expect(a.annotations.objective).toBe('99.99% per month');
+    expect(a.annotations.owner).toBe('Jane Doe <jane@example.com>');
+    // The fixture lists level 2 before level 1: the annotations follow the levels.
+    expect(a.annotations.escalation_1).toBe('level 1: Acme NOC, +1 555 0100, noc@acme.example, respond within 15 min');
+    expect(a.annotations.escalation_2).toBe('level 2: Acme duty manager, +1 555 0199, duty@acme.example, respond within 60 min');
+    expect(a.annotations.escalation_3).toBeUndefined();
+    expect(JSON.parse(a.annotations.escalation!)).toEqual([
+      { level: 1, name: 'Acme NOC', phone: '+1 555 0100', email: 'noc@acme.example', respondWithinMinutes: 15 },
+      { level: 2, name: 'Acme duty manager', phone: '+1 555 0199', email: 'duty@acme.example', respondWithinMinutes: 60 },
+    ]);
+    expect(a.annotations.contract_document_url).toBe('https://clm.example.com/contracts/1001');
+    expect(a.annotations.contract_revision).toBe('v3');
+    expect(a.annotations.dashboard_uid).toBe('sla-acme-compute-availability');
+    expect('vendor' in a.annotations).toBe(false); // a label now
+    // No contacts, no owner, no URL, no revision: no such annotations; the links are always there.
     const g = ruleFile(byId('globex-storage')).groups[0]!.rules.find((r) => r.alert)!;
-    expect(g.annotations.escalation).toBeUndefined();
-    expect(g.annotations.contract_url).toBeUndefined();
+    for (const k of ['escalation', 'escalation_1', 'owner', 'contract_document_url', 'contract_revision']) expect(g.annotations[k], k).toBeUndefined();
+    expect(g.annotations.runbook_url).toBe('https://runbooks.invalid/globex-storage/availability');
+  });
+
+  it('links: placeholders on reserved .invalid hosts by default, the given base URLs otherwise', () => {
+    const acme = byId('acme-compute');
+    const annotations = (links?: { grafana?: string; runbooks?: string }) =>
+      (parse(compilePrometheus([acme], { prometheusFormat: 'prometheus', links })[0]!.content).groups[0].rules as AlertingRule[]).find((r) => r.alert)!
+        .annotations;
+    expect(annotations()).toMatchObject({
+      dashboard_url: 'https://grafana.invalid/d/sla-acme-compute-availability',
+      runbook_url: 'https://runbooks.invalid/acme-compute/availability',
+    });
+    expect(annotations({ grafana: 'https://grafana.example.com/', runbooks: 'https://wiki.example.com/runbooks/' })).toMatchObject({
+      dashboard_url: 'https://grafana.example.com/d/sla-acme-compute-availability',
+      runbook_url: 'https://wiki.example.com/runbooks/acme-compute/availability',
+    });
+    expect(annotations({ runbooks: 'https://wiki.example.com/display/SLA/{contract}#{sla}' }).runbook_url).toBe(
+      'https://wiki.example.com/display/SLA/acme-compute#availability',
+    );
+    // The uid is the Grafana compiler's (shortened with a hash when long).
+    expect(dashboardUrl('a'.repeat(30), 'b'.repeat(30), { grafana: 'https://g' })).toBe(`https://g/d/${slaDashboardUid('a'.repeat(30), 'b'.repeat(30))}`);
+    expect(runbookUrl('c', 's')).toBe(`${PLACEHOLDER_LINKS.runbooks}/c/s`);
   });
 
   it('page: false and ticket: false drop those rows; a custom table records its extra windows', () => {
@@ -217,13 +278,114 @@ describe('burn alerts', () => {
     expect('not-a-label' in a.labels).toBe(false);
   });
 
-  it('contract text is escaped for Go templates ({{ becomes {{ "{{" }}) and stays one line in the summary', () => {
+  it('contract text is escaped for Go templates ({{ becomes {{ "{{" }}) in labels and annotations, and stays one line in the summary', () => {
     expect(escapeTemplate('a {{ b }} {{c')).toBe('a {{ "{{" }} b }} {{ "{{" }}c');
     expect(escapeTemplate('plain }} text')).toBe('plain }} text');
     const a = ruleFile(byId('platform-api')).groups[0]!.rules.find((r) => r.alert)!;
-    expect(a.annotations.vendor).toBe('Example {{ "{{" }} .Corp }} "Platform"\nTeam');
+    // Read back from the YAML: quotes, the backslash and the newline survive; only "{{" is rewritten.
+    expect(a.labels.vendor).toBe('Example {{ "{{" }} .Corp }} "Platform" \\ Ops\nTeam');
     expect(a.annotations.summary).not.toContain('\n');
-    expect(a.annotations.summary.startsWith('Example {{ "{{" }} .Corp }} "Platform" Team: ')).toBe(true);
+    expect(a.annotations.summary.startsWith('Example {{ "{{" }} .Corp }} "Platform" \\ Ops Team: ')).toBe(true);
+    expect(a.annotations.escalation_1).toBe('level 1: Platform "on-call" \\ {{ "{{" }} .L1 }}, oncall@example.com');
+    expect(a.annotations.escalation_2).toBe('level 2: Platform lead, +49 30 555 0100, https://example.com/escalate?a=1&b=2, respond within 30 min');
+    // The JSON annotation is valid JSON once Prometheus has expanded the template escape.
+    const expanded = a.annotations.escalation!.split('{{ "{{" }}').join('{{');
+    expect(JSON.parse(expanded)[0]).toEqual({ level: 1, name: 'Platform "on-call" \\ {{ .L1 }}', email: 'oncall@example.com' });
+  });
+});
+
+describe.skipIf(!promtool.ok)(`the alert rules under promtool${promtool.skipNote}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'obligo-prom-alerts-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (name: string, rules: string, test: object) => {
+    writeFileSync(join(dir, `${name}.rules.yaml`), rules);
+    writeFileSync(join(dir, `${name}.test.yaml`), stringify({ rule_files: [`${name}.rules.yaml`], evaluation_interval: '1m', tests: [test] }));
+    const r = spawnSync(promtool.path!, ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+  };
+
+  it('labels reach Prometheus exactly: quotes, backslash, newline and "{{" in the vendor name (hand-written expectation)', () => {
+    const platform = byId('platform-api');
+    const rules = compilePrometheus([platform], { prometheusFormat: 'prometheus' })[0]!.content;
+    // 100% errors from the start: after 10 minutes, page 1h/5m fires (the 1h window holds only errors).
+    const test = {
+      interval: '1m',
+      input_series: [
+        { series: 'obligo_demo_requests_total{service="platform-api",code="500"}', values: '0+60x20' },
+        { series: 'obligo_demo_requests_total{service="platform-api",code="200"}', values: '0+0x20' },
+      ],
+      promql_expr_test: [
+        {
+          expr: 'ALERTS{alertname="ObligoErrorBudgetBurn",alertstate="firing",long_window="1h"}',
+          eval_time: '10m',
+          exp_samples: [
+            {
+              // PromQL notation, written by hand: \" and \\ and \n are escapes of the label value.
+              labels:
+                'ALERTS{alertname="ObligoErrorBudgetBurn",alertstate="firing",contract="platform-api",sla="availability",' +
+                'vendor="Example {{ .Corp }} \\"Platform\\" \\\\ Ops\\nTeam",severity="page",long_window="1h",short_window="5m",team="platform",tier="gold"}',
+              value: 1,
+            },
+          ],
+        },
+      ],
+    };
+    const r = run('labels', rules, test);
+    expect(r.ok, r.out).toBe(true);
+    // The check can fail: one character off in the vendor.
+    const wrong = JSON.parse(JSON.stringify(test));
+    wrong.promql_expr_test[0].exp_samples[0].labels = wrong.promql_expr_test[0].exp_samples[0].labels.replace('Ops', 'Opz');
+    expect(run('labels-wrong', rules, wrong).ok).toBe(false);
+  });
+
+  describe('maintenance: the scenario fails for rules that silence wrongly (each clause is needed)', () => {
+    const acme = byId('acme-compute');
+    const sla = acme.slas[0]!;
+    const scenario = scenariosFor(acme, [sla]).find((s) => s.name.includes('maintenance (minutes 55-80)'))!;
+    const rules = compilePrometheus([acme], { prometheusFormat: 'prometheus' })[0]!.content;
+    const check = (name: string, r: string) => {
+      writeFileSync(join(dir, `${name}.rules.yaml`), r);
+      writeFileSync(join(dir, `${name}.test.yaml`), promtoolTestFile(acme, `${name}.rules.yaml`, [scenario]));
+      const p = spawnSync(promtool.path!, ['test', 'rules', `${name}.test.yaml`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      return { ok: p.status === 0, out: `${p.stdout}${p.stderr}` };
+    };
+
+    it('the compiled rules pass; the scenario pages after maintenance and holds the other contract in maintenance', () => {
+      expect(scenario.series!.map((s) => s.series)).toEqual([
+        'obligo_maintenance_active{contract="acme-compute",instance="obligo-serve:9464",job="obligo"}',
+        'obligo_maintenance_active{contract="some-other-contract",instance="obligo-serve:9464",job="obligo"}',
+      ]);
+      const during = scenario.alerts.filter((a) => a.atMinute > 60 && a.atMinute <= 80);
+      expect(during.length).toBeGreaterThan(0);
+      for (const a of during) expect(a.firing, `minute ${a.atMinute}`).toEqual([]);
+      expect(scenario.alerts.some((a) => a.firing.some((f) => f.row.severity === 'page'))).toBe(true);
+      const r = check('maint', rules);
+      expect(r.ok, r.out).toBe(true);
+    });
+
+    it('without the maintenance clause: pages during maintenance', () => {
+      const r = rules.replace(/\n\s*\)\n\s*unless on \(contract\)\n[^\n]*/g, '\n  )').replace(/\(\n(\s*)obligo:burn_rate/g, '(\n$1obligo:burn_rate');
+      expect(r).not.toContain('unless');
+      expect(check('no-clause', r).ok).toBe(false);
+    });
+
+    it('`unless` without `on (contract)`: the scrape labels (job, instance) never match, nothing is silenced', () => {
+      const r = rules.split('unless on (contract)').join('unless');
+      expect(check('no-on', r).ok).toBe(false);
+    });
+
+    it('other contracts: `on (contract)` alone keeps them apart; with no contract matching at all, they silence this one', () => {
+      const noMatcher = rules.replace(/obligo_maintenance_active\{contract="[^"]*"\}/g, 'obligo_maintenance_active');
+      expect(noMatcher).not.toMatch(/obligo_maintenance_active\{contract="/);
+      expect(check('no-matcher', noMatcher).ok).toBe(true);
+      expect(check('on-nothing', noMatcher.split('unless on (contract)').join('unless on ()')).ok).toBe(false);
+    });
+
+    it('no look-back (`obligo_maintenance_active == 1`): pages the moment maintenance ends', () => {
+      const r = rules.replace(/max_over_time\((obligo_maintenance_active\{[^}]*\})\[[^\]]+\]\)/g, '$1');
+      expect(r).not.toContain('max_over_time');
+      expect(check('no-lookback', r).ok).toBe(false);
+    });
   });
 });
 

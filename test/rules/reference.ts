@@ -4,9 +4,13 @@
 // a burn alert fires at t when both of its windows had traffic and both ratios exceed factor × budget,
 // budget = 1 − objective/100. Decimal arithmetic, so "exceeds" is exact; minutes where a ratio sits
 // within 1e-6 (relative) of its threshold are reported, and tests avoid asserting there.
+// Maintenance (the contract's `obligo_maintenance_active`, one sample a minute): an alert is silenced at t
+// when a sample in [t − short, t] is 1 (its short window still holds maintenance minutes). Whether the
+// sample at exactly t − short counts differs between Prometheus 2 (closed range) and 3 (open at the
+// left), so a minute where only that sample decides is a boundary minute, never asserted.
 import { Decimal } from 'decimal.js';
 import type { Contract, Sla } from '../../src/contract/model.js';
-import type { ExpectedAlert, MinuteTraffic, PromtoolScenario, SeriesWriter } from '../../src/compile/promtool-tests.js';
+import { maintenanceSeries, type ExpectedAlert, type MinuteTraffic, type PromtoolScenario, type SeriesWriter } from '../../src/compile/promtool-tests.js';
 
 export function windowMinutes(w: string): number {
   const m = /^(\d+)([smhdw])$/.exec(w);
@@ -37,7 +41,20 @@ export interface Verdict {
   nearBoundary: boolean;
 }
 
-export function verdict(sla: Sla, minutes: readonly MinuteTraffic[], t: number): Verdict {
+/** The contract's maintenance gauge, one sample a minute (index = minute); undefined: no such series. */
+export type MaintenanceSamples = readonly (0 | 1)[];
+
+/** Whether maintenance silences an alert with short window `short` (minutes) at minute t. */
+export function silencedByMaintenance(m: MaintenanceSamples | undefined, t: number, short: number): { silenced: boolean; boundary: boolean } {
+  if (!m) return { silenced: false, boundary: false };
+  const at = (i: number) => (i >= 0 && i < m.length ? m[i] : undefined);
+  let inside = false;
+  for (let i = t - short + 1; i <= t; i++) if (at(i) === 1) inside = true;
+  const leftEnd = at(t - short) === 1;
+  return { silenced: inside || leftEnd, boundary: !inside && leftEnd };
+}
+
+export function verdict(sla: Sla, minutes: readonly MinuteTraffic[], t: number, maintenance?: MaintenanceSamples): Verdict {
   const b = budget(sla);
   const firing: ExpectedAlert[] = [];
   let nearBoundary = false;
@@ -46,7 +63,10 @@ export function verdict(sla: Sla, minutes: readonly MinuteTraffic[], t: number):
     const threshold = b.times(String(row.factor));
     const ratios = [windowRatio(minutes, t, windowMinutes(row.long)), windowRatio(minutes, t, windowMinutes(row.short))];
     for (const r of ratios) if (r && r.minus(threshold).abs().lte(threshold.times(1e-6))) nearBoundary = true;
-    if (ratios.every((r) => r !== undefined && r.gt(threshold))) firing.push({ sla, row });
+    const burning = ratios.every((r) => r !== undefined && r.gt(threshold));
+    const m = silencedByMaintenance(maintenance, t, windowMinutes(row.short));
+    if (burning && m.boundary) nearBoundary = true;
+    if (burning && !m.silenced) firing.push({ sla, row });
   }
   return { firing, nearBoundary };
 }
@@ -81,11 +101,11 @@ export function seriesGroups(contract: Contract, writer: SeriesWriter): Sla[][] 
 }
 
 /** Expectations at the given minutes, for every SLA that sees the traffic; refuses boundary minutes. */
-export function alertsAt(slas: readonly Sla[], minutes: readonly MinuteTraffic[], at: readonly number[]) {
+export function alertsAt(slas: readonly Sla[], minutes: readonly MinuteTraffic[], at: readonly number[], maintenance?: MaintenanceSamples) {
   return at.map((t) => {
     const firing: ExpectedAlert[] = [];
     for (const sla of slas) {
-      const v = verdict(sla, minutes, t);
+      const v = verdict(sla, minutes, t, maintenance);
       if (v.nearBoundary) throw new Error(`minute ${t} is on a threshold for ${sla.key}; pick another`);
       firing.push(...v.firing);
     }
@@ -94,8 +114,15 @@ export function alertsAt(slas: readonly Sla[], minutes: readonly MinuteTraffic[]
 }
 
 /** First minute in [from, to] at which some row of `severity` fires for `sla`, by the reference. */
-export function firstFiring(sla: Sla, minutes: readonly MinuteTraffic[], severity: 'page' | 'ticket', from: number, to: number): number | undefined {
-  for (let t = from; t <= to; t++) if (verdict(sla, minutes, t).firing.some((f) => f.row.severity === severity)) return t;
+export function firstFiring(
+  sla: Sla,
+  minutes: readonly MinuteTraffic[],
+  severity: 'page' | 'ticket',
+  from: number,
+  to: number,
+  maintenance?: MaintenanceSamples,
+): number | undefined {
+  for (let t = from; t <= to; t++) if (verdict(sla, minutes, t, maintenance).firing.some((f) => f.row.severity === severity)) return t;
   return undefined;
 }
 
@@ -103,9 +130,9 @@ export function firstFiring(sla: Sla, minutes: readonly MinuteTraffic[], severit
  * Minutes around a transition: the last one before `first` that is not on a threshold (the alert must
  * not fire yet), `first` and the one after. Boundary minutes are skipped, never asserted.
  */
-function around(slas: readonly Sla[], minutes: readonly MinuteTraffic[], first: number | undefined): number[] {
+function around(slas: readonly Sla[], minutes: readonly MinuteTraffic[], first: number | undefined, maintenance?: MaintenanceSamples): number[] {
   if (first === undefined) return [];
-  const clear = (t: number) => t >= 1 && t <= minutes.length && slas.every((s) => !verdict(s, minutes, t).nearBoundary);
+  const clear = (t: number) => t >= 1 && t <= minutes.length && slas.every((s) => !verdict(s, minutes, t, maintenance).nearBoundary);
   let before = first - 1;
   while (before > first - 5 && !clear(before)) before--;
   return [before, first, first + 1].filter(clear);
@@ -195,5 +222,53 @@ export function scenariosFor(contract: Contract, slas: readonly Sla[]): Promtool
       ];
     }),
   });
+  out.push(...maintenanceScenarios(contract, slas, fast, name));
   return out.map(withNaNChecks);
+}
+
+/** A contract that is not the one under test; its maintenance must not silence anything here. */
+export const OTHER_CONTRACT = 'some-other-contract';
+
+/** Minutes [from, to] (inclusive) set to 1 in a gauge of `length` samples. */
+export function window01(length: number, from: number, to: number): (0 | 1)[] {
+  return Array.from({ length }, (_, i) => (i >= from && i <= to ? 1 : 0));
+}
+
+/**
+ * Maintenance, on the fast burn (errors from minute 60): announced maintenance from minute 55 to 80
+ * silences every alert of the contract until its short window is clear of it, while another contract
+ * is in maintenance all along (must not matter); and a gauge reporting 0 all along silences nothing.
+ */
+function maintenanceScenarios(
+  contract: Contract,
+  slas: readonly Sla[],
+  fast: readonly MinuteTraffic[],
+  name: (what: string) => string,
+): PromtoolScenario[] {
+  const traffic = [...fast, ...constant(20, R, R)]; // errors from minute 60 to 100
+  const samples = traffic.length + 1;
+  const ours = window01(samples, 55, 80);
+  const others = window01(samples, 0, samples - 1);
+  const firstPage = Math.min(...slas.map((s) => firstFiring(s, traffic, 'page', 60, 100, ours) ?? Infinity));
+  const firstPageAfter = Number.isFinite(firstPage) ? firstPage : undefined;
+  const at = [...new Set([55, 61, 70, 79, ...around(slas, traffic, firstPageAfter, ours), 100])]
+    .filter((t) => slas.every((s) => !verdict(s, traffic, t, ours).nearBoundary))
+    .sort((a, b) => a - b);
+  const off = window01(samples, -1, -1);
+  return [
+    {
+      name: name('maintenance (minutes 55-80) silences the fast burn until the short window is clear; another contract in maintenance changes nothing'),
+      slas,
+      minutes: traffic,
+      alerts: alertsAt(slas, traffic, at, ours),
+      series: [maintenanceSeries(contract.id, ours), maintenanceSeries(OTHER_CONTRACT, others)],
+    },
+    {
+      name: name('maintenance gauge at 0 all along silences nothing'),
+      slas,
+      minutes: traffic,
+      alerts: alertsAt(slas, traffic, [60, 61, 62, 70, 100].filter((t) => slas.every((s) => !verdict(s, traffic, t, off).nearBoundary)), off),
+      series: [maintenanceSeries(contract.id, off)],
+    },
+  ];
 }
