@@ -5,7 +5,8 @@ import { visitBody, visitExpr } from './ast/visit.js';
 import { Compiler } from './compile/compiler.js';
 import type { CompiledRule, RuleNode } from './compile/ir.js';
 import { RegoError } from './errors.js';
-import { Evaluator } from './eval/evaluator.js';
+import type { QueryPlan } from './eval/closures.js';
+import { Program, Run } from './eval/run.js';
 import { fromJS, RObject, type Value } from './value.js';
 
 export interface RegoModuleSource {
@@ -39,12 +40,12 @@ export interface RuleInfo {
 }
 
 interface CompiledQuery {
-  body: Expr[];
+  plan: QueryPlan;
   count: number; // number of top-level expressions
   texts: string[];
   locs: { row: number; col: number }[];
   vars: string[]; // user-visible variables, in order of appearance
-  strictFalse: boolean; // see Evaluator.qStrictFalse
+  strictFalse: boolean; // see Runtime.qStrictFalse
 }
 
 /** Whether a query iterates: a ref operand that is a variable, or `some`. */
@@ -72,6 +73,8 @@ export class RegoEngine {
   private data: Value = new RObject();
   private compiler = new Compiler();
   private compiled = false;
+  /** rule bodies compiled into closures (lazily, per rule), replaced at each compile */
+  private program: Program | undefined;
   private queries = new Map<string, CompiledQuery>();
   readonly strict: boolean;
 
@@ -103,6 +106,7 @@ export class RegoEngine {
 
   compile(): void {
     this.compiler.compile([...this.modules.values()]);
+    this.program = new Program(this.compiler);
     this.compiled = true;
     this.queries.clear();
   }
@@ -135,9 +139,10 @@ export class RegoEngine {
       });
     parsed.forEach(addVars);
     const body = this.compiler.compileQuery(parsed);
+    const plan = this.program!.planner.query(body);
     const locs = parsed.map((e) => ({ row: e.loc.row, col: e.loc.col }));
     const strictFalse = parsed.length > 1 || hasIteration(parsed);
-    cq = { body, count: parsed.length, texts, locs, vars, strictFalse };
+    cq = { plan, count: parsed.length, texts, locs, vars, strictFalse };
     if (this.queries.size > 1000) this.queries.clear();
     this.queries.set(q, cq);
     return cq;
@@ -146,18 +151,19 @@ export class RegoEngine {
   /** All solutions of a query. Throws RegoError on compile and evaluation errors. */
   query(q: string, opts: QueryOptions = {}): QueryResult[] {
     const cq = this.compileQuery(q);
-    const ev = this.evaluator(opts);
+    const run = this.run(opts);
     const results: QueryResult[] = [];
-    const env = new Map<string, Value>();
-    ev.qvals = new Array(cq.count).fill(true);
-    ev.qStrictFalse = cq.strictFalse;
-    ev.evalBody(cq.body, env, () => {
+    const qvals: Value[] = new Array(cq.count).fill(true);
+    run.qvals = qvals;
+    run.qStrictFalse = cq.strictFalse;
+    const slots = cq.vars.map((v) => [v, cq.plan.layout.slots.get(v)] as const);
+    run.query(cq.plan, (env) => {
       const bindings = new Map<string, Value>();
-      for (const v of cq.vars) {
-        const x = env.get(v);
+      for (const [v, i] of slots) {
+        const x = i === undefined ? undefined : env[i];
         if (x !== undefined) bindings.set(v, x);
       }
-      results.push({ expressions: ev.qvals!.slice(), bindings });
+      results.push({ expressions: qvals.slice(), bindings });
       return false;
     });
     return results;
@@ -181,17 +187,16 @@ export class RegoEngine {
     return r[0]!.expressions[0];
   }
 
-  private evaluator(opts: QueryOptions): Evaluator {
+  private run(opts: QueryOptions): Run {
     this.ensureCompiled();
-    const ev = new Evaluator(this.compiler, {
+    return new Run(this.program!, {
       strict: this.strict,
       nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
       input: opts.input === undefined ? undefined : fromJS(opts.input),
       data: this.data,
       printer: opts.print,
+      deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
     });
-    if (opts.timeoutMs) ev.deadline = Date.now() + opts.timeoutMs;
-    return ev;
   }
 
   /** Builtins the compiled modules call: load them with loadBuiltins() when this module was imported

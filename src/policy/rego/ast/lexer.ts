@@ -20,8 +20,6 @@ export interface Token {
   parts?: TemplatePart[]; // template strings
 }
 
-const PUNCT3 = new Set<string>();
-const PUNCT2 = new Set([':=', '==', '!=', '<=', '>=']);
 const PUNCT1 = new Set(['{', '}', '[', ']', '(', ')', ',', ';', '.', ':', '=', '<', '>', '+', '-', '*', '/', '%', '&', '|']);
 
 export interface Comment {
@@ -72,8 +70,9 @@ export function tokenize(file: string, src: string, rowOffset = 0, colOffset = 0
     }
     const start = i;
     const col = i - lineStart + 1 + (row === 1 ? colOffset : 0);
-    const tok = (kind: TokKind, text: string, extra?: Partial<Token>): void => {
-      toks.push({ kind, text, row: row + rowOffset, col, pos: start, end: i, nl, ws, ...extra });
+    // one object shape for every token (keeps the parser's property accesses monomorphic)
+    const tok = (kind: TokKind, text: string, raw?: boolean, parts?: TemplatePart[]): void => {
+      toks.push({ kind, text, row: row + rowOffset, col, pos: start, end: i, nl, ws, raw, parts });
       nl = false;
       ws = false;
     };
@@ -114,7 +113,7 @@ export function tokenize(file: string, src: string, rowOffset = 0, colOffset = 0
       for (const ch of text) if (ch === '\n') row++;
       const lastNl = text.lastIndexOf('\n');
       i = close + 1;
-      tok('string', text, { raw: true });
+      tok('string', text, true);
       if (lastNl >= 0) lineStart = start + 1 + lastNl + 1;
       continue;
     }
@@ -179,23 +178,23 @@ export function tokenize(file: string, src: string, rowOffset = 0, colOffset = 0
         i++;
       }
       if (buf) parts.push({ str: buf });
-      tok('template', '', { parts });
+      tok('template', '', undefined, parts);
       continue;
     }
-    const two = src.slice(i, i + 2);
-    if (PUNCT2.has(two)) {
+    const c2 = src.charCodeAt(i + 1);
+    if (c2 === 61 /* = */ && (c === ':' || c === '=' || c === '!' || c === '<' || c === '>')) {
       i += 2;
-      tok('punct', two);
+      tok('punct', c + '=');
       continue;
     }
-    if (PUNCT1.has(c) || PUNCT3.has(c)) {
+    if (PUNCT1.has(c)) {
       i++;
       tok('punct', c);
       continue;
     }
     err(`unexpected character ${JSON.stringify(c)}`);
   }
-  toks.push({ kind: 'eof', text: '', row: row + rowOffset, col: i - lineStart + 1, pos: i, end: i, nl: true, ws: true });
+  toks.push({ kind: 'eof', text: '', row: row + rowOffset, col: i - lineStart + 1, pos: i, end: i, nl: true, ws: true, raw: undefined, parts: undefined });
   return toks;
 }
 
@@ -247,6 +246,12 @@ function readQuoted(
   _multi: boolean,
   err: (m: string, at?: number) => never,
 ): { text: string; end: number } {
+  // fast path: no escape before the closing quote
+  for (let j = i; j < src.length; j++) {
+    const c = src.charCodeAt(j);
+    if (c === 34 /* " */ && q === '"') return { text: src.slice(i, j), end: j + 1 };
+    if (c === 92 /* \ */ || c === 10) break;
+  }
   let out = '';
   for (;;) {
     if (i >= src.length) err('non-terminated string');

@@ -618,7 +618,7 @@ export class Parser {
     }
     this.nest--;
     this.expect(']');
-    return { t: 'array', items, loc };
+    return items.every(isGround) ? { t: 'array', items, loc, ground: true } : { t: 'array', items, loc };
   }
 
   private parseBrace(): Term {
@@ -651,7 +651,7 @@ export class Parser {
       }
       this.nest--;
       this.expect('}');
-      return { t: 'object', items, loc };
+      return items.every(([a, b]) => isGround(a) && isGround(b)) ? { t: 'object', items, loc, ground: true } : { t: 'object', items, loc };
     }
     if (this.is('|')) {
       this.next();
@@ -668,7 +668,7 @@ export class Parser {
     }
     this.nest--;
     this.expect('}');
-    return { t: 'set', items, loc };
+    return items.every(isGround) ? { t: 'set', items, loc, ground: true } : { t: 'set', items, loc };
   }
 
   /** A plain ref: `a.b["c"][x]` (used for package, import, rule heads, with targets). */
@@ -747,6 +747,11 @@ function parseNumber(text: string, p: Parser, t: Token): Value {
     return p.error('number too large', t);
   }
   return num(n);
+}
+
+/** A scalar, or a literal made only of scalars (set on array, object and set terms by the parser). */
+function isGround(t: Term): boolean {
+  return t.t === 'scalar' || ((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground === true);
 }
 
 export function parseModule(path: string, text: string): Module {

@@ -7,9 +7,11 @@ export type Term =
   | { t: 'var'; name: string; loc: Location }
   // terms[0] is the head (var, composite or call); the rest are the operands ("x.y" -> scalar "y")
   | { t: 'ref'; terms: Term[]; loc: Location }
-  | { t: 'array'; items: Term[]; loc: Location }
-  | { t: 'object'; items: [Term, Term][]; loc: Location }
-  | { t: 'set'; items: Term[]; loc: Location }
+  // ground: the literal holds only scalars and ground literals (no variables, refs or calls); passes
+  // may skip it and share it unchanged
+  | { t: 'array'; items: Term[]; loc: Location; ground?: boolean }
+  | { t: 'object'; items: [Term, Term][]; loc: Location; ground?: boolean }
+  | { t: 'set'; items: Term[]; loc: Location; ground?: boolean }
   | { t: 'arraycomp'; term: Term; body: Expr[]; loc: Location; tmplWith?: boolean }
   | { t: 'setcomp'; term: Term; body: Expr[]; loc: Location }
   | { t: 'objcomp'; key: Term; value: Term; body: Expr[]; loc: Location }

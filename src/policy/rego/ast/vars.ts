@@ -7,6 +7,7 @@ import type { Expr, Term } from './types.js';
 
 /** Every variable occurring in a term (including nested comprehension bodies). */
 export function termVars(t: Term, out: Set<string> = new Set()): Set<string> {
+  if ((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground) return out;
   switch (t.t) {
     case 'var':
       out.add(t.name);

@@ -262,9 +262,10 @@ export class Compiler implements ScopeHost {
           return;
         case 'array':
         case 'set':
-          t.items.forEach(visitTerm);
+          if (!t.ground) t.items.forEach(visitTerm);
           return;
         case 'object':
+          if (t.ground) return;
           for (const [k, v] of t.items) {
             visitTerm(k);
             visitTerm(v);

@@ -2,6 +2,7 @@
 // "static" flag of nodes whose value depends on neither input nor time, so evaluators may cache
 // them across queries.
 import type { Expr, Term } from '../ast/types.js';
+import { visitBody, visitTerm } from '../ast/visit.js';
 import type { CompiledRule, RuleNode } from './ir.js';
 import { RegoError } from '../errors.js';
 
@@ -47,9 +48,10 @@ export function analyseDependencies(root: RuleNode): void {
         }
         case 'array':
         case 'set':
-          t.items.forEach(visitTerm);
+          if (!t.ground) t.items.forEach(visitTerm);
           return;
         case 'object':
+          if (t.ground) return;
           for (const [k, v] of t.items) {
             visitTerm(k);
             visitTerm(v);
@@ -165,21 +167,15 @@ const NON_DETERMINISTIC = /^(time\.now_ns|rand\.|uuid\.rfc4122|http\.send|opa\.r
 
 function hasWith(r: CompiledRule): boolean {
   let found = false;
-  const seen = (x: unknown): void => {
-    if (found || !x || typeof x !== 'object') return;
-    if (Array.isArray(x)) {
-      for (const e of x) seen(e);
-      return;
-    }
-    const o = x as Record<string, unknown>;
-    if (Array.isArray(o.withs) && o.withs.length) {
-      found = true;
-      return;
-    }
-    for (const k in o) if (k !== 'loc' && k !== 'module') seen(o[k]);
+  const v = {
+    expr: (e: Expr) => {
+      if (e.withs?.length) found = true;
+      return !found;
+    },
+    term: (t: Term) => !found && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
   };
-  seen(r.body);
-  for (const e of r.elses) seen(e.body);
-  seen(r.value);
+  visitBody(r.body, v);
+  for (const e of r.elses) visitBody(e.body, v);
+  if (r.value) visitTerm(r.value, v);
   return found;
 }

@@ -122,10 +122,11 @@ export class Scope {
         return { t: 'ref', terms: [head, ...rest], loc: t.loc };
       }
       case 'array':
-        return { ...t, items: t.items.map((x) => this.resolveTerm(x)) };
+        return t.ground ? t : { ...t, items: t.items.map((x) => this.resolveTerm(x)) };
       case 'set':
-        return { ...t, items: t.items.map((x) => this.resolveTerm(x)) };
+        return t.ground ? t : { ...t, items: t.items.map((x) => this.resolveTerm(x)) };
       case 'object':
+        if (t.ground) return t;
         return { ...t, items: t.items.map(([k, v]) => [this.resolveTerm(k), this.resolveTerm(v)] as [Term, Term]) };
       case 'arraycomp':
       case 'setcomp': {

@@ -1,0 +1,689 @@
+// One evaluation (a query with its input): the runtime that compiled closures (closures.ts) call.
+// It walks `data` refs through the rule tree, evaluates rules into virtual documents (complete,
+// partial set, partial object; defaults and else), merges them with base documents, caches them per
+// query (static ones across queries), applies `with`, and calls builtins and user functions.
+import { moduleToValue } from '../ast/json.js';
+import { Parser } from '../ast/parser.js';
+import { builtinFamily } from '../builtins/decls.js';
+import { builtins, BuiltinError, type BuiltinContext } from '../builtins/registry.js';
+import type { Compiler } from '../compile/compiler.js';
+import type { CompiledRule, RuleNode } from '../compile/ir.js';
+import { RegoError, type Location } from '../errors.js';
+import { equal, fromJS, key as vkey, RObject, RSet, typeName, type Value } from '../value.js';
+import { Planner, refRest, type CallSpec, type CTerm, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
+import { formatValue, index, insertObjectLeaf, insertSetMember, iterate, markRuleValue, member2, member3, mergeObjects, mergeVirtual, setPath } from './values.js';
+
+const CONFLICT = 'eval_conflict_error';
+
+/** A function replaced by `with`: by a value or by another function. */
+type Mock = { value: Value } | { fn: string };
+
+interface Ctx {
+  input: Value | undefined;
+  data: Value; // base documents (patched by `with data...`)
+  overridden: Set<string> | null; // data paths (joined with \0) replaced by `with`
+  fnMocks: Map<string, Mock> | null;
+  cache: Map<string, Value | null>; // null = undefined
+  inProgress: Set<string>;
+}
+
+export interface EvalOptions {
+  strict: boolean;
+  nowNs: bigint;
+  input: Value | undefined;
+  data: Value;
+  printer?: (s: string) => void;
+  /** absolute time (Date.now() ms) after which evaluation fails; 0: none */
+  deadline?: number;
+  /** the largest collection evaluation may build (elements); 0: no limit */
+  maxValueSize?: number;
+}
+
+/**
+ * The compiled program shared by every evaluation of one compile: rule plans are built lazily, on
+ * the first evaluation that needs them, and kept.
+ */
+export class Program {
+  readonly planner: Planner;
+  private readonly plans = new Map<CompiledRule, RulePlan>();
+  private readonly keyedPlans = new Map<CompiledRule, RulePlan>();
+  private readonly defaults = new Map<CompiledRule, { size: number; t: CTerm }>();
+
+  constructor(readonly compiler: Compiler) {
+    this.planner = new Planner((fn) => compiler.arityOf(fn));
+  }
+
+  plan(r: CompiledRule): RulePlan {
+    let p = this.plans.get(r);
+    if (!p) this.plans.set(r, (p = this.planner.rule(r)));
+    return p;
+  }
+
+  /** The plan of a keyed rule with its key variable bound before the body runs. */
+  keyedPlan(r: CompiledRule, keyVar: string): RulePlan {
+    let p = this.keyedPlans.get(r);
+    if (!p) this.keyedPlans.set(r, (p = this.planner.rule(r, [keyVar])));
+    return p;
+  }
+
+  defaultValue(r: CompiledRule): { size: number; t: CTerm } {
+    let d = this.defaults.get(r);
+    if (!d) {
+      const { layout, t } = this.planner.standalone(r.value!);
+      this.defaults.set(r, (d = { size: layout.size, t }));
+    }
+    return d;
+  }
+}
+
+export class Run implements Runtime {
+  ctx: Ctx;
+  private readonly bctx: BuiltinContext;
+  private readonly printer: (s: string) => void;
+  private readonly strict: boolean;
+  private readonly compiler: Compiler;
+  private readonly deadline: number;
+  private readonly maxSize: number;
+  private budget = 4096;
+  qvals: Value[] | null = null;
+  qStrictFalse = false;
+  /** rules whose bodies are being evaluated (for rego.metadata.*) */
+  private readonly ruleStack: CompiledRule[] = [];
+
+  constructor(
+    private readonly program: Program,
+    opts: EvalOptions,
+  ) {
+    this.compiler = program.compiler;
+    this.strict = opts.strict;
+    this.bctx = { strict: opts.strict, nowNs: opts.nowNs, cache: new Map() };
+    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), inProgress: new Set() };
+    this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
+    this.deadline = opts.deadline ?? 0;
+    this.maxSize = opts.maxValueSize ?? 0;
+  }
+
+  /** Runs a query; onSolution gets the environment for each solution (return true to stop). */
+  query(q: QueryPlan, onSolution: (env: Env) => boolean): void {
+    const env = q.layout.env();
+    q.body(this, env, () => onSolution(env));
+  }
+
+  // ------------------------------------------------------------------ Runtime basics
+
+  input(): Value | undefined {
+    return this.ctx.input;
+  }
+
+  print(s: string): void {
+    this.printer(s);
+  }
+
+  mocked(fn: string): boolean {
+    return !!this.ctx.fnMocks?.has(fn);
+  }
+
+  tick(): void {
+    if (--this.budget > 0) return;
+    this.budget = 4096;
+    if (this.deadline && Date.now() > this.deadline) throw new RegoError('eval_cancel_error', 'evaluation timed out');
+  }
+
+  grow(n: number, loc: Location): void {
+    if (this.maxSize && n > this.maxSize) {
+      throw new RegoError('eval_resource_error', `value too large: more than ${this.maxSize} elements`, loc);
+    }
+    this.tick();
+  }
+
+  // ------------------------------------------------------------------ with
+
+  runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean {
+    const outer = this.ctx;
+    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), inProgress: outer.inProgress };
+    specs.forEach((w, i) => {
+      const v = values[i]!;
+      const isRef = typeof v === 'object' && v !== null && !Array.isArray(v) && 'fnRef' in v;
+      if (w.fn) {
+        ctx.fnMocks = new Map(ctx.fnMocks ?? []);
+        ctx.fnMocks.set(w.fn, isRef ? { fn: (v as { fnRef: string }).fnRef } : { value: v as Value });
+        return;
+      }
+      const path = w.path!;
+      const val = (isRef ? null : v) as Value;
+      if (path[0] === 'input') {
+        ctx.input = path.length === 1 ? val : setPath(ctx.input ?? new RObject(), path.slice(1), val);
+      } else {
+        const p = path.slice(1);
+        ctx.data = p.length === 0 ? val : setPath(ctx.data, p, val);
+        ctx.overridden = new Set(ctx.overridden ?? []);
+        ctx.overridden.add(p.join('\0'));
+      }
+    });
+    this.ctx = ctx;
+    try {
+      return inner(() => {
+        this.ctx = outer;
+        try {
+          return k();
+        } finally {
+          this.ctx = ctx;
+        }
+      });
+    } finally {
+      this.ctx = outer;
+    }
+  }
+
+  // ------------------------------------------------------------------ the data tree
+
+  dataRef(ops: Op[], env: Env, k: KV): boolean {
+    return this.evalDataRef(ops, 0, this.compiler.root, this.ctx.data, [], env, k);
+  }
+
+  /** Refs into base documents: as OPA's store, object keys are strings, so data.x[2] finds "2". */
+  private evalBaseRef(v: Value, ops: Op[], i: number, env: Env, k: KV): boolean {
+    for (; i < ops.length; i++) {
+      const op = ops[i]!;
+      let key: Value | undefined;
+      if (op.k === 0) key = op.v;
+      else if (op.k === 1) key = env[op.slot];
+      if (key === undefined) return refRest(this, v, ops, i, env, k);
+      let r = index(v, key);
+      if (r === undefined && typeof key === 'number' && v instanceof RObject) r = v.get(String(key));
+      if (r === undefined) return false;
+      v = r;
+    }
+    return k(v);
+  }
+
+  /** Walks `data` through the rule tree, evaluating virtual documents only where needed. */
+  private evalDataRef(ops: Op[], i: number, node: RuleNode | undefined, base: Value | undefined, path: string[], env: Env, k: KV): boolean {
+    const ov = this.ctx.overridden;
+    if (ov && path.length && ov.has(path.join('\0'))) {
+      return base === undefined ? false : refRest(this, base, ops, i, env, k);
+    }
+    if (!ov) {
+      // fast path without `with data` overrides: descend through constant string segments
+      while (node && !node.hasRules && i < ops.length) {
+        const op = ops[i]!;
+        let seg: Value | undefined;
+        if (op.k === 0) seg = op.v;
+        else if (op.k === 1) seg = env[op.slot];
+        if (typeof seg !== 'string') break;
+        const child: RuleNode | undefined = node.children.get(seg);
+        base = base instanceof RObject ? base.get(seg) : undefined;
+        if (!child) return base === undefined ? false : this.evalBaseRef(base, ops, i + 1, env, k);
+        node = child; // (path only matters under `with data` overrides, which skip this loop)
+        i++;
+      }
+    }
+    if (!node) return base === undefined ? false : this.evalBaseRef(base, ops, i, env, k);
+    if (node.keyed && i < ops.length && !node.isStatic && !ov && base === undefined && node.children.size === 0) {
+      // a lookup with a known key: evaluate only that key's solutions (unless the whole value is cached)
+      const op = ops[i]!;
+      const key = op.k === 0 ? op.v : op.k === 1 ? env[op.slot] : undefined;
+      if (key !== undefined && !this.ctx.cache.has(node.cacheKey)) {
+        const v = this.keyedValue(node, key);
+        return v === undefined ? false : refRest(this, v, ops, i + 1, env, k);
+      }
+    }
+    if (node.hasRules || i === ops.length) {
+      const v = this.nodeValue(node, base);
+      return v === undefined ? false : refRest(this, v, ops, i, env, k);
+    }
+    const n = node;
+    const step = (key: Value): boolean => {
+      if (typeof key !== 'string') {
+        let r = base === undefined ? undefined : index(base, key);
+        if (r === undefined && typeof key === 'number' && base instanceof RObject) r = base.get(String(key));
+        return r === undefined ? false : this.evalBaseRef(r, ops, i + 1, env, k);
+      }
+      const child = n.children.get(key);
+      const cb = base instanceof RObject ? base.get(key) : undefined;
+      if (!child) return cb === undefined ? false : this.evalBaseRef(cb, ops, i + 1, env, k);
+      return this.evalDataRef(ops, i + 1, child, cb, [...path, key], env, k);
+    };
+    const op = ops[i]!;
+    if (op.k === 0) return step(op.v);
+    if (op.k === 1) {
+      const b = env[op.slot];
+      if (b !== undefined) return step(b);
+    }
+    if (op.k === 1 || (op.t.open !== null && op.t.open(env))) {
+      const v = this.nodeValue(node, base);
+      return v === undefined ? false : refRest(this, v, ops, i, env, k);
+    }
+    return op.t.m(this, env, step);
+  }
+
+  /** The full value of the document at a rule-tree node (rules, sub-packages and base data). */
+  nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
+    const ck = node.cacheKey;
+    const shared = node.isStatic && !this.ctx.overridden && !this.ctx.fnMocks ? this.compiler.shared : undefined;
+    const cached = (shared ?? this.ctx.cache).get(ck);
+    if (cached !== undefined) return cached === null ? undefined : cached;
+    let result: Value | undefined;
+    if (node.rules.length || node.defaults.length) {
+      if (this.ctx.inProgress.has(ck)) {
+        throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
+      }
+      this.ctx.inProgress.add(ck);
+      try {
+        result = this.evalRules(node);
+      } finally {
+        this.ctx.inProgress.delete(ck);
+      }
+    }
+    if (node.children.size) {
+      let obj: RObject | undefined;
+      if (result instanceof RObject) obj = result.clone();
+      else if (result === undefined) obj = new RObject();
+      if (obj) {
+        const ov = this.ctx.overridden;
+        for (const [name, child] of node.children) {
+          const cb = base instanceof RObject ? base.get(name) : undefined;
+          let v: Value | undefined;
+          if (ov && ov.has([...node.path, name].join('\0'))) v = cb;
+          else v = this.nodeValue(child, cb);
+          if (v !== undefined) {
+            const prev = obj.get(name);
+            obj.set(name, prev === undefined ? v : mergeVirtual(prev, v, node));
+          }
+        }
+        result = obj;
+      }
+    }
+    if (result === undefined && node.isPackage) result = new RObject();
+    if (base !== undefined) {
+      // base documents win over rules where both define a key
+      if (result === undefined) result = base;
+      else if (result instanceof RObject && base instanceof RObject) result = mergeObjects(result, base);
+    }
+    if (result !== undefined && this.ctx.overridden) result = this.applyOverridesBelow(node.path, result);
+    (shared ?? this.ctx.cache).set(ck, result === undefined ? null : result);
+    return result;
+  }
+
+  /** p[key] for a node whose rules are all keyed by one variable (see RuleNode.keyed). */
+  private keyedValue(node: RuleNode, key: Value): Value | undefined {
+    const ck = node.cacheKey + '\0k' + vkey(key);
+    const cached = this.ctx.cache.get(ck);
+    if (cached !== undefined) return cached === null ? undefined : cached;
+    if (this.ctx.inProgress.has(node.cacheKey)) {
+      throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
+    }
+    this.ctx.inProgress.add(node.cacheKey);
+    let result: Value | undefined;
+    try {
+      for (const r of node.rules) {
+        const kv = (node.keyed === 'object' ? r.dyn[0] : r.key) as { name: string };
+        const p = this.program.keyedPlan(r, kv.name);
+        const env = p.layout.env();
+        env[p.layout.slot(kv.name)] = key;
+        if (node.keyed === 'set') {
+          this.ruleSolutions(r, p, () => {
+            result = key;
+            return true;
+          }, env);
+          if (result !== undefined) break;
+        } else {
+          this.ruleSolutions(r, p, (env2, valueTerm) =>
+            this.evalTermOrTrue(valueTerm, env2, (v) => {
+              if (result === undefined) result = v;
+              else if (!equal(result, v)) throw new RegoError(CONFLICT, 'object keys must be unique', r.loc);
+              return isConstant(valueTerm);
+            }),
+          env);
+        }
+      }
+    } finally {
+      this.ctx.inProgress.delete(node.cacheKey);
+    }
+    this.ctx.cache.set(ck, result === undefined ? null : result);
+    return result;
+  }
+
+  private applyOverridesBelow(path: string[], v: Value): Value {
+    const prefix = path.join('\0');
+    for (const o of this.ctx.overridden!) {
+      const parts = o.split('\0');
+      if (parts.length <= path.length) continue;
+      if (path.length && !o.startsWith(prefix + '\0')) continue;
+      const rest = parts.slice(path.length);
+      let cur: Value | undefined = this.ctx.data;
+      for (const p of parts) cur = cur instanceof RObject ? cur.get(p) : undefined;
+      if (cur !== undefined) v = setPath(v, rest, cur);
+    }
+    return v;
+  }
+
+  /** Evaluates the rules at one node into its value. */
+  private evalRules(node: RuleNode): Value | undefined {
+    let complete: Value | undefined;
+    let set: RSet | undefined;
+    let obj: RObject | undefined;
+    let sawComplete = false;
+    for (const r of node.rules) {
+      const p = this.program.plan(r);
+      if (r.kind === 'complete') {
+        sawComplete = true;
+        this.ruleSolutions(r, p, (env, valueTerm) =>
+          this.evalTermOrTrue(valueTerm, env, (v) => {
+            if (complete === undefined) complete = v;
+            else if (!equal(complete, v)) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', r.loc);
+            // early exit: a constant value cannot change with further solutions of this body
+            return isConstant(valueTerm);
+          }),
+        );
+      } else if (r.kind === 'set' && r.dyn.length === 0) {
+        if (!set) set = new RSet();
+        const s = set;
+        const key = p.key!;
+        this.ruleSolutions(r, p, (env) =>
+          key.m(this, env, (v) => {
+            s.add(v);
+            this.grow(s.size, r.loc);
+            return key.g !== undefined;
+          }),
+        );
+      } else {
+        if (!obj) obj = new RObject();
+        const root = obj;
+        const dyn = p.dyn;
+        this.ruleSolutions(r, p, (env, valueTerm) =>
+          evalAll(this, dyn, env, (keys) => {
+            if (r.kind === 'set') {
+              return p.key!.m(this, env, (m) => {
+                insertSetMember(root, keys, m, r);
+                return false;
+              });
+            }
+            return this.evalTermOrTrue(valueTerm, env, (v) => {
+              insertObjectLeaf(root, keys, v, r);
+              this.grow(root.size, r.loc);
+              return false;
+            });
+          }),
+        );
+      }
+    }
+    if ((sawComplete && complete === undefined && node.defaults.length) || (!sawComplete && !set && !obj && node.defaults.length)) {
+      const d = this.program.defaultValue(node.defaults[0]!);
+      d.t.m(this, new Array(d.size), (v) => {
+        complete = v;
+        return true;
+      });
+    }
+    if (set) return set;
+    if (obj) return obj;
+    if (node.underRefHead) markRuleValue(complete ?? null);
+    return complete;
+  }
+
+  private evalTermOrTrue(t: CTerm | undefined, env: Env, k: KV): boolean {
+    if (!t) return k(true);
+    const s = t.s;
+    if (s) {
+      const v = s(this, env);
+      return v === undefined ? false : k(v);
+    }
+    return t.m(this, env, k);
+  }
+
+  /** Calls emit for each solution of the rule body (or of the first else clause that has one). */
+  private ruleSolutions(r: CompiledRule, p: RulePlan, emit: (env: Env, valueTerm: CTerm | undefined) => boolean, env: Env = p.layout.env()): boolean {
+    this.ruleStack.push(r);
+    this.tick();
+    try {
+      let found = false;
+      const halted = p.body(this, env, () => {
+        found = true;
+        return emit(env, p.value);
+      });
+      if (found || halted) return halted;
+      for (const e of p.elses) {
+        const halted2 = e.body(this, env, () => {
+          found = true;
+          return emit(env, e.value);
+        });
+        if (found || halted2) return halted2;
+      }
+      return false;
+    } finally {
+      this.ruleStack.pop();
+    }
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  call1(c: CallSpec, args: Value[]): Value | undefined {
+    const fn = c.fn;
+    if (!this.ctx.fnMocks && !fn.startsWith('data.')) {
+      // the common case: a plain builtin
+      const b = builtins.get(fn);
+      if (b?.fn) return this.invoke(fn, b.fn, args, c.loc);
+    }
+    let out: Value | undefined;
+    this.call(c, args, (v) => {
+      out = v;
+      return true;
+    });
+    return out;
+  }
+
+  private invoke(fn: string, f: NonNullable<(typeof builtins extends Map<string, infer B> ? B : never)['fn']>, args: Value[], loc: Location): Value | undefined {
+    try {
+      return f(args, this.bctx);
+    } catch (e) {
+      return this.builtinFailure(fn, e, loc);
+    }
+  }
+
+  private builtinFailure(fn: string, e: unknown, loc: Location | undefined): undefined {
+    if (e instanceof BuiltinError) {
+      if (this.strict) throw new RegoError(e.code, e.message, loc);
+      return undefined;
+    }
+    if (e instanceof RegoError) throw e;
+    if (e instanceof RangeError) throw e;
+    if (this.strict) throw new RegoError('eval_builtin_error', `${fn}: ${(e as Error).message}`, loc);
+    return undefined;
+  }
+
+  call(c: CallSpec, args: Value[], k: KV): boolean {
+    return this.callFn(c.fn, args, k, c.loc);
+  }
+
+  private callFn(fn: string, args: Value[], k: KV, loc: Location | undefined): boolean {
+    const mocks = this.ctx.fnMocks;
+    if (mocks) {
+      const m = mocks.get(fn);
+      if (m) {
+        if ('value' in m) return k(m.value);
+        // mocked by another function: inside it, no function mock applies (OPA: a mock does not
+        // call other mocks, and calls to the mocked function reach the original)
+        const outer = this.ctx;
+        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map() };
+        this.ctx = inner;
+        try {
+          return this.callFn(m.fn, args, (v) => {
+            this.ctx = outer;
+            try {
+              return k(v);
+            } finally {
+              this.ctx = inner;
+            }
+          }, loc);
+        } finally {
+          this.ctx = outer;
+        }
+      }
+    }
+    if (fn.startsWith('data.')) return this.callUser(fn, args, k, loc);
+    switch (fn) {
+      case 'internal.member_2':
+        return k(member2(args[0]!, args[1]!));
+      case 'internal.member_3':
+        return k(member3(args[0]!, args[1]!, args[2]!));
+      case 'print':
+      case 'internal.print':
+        this.printer(args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' '));
+        return k(true);
+      case 'trace':
+        return k(true);
+    }
+    const b = builtins.get(fn);
+    if (!b) {
+      if (fn === 'walk') return this.walk(args[0]!, k);
+      if (fn === 'rego.metadata.chain') {
+        const r = this.ruleStack[this.ruleStack.length - 1];
+        return k(r ? fromJS(this.compiler.metadataChain(r)) : []);
+      }
+      if (fn === 'rego.metadata.rule') {
+        const r = this.ruleStack[this.ruleStack.length - 1];
+        const a = r?.annotations && r.annotations.scope === 'rule' ? r.annotations : undefined;
+        return k(a ? fromJS(a) : new RObject());
+      }
+      if (fn === 'opa.runtime') return k(new RObject());
+      if (fn === 'rego.parse_module') return this.parseModuleBuiltin(args, k, loc);
+      if (fn === 'http.send') return this.httpSend(args[0]!, loc);
+      if (builtinFamily(fn)) {
+        // declared but its family was not loaded (see builtins/load.ts): a bug in the caller
+        throw new RegoError('eval_builtin_error', `${fn}: builtin not loaded (load its family with loadBuiltins)`, loc);
+      }
+      throw new RegoError('eval_builtin_error', `${fn}: unknown builtin`, loc);
+    }
+    if (b.relation) {
+      let values: Iterable<Value>;
+      try {
+        values = [...b.relation(args, this.bctx)];
+      } catch (e) {
+        this.builtinFailure(fn, e, loc);
+        return false;
+      }
+      for (const v of values) if (k(v)) return true;
+      return false;
+    }
+    const r = this.invoke(fn, b.fn!, args, loc ?? { file: '', row: 0, col: 0 });
+    return r === undefined ? false : k(r);
+  }
+
+  /**
+   * http.send checks its request object as OPA does, but this engine makes no network calls
+   * (evaluation is synchronous): a valid request is an eval_builtin_error. Mock it with `with`.
+   */
+  private httpSend(req: Value, loc?: Location): boolean {
+    if (!(req instanceof RObject)) {
+      throw new RegoError('eval_type_error', `http.send: operand 1 must be object but got ${typeName(req)}`, loc);
+    }
+    const bad = req.keys().filter((k) => typeof k !== 'string' || !HTTP_SEND_KEYS.has(k));
+    if (bad.length) {
+      throw new RegoError('eval_type_error', `http.send: invalid request parameters(s): {${bad.map((k) => JSON.stringify(k)).join(', ')}}`, loc);
+    }
+    const missing = ['method', 'url'].filter((k) => !req.has(k));
+    if (missing.length) {
+      throw new RegoError('eval_type_error', `http.send: missing required request parameters(s): {${missing.map((k) => JSON.stringify(k)).join(', ')}}`, loc);
+    }
+    if (this.strict) throw new RegoError('eval_builtin_error', 'http.send: network access is not supported by this engine', loc);
+    return false;
+  }
+
+  private parseModuleBuiltin(args: Value[], k: KV, loc?: Location): boolean {
+    const [file, text] = args;
+    const fail = (code: string, msg: string): boolean => {
+      if (this.strict) throw new RegoError(code, msg, loc);
+      return false;
+    };
+    if (typeof file !== 'string') return fail('eval_type_error', `rego.parse_module: operand 1 must be string but got ${typeName(file!)}`);
+    if (typeof text !== 'string') return fail('eval_type_error', `rego.parse_module: operand 2 must be string but got ${typeName(text!)}`);
+    try {
+      return k(moduleToValue(new Parser(file, text).parseModule()));
+    } catch (e) {
+      if (e instanceof RegoError) return fail('eval_builtin_error', `rego.parse_module: ${e.code}: ${e.bare}`);
+      throw e;
+    }
+  }
+
+  private walk(v: Value, k: KV): boolean {
+    const rec = (path: Value[], x: Value): boolean => {
+      this.tick();
+      if (k([path.slice(), x])) return true;
+      return iterate(x, (key, val) => {
+        path.push(key);
+        try {
+          return rec(path, val);
+        } finally {
+          path.pop();
+        }
+      });
+    };
+    return rec([], v);
+  }
+
+  private callUser(fn: string, args: Value[], k: KV, loc?: Location): boolean {
+    const rules = this.compiler.funcs.get(fn);
+    if (!rules) return false; // a call through a data ref that is not a function
+    const ck = args.length === 1 && typeof args[0] === 'string' ? 'f\0' + fn + '\0s' + args[0] : 'f\0' + fn + '\0' + args.map(vkey).join('\0');
+    const cached = this.ctx.cache.get(ck);
+    if (cached !== undefined) return cached === null ? false : k(cached);
+    let result: Value | undefined;
+    for (const r of rules) {
+      if (r.isDefault) continue;
+      if (r.args!.length !== args.length) continue;
+      const p = this.program.plan(r);
+      const env = p.layout.env();
+      const ms = p.args!;
+      const emit = (env2: Env, valueTerm: CTerm | undefined): boolean =>
+        this.evalTermOrTrue(valueTerm, env2, (v) => {
+          if (result === undefined) result = v;
+          else if (!equal(result, v)) throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? r.loc);
+          return isConstant(valueTerm);
+        });
+      const matchArgs = (i: number): boolean => {
+        if (i === ms.length) return this.ruleSolutions(r, p, emit, env);
+        return ms[i]!(this, args[i]!, env, () => matchArgs(i + 1));
+      };
+      matchArgs(0);
+    }
+    if (result === undefined) {
+      const d = rules.find((r) => r.isDefault);
+      if (d && d.args!.length === args.length) {
+        const dv = this.program.defaultValue(d);
+        dv.t.m(this, new Array(dv.size), (v) => {
+          result = v;
+          return true;
+        });
+      }
+    }
+    this.ctx.cache.set(ck, result === undefined ? null : result);
+    return result === undefined ? false : k(result);
+  }
+}
+
+/** A rule value that is the same for every solution (absent means `true`). */
+function isConstant(t: CTerm | undefined): boolean {
+  return t === undefined || t.g !== undefined;
+}
+
+function evalAll(r: Run, ts: CTerm[], env: Env, k: (vs: Value[]) => boolean): boolean {
+  const n = ts.length;
+  const vals: Value[] = new Array(n);
+  const step = (i: number): boolean => {
+    if (i === n) return k(vals.slice());
+    return ts[i]!.m(r, env, (v) => {
+      vals[i] = v;
+      return step(i + 1);
+    });
+  };
+  return step(0);
+}
+
+const HTTP_SEND_KEYS = new Set([
+  'method', 'url', 'body', 'enable_redirect', 'force_json_decode', 'force_yaml_decode', 'headers', 'raw_body',
+  'tls_use_system_certs', 'tls_ca_cert', 'tls_ca_cert_file', 'tls_ca_cert_env_variable', 'tls_client_cert',
+  'tls_client_cert_file', 'tls_client_cert_env_variable', 'tls_client_key', 'tls_client_key_file',
+  'tls_client_key_env_variable', 'tls_insecure_skip_verify', 'tls_server_name', 'timeout', 'cache', 'force_cache',
+  'force_cache_duration_seconds', 'raise_error', 'caching_mode', 'max_retry_attempts', 'cache_ignored_headers',
+]);
+
