@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvField, matchesFilters, parseCommon, parseDateOrInstant, parseInstant, renderCsv, renderTable, UsageError } from '../../src/cli/common.js';
+import { csvField, parseCommon, parseDateOrInstant, parseInstant, renderCsv, renderTable, UsageError } from '../../src/cli/common.js';
 import { memoryIO } from '../../src/cli/io.js';
 
 describe('parseCommon', () => {
@@ -56,18 +56,15 @@ describe('time arguments', () => {
   });
 });
 
-describe('matchesFilters', () => {
-  it('--sla takes CONTRACT/SLA or a bare SLA id; filters combine with AND', () => {
-    expect(matchesFilters('a', 'x', [], [])).toBe(true);
-    expect(matchesFilters('a', 'x', ['b'], [])).toBe(false);
-    expect(matchesFilters('a', 'x', [], ['a/x'])).toBe(true);
-    expect(matchesFilters('a', 'x', [], ['b/x'])).toBe(false);
-    expect(matchesFilters('a', 'x', [], ['x'])).toBe(true);
-    expect(matchesFilters('a', 'x', ['a'], ['y', 'a/x'])).toBe(true);
-  });
-});
-
 describe('CSV (RFC 4180)', () => {
+  it('neutralises cells a spreadsheet would run as formulas (OWASP CSV injection), not plain numbers', () => {
+    for (const evil of ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx']) expect(csvField(evil).replace(/^"|"$/g, '').startsWith("'")).toBe(true);
+    expect(csvField('-0.5')).toBe('-0.5');
+    expect(csvField('+12')).toBe('+12');
+    expect(csvField('1e-5')).toBe('1e-5');
+    expect(csvField('=a,b')).toBe(`"'=a,b"`);
+  });
+
   it('quotes fields with comma, quote, CR or LF and doubles quotes; CRLF line ends', () => {
     expect(renderCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', 'plain']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",plain\r\n');
   });
