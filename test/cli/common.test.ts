@@ -68,7 +68,7 @@ describe('CSV (RFC 4180)', () => {
   it('quotes fields with comma, quote, CR or LF and doubles quotes; CRLF line ends', () => {
     expect(renderCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', 'plain']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",plain\r\n');
   });
-  it('property: a simple RFC 4180 reader gets every field back', () => {
+  it('property: a simple RFC 4180 reader gets every field back (formula-like cells with one leading apostrophe)', () => {
     const parse = (text: string): string[][] => {
       const rows: string[][] = [];
       let row: string[] = [];
@@ -89,7 +89,9 @@ describe('CSV (RFC 4180)', () => {
     };
     fc.assert(
       fc.property(fc.array(fc.array(fc.string(), { minLength: 2, maxLength: 2 }), { maxLength: 5 }), (rows) => {
-        expect(parse(renderCsv(['h1', 'h2'], rows))).toEqual([['h1', 'h2'], ...rows]);
+        // Independent statement of the neutralising rule: formula starters, unless the cell is a plain number.
+        const shown = (v: string) => (/^[=+\-@\t\r]/.test(v) && !/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v) ? `'${v}` : v);
+        expect(parse(renderCsv(['h1', 'h2'], rows))).toEqual([['h1', 'h2'], ...rows.map((r) => r.map(shown))]);
       }),
     );
     expect(csvField('')).toBe('');
