@@ -1,6 +1,9 @@
 // Whole-program checks that run after every rule is compiled: calls to undefined functions and
 // conflicting rule kinds at one path. This is the home for further static checks (the type
 // checker): each is a function from the compiled rule tree to a list of errors.
+import type { Expr, Import, Module, Rule, Term } from '../ast/types.js';
+import { bodyVars, exprVars, importPath } from '../ast/vars.js';
+import { visitBody, visitTerm } from '../ast/visit.js';
 import { RegoError, type Location } from '../errors.js';
 import type { RuleNode } from './ir.js';
 
@@ -28,4 +31,251 @@ export function checkConflicts(n: RuleNode, errors: RegoError[]): void {
     if (arities.size > 1) errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, n.funcs[0]!.loc));
   }
   for (const c of n.children.values()) checkConflicts(c, errors);
+}
+
+// ---------------------------------------------------------------- module checks (before compiling rules)
+//
+// What OPA's parser and first compiler stages reject in a v1 module, checked on the syntax tree:
+//   parse errors (rego_parse_error): import paths that start elsewhere than data/input/future/rego,
+//     unknown future keywords, `default` values or arguments that are not constants, `else` on
+//     multi-value rules and on rules with variables in their head;
+//   compile errors (rego_compile_error): rules, arguments and `:=` targets named input or data,
+//     imports that shadow one another, `:=` whose left side is no variable/array/object pattern,
+//     `:=` inside `not`, variables declared with `some`/`every` and never used.
+
+export interface ModuleCheckResult {
+  /** parse errors: the module would not have parsed in OPA */
+  parse: RegoError[];
+  /** compile errors after which OPA goes on compiling (reported together with later errors) */
+  recoverable: RegoError[];
+  /** compile errors that stop OPA's compiler before its later stages */
+  fatal: RegoError[];
+}
+
+const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
+const FUTURE_KEYWORDS = ['and', 'contains', 'every', 'if', 'in', 'not', 'or'];
+const ROOT_DOCS = new Set(['input', 'data']);
+
+/** OPA's name for the kind of a term (ValueName). */
+export function termKindName(t: Term): string {
+  switch (t.t) {
+    case 'scalar': {
+      const v = t.v;
+      if (v === null) return 'null';
+      if (typeof v === 'string') return 'string';
+      if (typeof v === 'boolean') return 'boolean';
+      return 'number';
+    }
+    case 'var':
+      return 'var';
+    case 'ref':
+      return 'ref';
+    case 'call':
+      return 'call';
+    case 'array':
+      return 'array';
+    case 'object':
+      return 'object';
+    case 'set':
+      return 'set';
+    case 'arraycomp':
+      return 'arraycomprehension';
+    case 'setcomp':
+      return 'setcomprehension';
+    case 'objcomp':
+      return 'objectcomprehension';
+    case 'template':
+      return 'templatestring';
+  }
+}
+
+function importString(imp: Import): string {
+  const p = importPath(imp.path);
+  return `import ${p ? p.join('.') : '?'}${imp.alias ? ` as ${imp.alias}` : ''}`;
+}
+
+export function checkModules(modules: readonly Module[]): ModuleCheckResult {
+  const out: ModuleCheckResult = { parse: [], recoverable: [], fatal: [] };
+  for (const m of modules) {
+    checkImports(m, out);
+    for (const r of m.rules) checkRuleShape(r, out);
+    for (const r of m.rules) {
+      const name = r.ref[0]!.t === 'scalar' ? String(r.ref[0]!.v) : '';
+      if (ROOT_DOCS.has(name)) out.recoverable.push(new RegoError('rego_compile_error', `rules must not shadow ${name} (use a different rule name)`, r.loc));
+      for (const a of r.args ?? []) {
+        if (a.t === 'var' && ROOT_DOCS.has(a.name)) {
+          out.recoverable.push(new RegoError('rego_compile_error', `args must not shadow ${a.name} (use a different variable name)`, r.loc));
+        }
+      }
+      for (const body of [r.body, ...r.elses.map((e) => e.body)]) checkBody(body, out);
+      for (const t of headTerms(r)) visitTerm(t, { expr: (e) => void checkExpr(e, out) });
+    }
+  }
+  return out;
+}
+
+function headTerms(r: Rule): Term[] {
+  return [...r.ref.slice(1), ...(r.key ? [r.key] : []), ...(r.value ? [r.value] : []), ...r.elses.flatMap((e) => (e.value ? [e.value] : []))];
+}
+
+function checkImports(m: Module, out: ModuleCheckResult): void {
+  const seen = new Map<string, Import>();
+  for (const imp of m.imports) {
+    const p = importPath(imp.path);
+    if (!p) continue;
+    if (!IMPORT_ROOTS.has(p[0]!)) {
+      out.parse.push(
+        new RegoError(
+          'rego_parse_error',
+          `unexpected import path, must begin with one of: {data, future, input, rego}, got: ${p[0]} (hint: if this is unexpected, try updating OPA)`,
+          imp.path.loc,
+        ),
+      );
+      continue;
+    }
+    if (p[0] === 'future' && (p[1] !== 'keywords' || (p.length > 2 && !FUTURE_KEYWORDS.includes(p[2]!)) || p.length > 3)) {
+      out.parse.push(new RegoError('rego_parse_error', `unexpected keyword, must be one of [${FUTURE_KEYWORDS.join(' ')}]`, imp.path.loc));
+      continue;
+    }
+    const name = imp.alias ?? p[p.length - 1]!;
+    const prev = seen.get(name);
+    if (prev) out.recoverable.push(new RegoError('rego_compile_error', `import must not shadow ${importString(prev)}`, imp.loc));
+    else seen.set(name, imp);
+  }
+}
+
+function checkRuleShape(r: Rule, out: ModuleCheckResult): void {
+  if (r.isDefault) {
+    if (r.value) {
+      let bad: Term | undefined;
+      visitTerm(r.value, {
+        term: (t) => {
+          if (bad) return false;
+          if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') return false;
+          if (t.t === 'ref' || t.t === 'var' || t.t === 'call') {
+            bad = t;
+            return false;
+          }
+          return true;
+        },
+      });
+      if (bad) out.parse.push(new RegoError('rego_parse_error', `illegal default rule (value cannot contain ${termKindName(bad)})`, r.loc));
+    }
+    const vars = new Set<string>();
+    for (const a of r.args ?? []) {
+      if (a.t !== 'var') {
+        out.parse.push(new RegoError('rego_parse_error', `illegal default rule (arguments cannot contain ${termKindName(a)})`, r.loc));
+        break;
+      }
+      if (vars.has(a.name) && !a.name.startsWith('$')) {
+        out.parse.push(new RegoError('rego_parse_error', `illegal default rule (arguments cannot be repeated ${a.name})`, r.loc));
+        break;
+      }
+      vars.add(a.name);
+    }
+  }
+  if (r.elses.length && !r.args) {
+    if (r.contains) out.parse.push(new RegoError('rego_parse_error', 'else keyword cannot be used on multi-value rules', r.elses[0]!.loc));
+    else if (r.ref.slice(1).some((t) => t.t !== 'scalar')) {
+      out.parse.push(new RegoError('rego_parse_error', 'else keyword cannot be used on rules with variables in head', r.elses[0]!.loc));
+    }
+  }
+}
+
+/** Checks the expressions of a body (and of every body nested in it). */
+function checkBody(body: readonly Expr[], out: ModuleCheckResult): void {
+  visitBody(body, { expr: (e) => void checkExpr(e, out) });
+  checkUnusedDeclared(body, out);
+}
+
+function checkExpr(e: Expr, out: ModuleCheckResult): void {
+  if (e.k === 'not' && e.expr.k === 'unify' && e.expr.decl) {
+    out.fatal.push(new RegoError('rego_compile_error', 'cannot assign vars inside negated expression', e.loc));
+  }
+  if (e.k === 'unify' && e.decl) {
+    if (e.a.t === 'var' && ROOT_DOCS.has(e.a.name)) {
+      out.recoverable.push(new RegoError('rego_compile_error', `variables must not shadow ${e.a.name} (use a different variable name)`, e.loc));
+    } else checkAssignTarget(e.a, out);
+  }
+  // nested bodies (comprehensions, every) get their own unused-declaration check
+  visitExprTerms(e, (t) => {
+    if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') checkUnusedDeclared(t.body, out);
+  });
+  if (e.k === 'every') checkUnusedEvery(e, out);
+}
+
+function visitExprTerms(e: Expr, f: (t: Term) => void): void {
+  const terms: Term[] = [];
+  switch (e.k) {
+    case 'term':
+      terms.push(e.term);
+      break;
+    case 'unify':
+      terms.push(e.a, e.b);
+      break;
+    case 'somein':
+      terms.push(e.coll);
+      break;
+    case 'every':
+      terms.push(e.coll);
+      break;
+    default:
+      break;
+  }
+  for (const t of terms) {
+    visitTerm(t, {
+      term: (x) => {
+        f(x);
+        return !(x.t === 'arraycomp' || x.t === 'setcomp' || x.t === 'objcomp');
+      },
+    });
+  }
+}
+
+/** The left side of `:=`: variables, and arrays/objects of them (object values only); OPA's message otherwise. */
+function checkAssignTarget(t: Term, out: ModuleCheckResult): void {
+  switch (t.t) {
+    case 'var':
+      return;
+    case 'array':
+      for (const x of t.items) checkAssignTarget(x, out);
+      return;
+    case 'object':
+      for (const [, v] of t.items) checkAssignTarget(v, out);
+      return;
+    case 'ref': {
+      const h = t.terms[0]!;
+      if (t.terms.length === 1 && h.t === 'var' && ROOT_DOCS.has(h.name)) return;
+      break;
+    }
+    default:
+      break;
+  }
+  out.fatal.push(new RegoError('rego_compile_error', `cannot assign to ${termKindName(t)}`, t.loc));
+}
+
+/** Vars of `some x, y` that nothing else in the body mentions. */
+function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult): void {
+  body.forEach((e, i) => {
+    if (e.k !== 'some') return;
+    const others = new Set<string>();
+    body.forEach((x, j) => {
+      if (j !== i) exprVars(x, others);
+    });
+    for (const v of e.vars) {
+      if (v.t === 'var' && !v.name.startsWith('$') && !others.has(v.name)) {
+        out.recoverable.push(new RegoError('rego_compile_error', `declared var ${v.name} unused`, e.loc));
+      }
+    }
+  });
+}
+
+function checkUnusedEvery(e: Extract<Expr, { k: 'every' }>, out: ModuleCheckResult): void {
+  checkUnusedDeclared(e.body, out);
+  const used = bodyVars(e.body);
+  for (const t of [e.key, e.val]) {
+    if (t?.t === 'var' && !t.name.startsWith('$') && !used.has(t.name)) {
+      out.recoverable.push(new RegoError('rego_compile_error', `declared var ${t.name} unused`, e.body[0]?.loc ?? e.loc));
+    }
+  }
 }
