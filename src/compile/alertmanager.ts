@@ -198,3 +198,20 @@ export function alertmanagerFile(contracts: readonly Contract[], opts: Pick<Comp
 
 export const compileAlertmanager: Compiler = (contracts, opts) =>
   contracts.length === 0 ? [] : [{ path: ALERTMANAGER_PATH, content: alertmanagerFile(contracts, opts) } satisfies OutputFile];
+
+/**
+ * The merge a team does by hand, for a parsed Alertmanager config: the obligo subtree first among the
+ * root route's children, receivers and inhibit rules appended. Throws when a receiver name is taken.
+ */
+export function mergeIntoAlertmanagerConfig(base: Record<string, unknown>, fragment: AlertmanagerFragment): Record<string, unknown> {
+  const route = (base.route ?? {}) as Record<string, unknown>;
+  const receivers = (base.receivers ?? []) as { name: string }[];
+  const taken = new Set(receivers.map((r) => r.name));
+  for (const r of fragment.receivers) if (taken.has(r.name as string)) throw new Error(`receiver ${String(r.name)} exists already`);
+  return {
+    ...base,
+    route: { ...route, routes: [fragment.route, ...((route.routes ?? []) as unknown[])] },
+    receivers: [...receivers, ...fragment.receivers],
+    inhibit_rules: [...((base.inhibit_rules ?? []) as unknown[]), ...fragment.inhibit_rules],
+  };
+}
