@@ -6,12 +6,28 @@ import { bodyVars, exprVars, importPath } from '../ast/vars.js';
 import { visitBody, visitTerm } from '../ast/visit.js';
 import { RegoError, type Location } from '../errors.js';
 import type { RuleNode } from './ir.js';
+import { builtinType } from './typecheck.js';
+import { argsString } from './types.js';
+
+/** Builtins that Rego v1 no longer has (OPA still knows them, to say so). */
+const DEPRECATED_BUILTINS = new Set([
+  'all', 'any', 'cast_array', 'cast_boolean', 'cast_null', 'cast_object', 'cast_set', 'cast_string', 'net.cidr_overlap', 're_match', 'set_diff',
+]);
 
 /** Calls to functions that are neither builtins nor rules, unless some `with` replaces them. */
 export function checkUnknownFns(unknown: readonly { op: string; loc: Location }[], mocked: ReadonlySet<string>, errors: RegoError[]): void {
   for (const u of unknown) {
-    if (!mocked.has(u.op)) errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
+    if (mocked.has(u.op)) continue;
+    if (DEPRECATED_BUILTINS.has(u.op)) errors.push(new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${u.op}`, u.loc));
+    else errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
   }
+}
+
+/** A call with the wrong number of arguments, in OPA's words (builtins show their declaration). */
+export function arityError(fn: string, arity: number, got: number, loc: Location): RegoError {
+  const sig = fn.startsWith('data.') ? undefined : builtinType(fn);
+  if (sig) return new RegoError('rego_type_error', `${fn}: arity mismatch\n\twant: ${argsString(sig, false)}`, loc);
+  return new RegoError('rego_type_error', `function ${fn} has arity ${arity}, got ${got} argument${got === 1 ? '' : 's'}`, loc);
 }
 
 /** Rules of different kinds at one path, several defaults, functions mixed with values. */

@@ -4,6 +4,7 @@ import type { Expr, Module, Term, With } from '../ast/types.js';
 import { importPath } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
 import { RegoError, type Location } from '../errors.js';
+import { arityError } from './checks.js';
 import type { ScopeHost } from './ir.js';
 
 // ---------------------------------------------------------------- scopes and name resolution
@@ -139,19 +140,21 @@ export class Scope {
         const body = t.body.map((e) => s.resolveExpr(e));
         return { ...t, body, key: s.resolveTerm(t.key), value: s.resolveTerm(t.value) };
       }
-      case 'call': {
-        const fn = this.resolveFn(t.op, t.loc);
-        const arity = this.compiler.arityOf(fn);
-        if (arity !== undefined && arity >= 0) {
-          // n inputs, or n inputs plus an output variable
-          if (t.args.length < arity) throw new RegoError('rego_type_error', `${t.op}: too few arguments`, t.loc);
-          if (t.args.length > arity + 1) throw new RegoError('rego_type_error', `${t.op}: too many arguments`, t.loc);
-        }
-        return { ...t, fn, args: t.args.map((a) => this.resolveTerm(a)) };
-      }
+      case 'call':
+        return this.resolveCall(t, false);
       case 'template':
         return { ...t, parts: t.parts.map((p) => (typeof p === 'string' ? p : this.resolveTerm(p))) };
     }
+  }
+
+  /** A call: nested in a term it takes exactly its arity, as an expression of its own (top) it may add an output argument. */
+  private resolveCall(t: Extract<Term, { t: 'call' }>, top: boolean): Term {
+    const fn = this.resolveFn(t.op, t.loc);
+    const arity = this.compiler.arityOf(fn);
+    if (arity !== undefined && arity >= 0 && t.args.length !== arity && !(top && t.args.length === arity + 1)) {
+      throw arityError(fn, arity, t.args.length, t.loc);
+    }
+    return { ...t, fn, args: t.args.map((a) => this.resolveTerm(a)) };
   }
 
   /** Function name as written -> "data.pkg.f" for user functions, or the builtin name. */
@@ -164,11 +167,11 @@ export class Scope {
         const p = importPath(r);
         if (p) {
           const name = [...p, ...parts.slice(1)].join('.');
-          if (p[0] === 'data') return name;
+          if (p[0] === 'data') return this.dataFn(name, loc);
         }
       }
     }
-    if (head === 'data') return op;
+    if (head === 'data') return this.dataFn(op, loc);
     if (builtinArity(op) !== undefined) {
       this.compiler.usedBuiltins.add(op);
       return op;
@@ -181,12 +184,18 @@ export class Scope {
     throw new RegoError('rego_type_error', `undefined function ${op}`, loc);
   }
 
+  /** A call to data.…: undefined (an error unless `with` replaces it) when no function is there. */
+  private dataFn(name: string, loc: Location): string {
+    if (this.compiler.arityOf(name) === undefined) this.compiler.unknownFns.push({ op: name, loc });
+    return name;
+  }
+
   resolveExpr(e: Expr): Expr {
     const withs = e.withs?.map((w) => this.resolveWith(w));
     const base = { loc: e.loc, text: e.text, qi: e.qi, ...(withs ? { withs } : {}) };
     switch (e.k) {
       case 'term':
-        return { ...base, k: 'term', term: this.resolveTerm(e.term) };
+        return { ...base, k: 'term', term: e.term.t === 'call' ? this.resolveCall(e.term, true) : this.resolveTerm(e.term) };
       case 'unify':
         if (e.decl) {
           const b = this.resolveTerm(e.b);
