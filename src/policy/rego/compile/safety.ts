@@ -150,6 +150,8 @@ export class Safety {
     }
     const aPat = a.t === 'array' || a.t === 'object';
     const bPat = b.t === 'array' || b.t === 'object';
+    // two literals of different shapes never unify: they bind nothing (OPA: their vars are unsafe)
+    if (aPat && bPat) return this.valuesIO(a, b, bound, true);
     if (aPat || bPat) {
       // try: the other side as a value, this side as a pattern
       const tryPat = (pat: Term, val: Term): Set<string> | null => {
@@ -175,10 +177,14 @@ export class Safety {
     return this.valuesIO(a, b, bound);
   }
 
-  private valuesIO(a: Term, b: Term, bound: Set<string>): Set<string> | null {
+  private valuesIO(a: Term, b: Term, bound: Set<string>, bindsNothing = false): Set<string> | null {
     const io: IO = { needs: new Set(), outs: new Set() };
     this.termIO(a, bound, io);
     this.termIO(b, bound, io);
+    if (bindsNothing) {
+      for (const v of io.outs) io.needs.add(v);
+      io.outs.clear();
+    }
     for (const v of io.outs) io.needs.delete(v);
     if (io.needs.size) return null;
     return io.outs;
