@@ -27,6 +27,7 @@ import {
   periodSliQuery,
   sliWindowQuery,
 } from './grafana-queries.js';
+import { MAINTENANCE_ACTIVE_METRIC } from '../conventions.js';
 import type { Compiler, OutputFile } from './output.js';
 import { activeBurnRates, BURN_ALERT, OBJECTIVE_RECORD, promqlString, slaMatchers, slaWindows } from './promql.js';
 
@@ -77,10 +78,24 @@ function lineThresholds(): common.GraphThresholdsStyleConfigBuilder {
 }
 
 /**
+ * The dashboard JSON schema version written into every dashboard. The SDK (v0.0.21) writes 42, the
+ * last version of the classic model (Grafana 12). Grafana 10.3 up to 11.2 are at 39 (10.0-10.2 at 38),
+ * later releases add migrations 40-42. Grafana migrates a dashboard forwards from the version it
+ * carries and never backwards; one that carries a newer version than the running Grafana knows gets no
+ * migration at all. From 39, newer Grafana runs 40-42 (refresh made a string, timepicker.time_options
+ * dropped, hideFrom.tooltip set where hideFrom.viz is), none of which changes these dashboards (refresh
+ * is a string, no time_options, no hideFrom overrides: test/compile/grafana.test.ts); Grafana 10.3-11.2
+ * load it as their own, 10.0-10.2 as it is. So 39 states truthfully what the JSON needs.
+ */
+export const GRAFANA_SCHEMA_VERSION = 39;
+
+/**
  * Last touches on a built dashboard: panel ids 1..n in layout order (rows included), so they are stable
- * and unique; and an `annotations.list` even when empty (the SDK leaves `{}`, Grafana's schema has a list).
+ * and unique; an `annotations.list` even when empty (the SDK leaves `{}`, Grafana's schema has a list);
+ * the schema version Grafana 10 and 11 know (GRAFANA_SCHEMA_VERSION).
  */
 function finish(d: dashboard.Dashboard): dashboard.Dashboard {
+  d.schemaVersion = GRAFANA_SCHEMA_VERSION;
   let n = 0;
   for (const p of d.panels ?? []) {
     (p as { id?: number }).id = ++n;
@@ -271,6 +286,23 @@ function epochSeconds(rfc3339: string): number {
   return Math.floor(ms / 1000);
 }
 
+/**
+ * Maintenance as \`obligo serve\` reports it (\`obligo_maintenance_active{contract} 1\`): recurring windows
+ * too, and exactly the spans during which the burn alerts are silenced. Empty where serve does not run.
+ */
+function serveMaintenanceAnnotation(c: Contract): dashboard.AnnotationQueryBuilder {
+  return new dashboard.AnnotationQueryBuilder()
+    .name('Maintenance (obligo serve)')
+    .datasource(DATASOURCE_REF)
+    .enable(true)
+    .iconColor('purple')
+    .expr(`max(${MAINTENANCE_ACTIVE_METRIC}{contract=${promqlString(c.id)}}) == 1`)
+    .step('60s')
+    .titleFormat('Maintenance in progress (alerts silenced)')
+    .textFormat('')
+    .useValueForTime(false);
+}
+
 function maintenanceAnnotations(c: Contract): dashboard.AnnotationQueryBuilder[] {
   return c.maintenance.flatMap((m, i) =>
     'schedule' in m
@@ -345,6 +377,7 @@ export function slaDashboard(c: Contract, sla: Sla): dashboard.Dashboard {
         .tags([]),
     );
   for (const a of maintenanceAnnotations(c)) builder = builder.annotation(a);
+  builder = builder.annotation(serveMaintenanceAnnotation(c));
   builder = builder
     .withRow(new dashboard.RowBuilder(`This ${periodLabel} so far (${c.timezone})`))
     .withPanel(

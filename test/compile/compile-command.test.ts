@@ -67,10 +67,12 @@ describe('obligo compile', () => {
     }
     expect(files.some((f) => f.startsWith('grafana/'))).toBe(true);
     expect(files.some((f) => f.startsWith('policies/'))).toBe(true);
+    expect(files).toContain('alertmanager/obligo-routes.yaml');
     expect(files.some((f) => f.startsWith('prometheus-operator/'))).toBe(false);
     expect(r.out.split('\n')[0]).toBe(`compiled 2 contracts into ${out}`);
     expect(r.out).toMatch(new RegExp(`^  prometheus +2 files  ${out}/prometheus/$`, 'm'));
     expect(r.out).toMatch(new RegExp(`^  openslo +2 files  ${out}/openslo/$`, 'm'));
+    expect(r.out).toMatch(new RegExp(`^  alertmanager +1 file   ${out}/alertmanager/$`, 'm'));
     // One summary line per kind, and the counts add up to the files written.
     const counts = [...r.out.matchAll(/^ {2}\S+ +(\d+) files? /gm)].map((m) => Number(m[1]));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(files.length);
@@ -107,6 +109,8 @@ describe('obligo compile', () => {
     expect(await compileCommand([join(dir, 'contracts'), '--out', out, '--format', 'prometheus-operator'], r)).toBe(0);
     expect(readFileSync(join(out, 'prometheus-operator/acme-compute.yaml'), 'utf8')).toContain('kind: PrometheusRule');
     expect(existsSync(join(out, 'prometheus'))).toBe(false);
+    // The Alertmanager routes do not depend on the rule format.
+    expect(existsSync(join(out, 'alertmanager/obligo-routes.yaml'))).toBe(true);
     expect(r.out).toMatch(/^ {2}prometheus-operator +1 file /m);
   });
 
@@ -134,6 +138,9 @@ describe('obligo compile', () => {
       [join(dir, 'contracts'), '--out', join(dir, 'x1'), '--format', 'thanos'],
       [join(dir, 'contracts'), '--out', join(dir, 'x2'), '--bogus'],
       [join(dir, 'nope'), '--out', join(dir, 'x3')],
+      [join(dir, 'contracts'), '--out', join(dir, 'x4'), '--links-grafana', 'grafana.example.com'],
+      [join(dir, 'contracts'), '--out', join(dir, 'x5'), '--links-runbooks', 'ftp://wiki/runbooks'],
+      [join(dir, 'contracts'), '--out', join(dir, 'x6'), '--routing-key-dir', ''],
       [join(dir, 'contracts'), '--out'],
     ];
     for (const argv of cases) {
@@ -141,7 +148,27 @@ describe('obligo compile', () => {
       expect(await compileCommand(argv, r), argv.join(' ')).toBe(2);
       expect(r.err).toContain('usage: obligo compile');
     }
-    for (const x of ['x1', 'x2', 'x3']) expect(existsSync(join(dir, x))).toBe(false);
+    for (const x of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6']) expect(existsSync(join(dir, x))).toBe(false);
+  });
+
+  it('--links-grafana, --links-runbooks and --routing-key-dir reach the alert annotations and the receivers', async () => {
+    const dir = workspace(['acme-compute.yaml']);
+    const out = join(dir, 'out');
+    const argv = [join(dir, 'contracts'), '--out', out, '--links-grafana', 'https://grafana.example.com/', '--links-runbooks', 'https://wiki.example.com/rb/{contract}/{sla}', '--routing-key-dir', '/secrets/pd'];
+    expect(await compileCommand(argv, io())).toBe(0);
+    const rules = readFileSync(join(out, 'prometheus/acme-compute.rules.yaml'), 'utf8');
+    expect(rules).toContain('dashboard_url: https://grafana.example.com/d/sla-acme-compute-availability');
+    expect(rules).toContain('runbook_url: https://wiki.example.com/rb/acme-compute/availability');
+    expect(rules).not.toContain('.invalid');
+    const routes = readFileSync(join(out, 'alertmanager/obligo-routes.yaml'), 'utf8');
+    expect(routes).toContain('routing_key_file: /secrets/pd/PD_ACME_COMPUTE_KEY');
+    // Without them: placeholders, documented in the usage.
+    const out2 = join(dir, 'out2');
+    expect(await compileCommand([join(dir, 'contracts'), '--out', out2], io())).toBe(0);
+    expect(readFileSync(join(out2, 'prometheus/acme-compute.rules.yaml'), 'utf8')).toContain('dashboard_url: https://grafana.invalid/d/sla-acme-compute-availability');
+    const help = io();
+    await compileCommand(['--help'], help);
+    expect(help.out).toContain('default https://grafana.invalid');
   });
 
   it('--help prints the usage and exits 0', async () => {
@@ -164,7 +191,7 @@ describe('compileAll and writeOutputs', () => {
     const b = compileAll(fixtureContracts().reverse(), { prometheusFormat: 'prometheus' });
     const paths = a.map((f) => f.path);
     expect(paths).toEqual([...paths].sort());
-    for (const kind of ['grafana/', 'openslo/', 'policies/', 'prometheus/']) expect(paths.some((p) => p.startsWith(kind)), kind).toBe(true);
+    for (const kind of ['alertmanager/', 'grafana/', 'openslo/', 'policies/', 'prometheus/']) expect(paths.some((p) => p.startsWith(kind)), kind).toBe(true);
     expect(b.length).toBe(a.length);
     for (let i = 0; i < a.length; i++) {
       expect(b[i]!.path).toBe(a[i]!.path);

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { compileGrafana, OVERVIEW_UID, slaDashboardUid } from '../../src/compile/grafana.js';
+import { compileGrafana, GRAFANA_SCHEMA_VERSION, OVERVIEW_UID, slaDashboardUid } from '../../src/compile/grafana.js';
+import { MAINTENANCE_ACTIVE_METRIC } from '../../src/conventions.js';
 import { creditTiersMarkdown, mdText } from '../../src/compile/grafana-markdown.js';
 import { maintenanceWindowQuery, periodBudgetRemainingQuery, periodSliQuery } from '../../src/compile/grafana-queries.js';
 import { compilePrometheus } from '../../src/compile/prometheus.js';
@@ -96,15 +97,33 @@ describe('compileGrafana', () => {
     expect(burnPanels('grafana/sla-platform-api-latency.json').map((p) => p.title)).toEqual(['Burn rate, page: 1h and 5m above 14.4']);
   });
 
-  it('annotates one-off maintenance windows at the right instants and lists all windows', () => {
+  it('annotates one-off maintenance windows at the right instants, the maintenance obligo serve reports, and lists all windows', () => {
     const a = dashboards['grafana/sla-acme-compute-availability.json'].annotations.list;
-    expect(a).toHaveLength(1);
+    expect(a.map((x: any) => x.name)).toEqual(['Maintenance 1', 'Maintenance (obligo serve)']);
     const start = DateTime.fromISO('2026-03-10T01:00:00Z').toSeconds();
     const end = DateTime.fromISO('2026-03-10T03:00:00Z').toSeconds();
     expect(a[0].expr).toContain(`>= ${start}) < ${end})`);
+    // The series the burn alerts are silenced by (src/conventions.ts), for this contract only.
+    expect(a[1].expr).toBe(`max(${MAINTENANCE_ACTIVE_METRIC}{contract="acme-compute"}) == 1`);
+    expect(a[1].enable).toBe(true);
     const text = allPanels(dashboards['grafana/sla-acme-compute-availability.json']).find((p) => p.title === 'Maintenance windows')!;
     expect(text.options.content).toContain('`0 2 * * 0` (America/New\\_York), 120 min');
-    expect(dashboards['grafana/sla-platform-api-latency.json'].annotations).not.toHaveProperty('list.0');
+    // No one-off windows: only the serve annotation.
+    expect(dashboards['grafana/sla-platform-api-latency.json'].annotations.list.map((x: any) => x.name)).toEqual(['Maintenance (obligo serve)']);
+  });
+
+  it(`schemaVersion ${GRAFANA_SCHEMA_VERSION} (Grafana 10.3-11.2), and nothing that needs a newer schema (what migrations 40-42 change)`, () => {
+    expect(GRAFANA_SCHEMA_VERSION).toBe(39);
+    for (const [path, d] of Object.entries(dashboards)) {
+      expect(d.schemaVersion, path).toBe(39);
+      // 40: refresh must be a string.
+      expect(typeof d.refresh, path).toBe('string');
+      // 41: timepicker.time_options is dropped.
+      expect(d.timepicker?.time_options, path).toBeUndefined();
+      // 42: an override hiding a field from the viz also hides it from tooltips.
+      const overrides = allPanels(d).flatMap((p) => p.fieldConfig?.overrides ?? []);
+      for (const o of overrides) for (const prop of o.properties ?? []) expect(prop.id, path).not.toBe('custom.hideFrom');
+    }
   });
 
   it('shows credit tiers and escalation contacts as markdown', () => {
