@@ -185,6 +185,7 @@ export class Parser {
       rule.assign = this.next().text === ':=';
       rule.value = this.parseTerm();
     }
+    if (this.isKw('with')) this.error('expressions using with keyword cannot be used for rule head', start);
     if (isDefault) {
       if (!rule.value && !rule.args) this.error('default rules must have a value', start);
       if (!rule.value) rule.value = { t: 'scalar', v: true, loc: rule.loc };
@@ -462,15 +463,55 @@ export class Parser {
 
   private parseUnary(): Term {
     if (this.is('-')) {
+      // as OPA: `-` before a number is its sign, before a name (ref or call) `minus(0, …)`, else an error
       const t = this.next();
-      if (this.tok.kind === 'number' && !this.tok.ws) {
+      if (this.tok.kind === 'number') {
         const n = this.next();
         return this.parsePostfix({ t: 'scalar', v: parseNumber('-' + n.text, this, n), loc: this.loc(t) });
       }
-      const operand = this.parseUnary();
+      if (this.tok.kind !== 'ident' || (KEYWORDS.has(this.tok.text) && this.tok.text !== 'contains' && !this.keywordUsedAsRef(this.p))) {
+        const d = this.describe(this.tok);
+        this.error(`unexpected ${d}${d.endsWith(' keyword') ? '' : ' token'}: expected number`);
+      }
+      const operand = this.parsePostfix(this.parsePrimary());
       return { t: 'call', op: 'minus', args: [{ t: 'scalar', v: 0, loc: this.loc(t) }, operand], loc: this.loc(t) };
     }
     return this.parsePostfix(this.parsePrimary());
+  }
+
+  /** Single terms already parsed at a token position (comprehension heads are tried first, as OPA). */
+  private singles = new Map<number, { term: Term; end: number; wildcards: number }>();
+
+  /**
+   * A single term (no infix operator) at the current position, or undefined (position unchanged)
+   * when the term goes on with an operator. OPA reads `[t | body]` / `{t | body}` as comprehensions
+   * only when t is a single term; `[x + 1 | y]` is an array holding `(x + 1) | y`.
+   */
+  private trySingleTerm(ends: string[]): Term | undefined {
+    const start = this.p;
+    let c = this.singles.get(start);
+    if (!c) {
+      const w = this.wildcards;
+      const nest = this.nest;
+      try {
+        const term = this.parseUnary();
+        c = { term, end: this.p, wildcards: this.wildcards };
+      } catch {
+        c = { term: undefined as unknown as Term, end: -1, wildcards: w };
+      }
+      this.singles.set(start, c);
+      this.p = start;
+      this.wildcards = w;
+      this.nest = nest;
+    }
+    if (c.end < 0) return undefined;
+    const next = this.toks[c.end]!;
+    if (next.kind === 'punct' && ends.includes(next.text)) {
+      this.p = c.end;
+      this.wildcards = Math.max(this.wildcards, c.wildcards);
+      return c.term;
+    }
+    return undefined;
   }
 
   /** `.x`, `[t]` (no whitespace before) and calls `(args)` after a term. */
@@ -602,15 +643,15 @@ export class Parser {
       this.next();
       return { t: 'array', items: [], loc };
     }
-    const first = this.parseTermNoOr();
-    if (this.is('|')) {
+    const single = this.trySingleTerm(['|', ']', ',']);
+    if (single && this.is('|')) {
       this.next();
       const body = this.parseBodyUntil(']');
       this.nest--;
       this.expect(']');
-      return { t: 'arraycomp', term: first, body, loc };
+      return { t: 'arraycomp', term: single, body, loc };
     }
-    const items = [first];
+    const items = [single ?? this.parseTerm()];
     while (this.is(',')) {
       this.next();
       if (this.is(']')) break;
@@ -630,10 +671,10 @@ export class Parser {
       this.next();
       return { t: 'object', items: [], loc };
     }
-    const first = this.parseTermNoOr();
+    const first = this.trySingleTerm(['|', '}', ',', ':']) ?? this.parseTerm();
     if (this.is(':')) {
       this.next();
-      const v = this.parseTermNoOr();
+      const v = this.trySingleTerm(['|', '}', ',']) ?? this.parseTerm();
       if (this.is('|')) {
         this.next();
         const body = this.parseBodyUntil('}');
