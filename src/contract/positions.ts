@@ -1,6 +1,6 @@
 // Maps a field path of the parsed document back to a line:column in the YAML source, using the node
 // ranges that yaml's Document API keeps and a LineCounter.
-import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PathSegment } from './issues.js';
 
 export interface Position {
@@ -15,6 +15,9 @@ export interface Located extends Position {
 }
 
 export class PositionMap {
+  /** Per mapping, its entries by key text (first one wins, as with find): one lookup per issue stays O(1). */
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly doc: Document | undefined,
     private readonly lines: LineCounter,
@@ -40,7 +43,7 @@ export class PositionMap {
       if (isAlias(node)) return { ...this.place(node, key, target), found: false };
       let next: { key?: Node; value: Node | null | undefined } | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => keyText(p.key) === String(seg));
+        const pair = this.entries(node).get(String(seg));
         if (pair) next = { key: pair.key as Node, value: pair.value as Node | null };
       } else if (isSeq(node) && typeof seg === 'number') {
         const item = node.items[seg] as Node | undefined;
@@ -56,6 +59,19 @@ export class PositionMap {
       node = next.value;
     }
     return { ...this.place(node, key, target), found: true, node };
+  }
+
+  private entries(map: YAMLMap): Map<string, Pair> {
+    let m = this.index.get(map);
+    if (!m) {
+      m = new Map();
+      for (const p of map.items as Pair[]) {
+        const k = keyText(p.key);
+        if (k !== undefined && !m.has(k)) m.set(k, p);
+      }
+      this.index.set(map, m);
+    }
+    return m;
   }
 
   private place(node: Node, key: Node | undefined, target: 'key' | 'value'): Position {

@@ -270,6 +270,15 @@ function tierInterval(t: Obj): Interval | undefined {
   return { lower, upper };
 }
 
+/** Tier lists longer than this skip the pairwise "never applies" check (quadratic). */
+export const MAX_TIERS_PAIRWISE = 256;
+
+/** Equal intervals ⇔ equal keys (a missing lower bound is its own value). */
+function intervalKey(i: Interval): string {
+  const b = (x: Bound | undefined) => (x ? `${x.inclusive ? '[' : '('}${x.value}` : '-');
+  return `${b(i.lower)} ${b(i.upper)}`;
+}
+
 /** a ⊆ b for intervals of achieved percent. */
 function within(a: Interval, b: Interval): boolean {
   const lowerOk =
@@ -307,20 +316,21 @@ function checkTiers(tiers: unknown[], objective: number | undefined, path: PathS
     }
     valid[j] = ok;
   });
-  // Identical bounds twice is a transcription error; a tier inside another one with a higher or equal
-  // percent never decides anything (highest percent wins) and is probably one too.
+  // Identical bounds twice is a transcription error (found by a key per interval: linear); a tier
+  // inside another one with a higher or equal percent never decides anything (highest percent wins)
+  // and is probably one too. That second check compares pairs, so it runs on lists of at most
+  // MAX_TIERS_PAIRWISE tiers: real tables have a handful, and a generated list of 40,000 must not
+  // cost 10^9 comparisons.
+  const firstWithBounds = new Map<string, number>();
   for (let j = 0; j < tiers.length; j++) {
     const a = intervals[j];
     if (!a || !valid[j]) continue;
-    for (let k = 0; k < j; k++) {
-      const b = intervals[k];
-      if (!b || !valid[k]) continue;
-      if (within(a, b) && within(b, a)) {
-        error([...path, j], `same bounds as tiers[${k}]`, 'each tier once');
-        break;
-      }
-    }
+    const key = intervalKey(a);
+    const k = firstWithBounds.get(key);
+    if (k !== undefined) error([...path, j], `same bounds as tiers[${k}]`, 'each tier once');
+    else firstWithBounds.set(key, j);
   }
+  if (tiers.length > MAX_TIERS_PAIRWISE) return;
   for (let j = 0; j < tiers.length; j++) {
     const a = intervals[j];
     const pj = isObj(tiers[j]) ? (tiers[j] as Obj).percent : undefined;
