@@ -175,7 +175,8 @@ export class Parser {
       }
       this.nest--;
       this.next();
-      rule.args = args;
+      // `f() := v` is no function in OPA: a rule f whose value is v (`f()` calls are undefined)
+      if (args.length) rule.args = args;
     }
     if (this.isKw('contains')) {
       this.next();
