@@ -15,6 +15,9 @@
 //   engineHealthObservation({ slasTotal, slasFailed, slasSilent, problems, prometheusUrl })
 //     ONE alert { contract: '-', sla: null, alert: 'engine-health' } when Prometheus is down, erroring
 //     or silent for the whole selection (never per-SLA pages).
+//   contractObservation({ contract, sla, alert, active, severity, what, class, evidence, maintenance })
+//     an observation from the contract model: summary "Vendor · SLA title (contract/sla): what",
+//     contacts, routing reference, revision, document URL; suppressed while maintenance is active
 //   renewalObservations(contract, at) + RENEWAL_POLICY                contract renewal reminders
 //   toPagerDutyEvent(event) → Events v2 body (without routing_key)     PagerDuty mapping, within PD limits
 //   dedupKey(key) → obligo/<contract>/<sla|->/<alert>
@@ -24,6 +27,7 @@ export { dedupKey, ENGINE_HEALTH_KEY, MAX_DEDUP_KEY_LENGTH } from './dedup.js';
 export { step, retire, snapshot, formatDuration, AlertingError } from './state-machine.js';
 export { applyTick, type TickInput, type TickResult } from './apply.js';
 export { engineHealthObservation, engineUnhealthy, redactUrl, type EngineHealthInput, type EngineProblem } from './engine-health.js';
+export { contractObservation, alertSummary, type ContractAlertInput } from './observe.js';
 export { renewalObservations, renewalSchedule, RENEWAL_POLICY, RENEWAL_CLASS, type RenewalSchedule, type RenewalOptions } from './renewal.js';
 export {
   toPagerDutyEvent,

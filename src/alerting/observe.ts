@@ -1,0 +1,69 @@
+// Building an observation from the contract model, so that every page names the vendor, the SLA and
+// what is happening the same way, and carries the contract's contacts, routing reference, revision and
+// document URL. The decision itself (active or not, why) comes from the caller (decision.rego).
+import type { Contract, Sla } from '../contract/model.js';
+import type { AlertLink, AlertObservation, AlertSeverity, EscalationContact } from './types.js';
+
+export interface ContractAlertInput {
+  contract: Contract;
+  /** The SLA, or null for a contract-level alert. */
+  sla: Sla | null;
+  /** Alert name, unique within the SLA: 'burn-page', 'burn-ticket', 'breach', 'no-data'… */
+  alert: string;
+  active: boolean;
+  severity: AlertSeverity;
+  /** What is happening, e.g. decision.rego's reasons joined: "error budget burning 20x over 1h …". */
+  what: string;
+  /** PagerDuty class, e.g. 'error-budget-burn'. */
+  class: string;
+  /** Measured values (objective, achieved, burnRates, budgetRemaining, coverage…); JSON values. */
+  evidence?: Record<string, unknown>;
+  /** The contract's maintenance at this tick (slo/maintenanceAt): suppresses paging while active. */
+  maintenance?: { active: boolean; reason?: string };
+  /** Grafana dashboard, runbook… (the contract document link is added when the contract has one). */
+  links?: AlertLink[];
+  source?: string;
+}
+
+/** "Vendor · SLA title (contract/sla): what". */
+export function alertSummary(contract: Contract, sla: Sla | null, what: string): string {
+  const subject = sla ? `${sla.title} (${sla.key})` : `contract ${contract.id}`;
+  return `${contract.vendor} · ${subject}: ${what}`;
+}
+
+export function contractObservation(i: ContractAlertInput): AlertObservation {
+  const c = i.contract;
+  const escalation: EscalationContact[] = c.escalation.map((e) => {
+    const o: EscalationContact = { level: e.level, name: e.name };
+    if (e.phone) o.phone = e.phone;
+    if (e.email) o.email = e.email;
+    if (e.url) o.url = e.url;
+    if (e.respondWithinMinutes !== undefined) o.respondWithinMinutes = e.respondWithinMinutes;
+    return o;
+  });
+  const links = [...(i.links ?? [])];
+  if (c.documentUrl && !links.some((l) => l.href === c.documentUrl)) links.push({ href: c.documentUrl, text: 'Contract document' });
+  const evidence: Record<string, unknown> = {
+    ...(i.sla ? { objective: i.sla.objective, period: i.sla.period } : {}),
+    ...(i.evidence ?? {}),
+    ...(c.revision ? { revision: c.revision } : {}),
+    ...(c.documentUrl ? { documentUrl: c.documentUrl } : {}),
+    contractHash: c.hash,
+  };
+  const o: AlertObservation = {
+    key: { contract: c.id, sla: i.sla?.id ?? null, alert: i.alert },
+    active: i.active,
+    severity: i.severity,
+    summary: alertSummary(c, i.sla, i.what),
+    evidence,
+    escalation,
+    links,
+    routing: c.pagerduty ? { routingKey: c.pagerduty.routingKey } : {},
+    vendor: c.vendor,
+    group: c.id,
+    class: i.class,
+    source: i.source ?? 'obligo',
+  };
+  if (i.maintenance?.active) o.suppressed = { reason: `maintenance: ${i.maintenance.reason ?? 'scheduled window'}` };
+  return o;
+}
