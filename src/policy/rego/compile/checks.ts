@@ -2,11 +2,11 @@
 // conflicting rule kinds at one path. This is the home for further static checks (the type
 // checker): each is a function from the compiled rule tree to a list of errors.
 import type { Expr, Import, Module, Rule, Term } from '../ast/types.js';
-import { bodyVars, exprVars, importPath } from '../ast/vars.js';
+import { bodyVars, exprVars, importPath, shallowTermVars, termVars } from '../ast/vars.js';
 import { visitBody, visitTerm } from '../ast/visit.js';
-import { RegoError, type Location } from '../errors.js';
-import type { RuleNode } from './ir.js';
-import { builtinType } from './typecheck.js';
+import { RegoError, RegoErrors, type Location } from '../errors.js';
+import type { CompiledRule, RuleNode } from './ir.js';
+import { builtinType, userVarName } from './typecheck.js';
 import { argsString } from './types.js';
 
 /** Builtins that Rego v1 no longer has (OPA still knows them, to say so). */
@@ -294,4 +294,117 @@ function checkUnusedEvery(e: Extract<Expr, { k: 'every' }>, out: ModuleCheckResu
       out.recoverable.push(new RegoError('rego_compile_error', `declared var ${t.name} unused`, e.body[0]?.loc ?? e.loc));
     }
   }
+}
+
+// ---------------------------------------------------------------- after compiling rules
+
+type Comprehension = Extract<Term, { t: 'arraycomp' | 'setcomp' | 'objcomp' }>;
+
+/**
+ * Variables in the head of a comprehension (`[x | body]`) that neither its body nor the enclosing
+ * bodies bind: OPA's "var x is unsafe". (Compiled names are unique per rule, so a name bound
+ * anywhere in an enclosing body is bound before the comprehension runs.)
+ */
+export function checkComprehensionHeads(rules: Iterable<CompiledRule>): RegoError[] {
+  const errors: RegoError[] = [];
+  for (const r of rules) {
+    const outer = new Set<string>();
+    for (const a of r.args ?? []) termVars(a, outer);
+    bodyVars(r.body, outer);
+    for (const e of r.elses) bodyVars(e.body, outer);
+    const terms = [...r.dyn, ...(r.key ? [r.key] : []), ...(r.value ? [r.value] : []), ...r.elses.flatMap((e) => (e.value ? [e.value] : []))];
+    checkComprehensionsIn([...r.body, ...r.elses.flatMap((e) => e.body)], terms, outer, errors);
+  }
+  return errors;
+}
+
+/** The same check for a compiled query body. */
+export function checkQueryComprehensionHeads(body: Expr[]): RegoError[] {
+  const errors: RegoError[] = [];
+  checkComprehensionsIn(body, [], bodyVars(body), errors);
+  return errors;
+}
+
+function checkComprehensionsIn(body: readonly Expr[], terms: readonly Term[], outer: ReadonlySet<string>, errors: RegoError[]): void {
+  const visitor = {
+    term: (t: Term): boolean => {
+      if (t.t !== 'arraycomp' && t.t !== 'setcomp' && t.t !== 'objcomp') return true;
+      checkComprehension(t, outer, errors);
+      return false;
+    },
+  };
+  visitBody(body, visitor);
+  for (const t of terms) visitTerm(t, visitor);
+}
+
+function checkComprehension(c: Comprehension, outer: ReadonlySet<string>, errors: RegoError[]): void {
+  const bound = new Set(outer);
+  bodyVars(c.body, bound);
+  const head = new Set<string>();
+  for (const t of c.t === 'objcomp' ? [c.key, c.value] : [c.term]) shallowTermVars(t, head);
+  for (const v of head) {
+    if (!bound.has(v) && !v.startsWith('$') && v !== 'input' && v !== 'data') {
+      errors.push(new RegoError('rego_unsafe_var_error', `var ${userVarName(v)} is unsafe`, c.loc));
+      return;
+    }
+  }
+  checkComprehensionsIn(c.body, c.t === 'objcomp' ? [c.key, c.value] : [c.term], bound, errors);
+}
+
+/**
+ * OPA's compiler runs in stages and stops after the first one that fails: of the errors found
+ * while compiling rules, keep those of the earliest stage (local variables, then conflicts and
+ * undefined functions, then safety, then recursion). Recoverable module errors always stay.
+ */
+export function firstStage(recoverable: readonly RegoError[], errors: readonly RegoError[]): RegoError[] {
+  const rank = (e: RegoError): number =>
+    e.code === 'rego_parse_error' ? 0 : e.code === 'rego_compile_error' ? 1 : e.code === 'rego_type_error' ? 2 : e.code === 'rego_unsafe_var_error' ? 3 : 4;
+  const min = Math.min(...errors.map(rank));
+  return sortByLocation([...recoverable, ...errors.filter((e) => rank(e) === min)]);
+}
+
+export function sortByLocation(errs: readonly RegoError[]): RegoError[] {
+  return [...errs].sort((a, b) => {
+    const x = a.location;
+    const y = b.location;
+    if (!x || !y) return 0;
+    if (x.file !== y.file) return x.file < y.file ? -1 : 1;
+    return x.row - y.row || x.col - y.col;
+  });
+}
+
+/** Throws the errors (one RegoError, or RegoErrors for several). */
+export function throwErrors(errs: readonly RegoError[]): void {
+  if (errs.length === 1) throw errs[0]!;
+  if (errs.length > 1) throw new RegoErrors([...errs]);
+}
+
+/** Every compiled rule below a node (values, defaults, functions). */
+export function allRules(root: RuleNode): CompiledRule[] {
+  const out: CompiledRule[] = [];
+  const walk = (n: RuleNode): void => {
+    out.push(...n.defaults, ...n.rules, ...n.funcs);
+    for (const c of n.children.values()) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** Static paths under data that some `with` replaces (their rules' empty collections are typed loosely). */
+export function replacedPaths(rules: readonly CompiledRule[]): Set<string> {
+  const out = new Set<string>();
+  const visitor = {
+    expr: (e: Expr): boolean => {
+      for (const w of e.withs ?? []) {
+        if (w.fn?.startsWith('data.')) out.add(w.fn);
+        else if (w.path?.[0] === 'data') out.add(w.path.join('.'));
+      }
+      return true;
+    },
+  };
+  for (const r of rules) {
+    visitBody(r.body, visitor);
+    for (const e of r.elses) visitBody(e.body, visitor);
+  }
+  return out;
 }

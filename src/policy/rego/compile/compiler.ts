@@ -6,12 +6,24 @@ import { exprVars, shallowExprVars, shallowTermVars, termVars } from '../ast/var
 import { builtinArity } from '../builtins/decls.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
 import type { Value } from '../value.js';
-import { checkConflicts, checkUnknownFns } from './checks.js';
+import {
+  allRules,
+  checkComprehensionHeads,
+  checkConflicts,
+  checkModules,
+  checkQueryComprehensionHeads,
+  checkUnknownFns,
+  firstStage,
+  replacedPaths,
+  sortByLocation,
+  throwErrors,
+} from './checks.js';
 import { RuleNode, type CompiledRule, type RuleKind, type ScopeHost } from './ir.js';
 import { NameGen } from './names.js';
 import { analyseDependencies } from './recursion.js';
 import { potentialOuts, Safety } from './safety.js';
 import { Scope } from './scope.js';
+import { TypeChecker, userVarName } from './typecheck.js';
 
 export { RuleNode, type CompiledRule, type RuleKind } from './ir.js';
 
@@ -41,8 +53,15 @@ export class Compiler implements ScopeHost {
   /** package path key -> set of first-level rule names */
   private pkgRules = new Map<string, Set<string>>();
   private errors: RegoError[] = [];
+  /** the static type checker, holding the rule types for checking queries (compile/typecheck.ts) */
+  private types?: TypeChecker;
 
   compile(modules: Module[]): void {
+    // OPA's parse and v1 module checks (checks.ts); the recoverable ones are reported with what follows
+    const early = checkModules(modules);
+    if (early.parse.length) throwErrors(sortByLocation(early.parse));
+    if (early.fatal.length) throwErrors(sortByLocation([...early.fatal, ...early.recoverable]));
+    this.types = undefined;
     this.modules = modules;
     this.root = new RuleNode([]);
     this.funcs = new Map();
@@ -75,8 +94,13 @@ export class Compiler implements ScopeHost {
     this.checkUnknownFns(fnErrors);
     this.errors.unshift(...fnErrors);
     checkConflicts(this.root, this.errors);
-    if (this.errors.length) throw this.errors.length === 1 ? this.errors[0]! : new RegoErrors(this.errors);
+    const rules = allRules(this.root);
+    this.errors.push(...checkComprehensionHeads(rules));
+    if (this.errors.length) throwErrors(firstStage(early.recoverable, this.errors));
     this.checkRecursion();
+    // OPA's type checker (typecheck.ts), then the module errors OPA would have reported with it
+    this.types = new TypeChecker({ root: this.root, replaced: replacedPaths(rules) });
+    throwErrors(sortByLocation([...early.recoverable, ...this.types.checkAll()]));
     const mark = (n: RuleNode, flag: boolean): void => {
       n.underRefHead = flag;
       const objectKeyed = n.rules.every((r) => r.kind === 'object' && r.dyn.length === 1 && r.dyn[0]!.t === 'var' && !r.elses.length);
@@ -164,7 +188,7 @@ export class Compiler implements ScopeHost {
     for (const e of body) for (const v of exprVars(e)) boundAfter.add(v);
     for (const v of headVars) {
       if (!boundAfter.has(v) && !v.startsWith('$')) {
-        throw new RegoError('rego_unsafe_var_error', `var ${v} is unsafe`, r.loc);
+        throw new RegoError('rego_unsafe_var_error', `var ${userVarName(v)} is unsafe`, headVarLoc([...dyn, ...(key ? [key] : []), ...(value ? [value] : [])], v) ?? r.loc);
       }
     }
     if (kind === 'func') {
@@ -339,7 +363,9 @@ export class Compiler implements ScopeHost {
       const out = this.compileBody(body, scope, new Set(), new Set());
       const errors: RegoError[] = [];
       this.checkUnknownFns(errors);
+      errors.push(...checkQueryComprehensionHeads(out));
       if (errors.length) throw errors.length === 1 ? errors[0]! : new RegoErrors(errors);
+      if (this.types) throwErrors(this.types.checkQuery(out));
       return out;
     } finally {
       this.mockedFns = saved;
@@ -416,6 +442,23 @@ function isPattern(t: Term): boolean {
     default:
       return false;
   }
+}
+
+/** Where a variable of a rule head is written (OPA reports an unsafe head variable there). */
+function headVarLoc(terms: Term[], v: string): Location | undefined {
+  for (const t of terms) {
+    if (t.t === 'var' && t.name === v) return t.loc;
+    if (t.t === 'ref' || t.t === 'array' || t.t === 'set' || t.t === 'call') {
+      const items = t.t === 'ref' ? t.terms : t.t === 'call' ? t.args : t.items;
+      const l = headVarLoc(items, v);
+      if (l) return l;
+    }
+    if (t.t === 'object') {
+      const l = headVarLoc(t.items.flat(), v);
+      if (l) return l;
+    }
+  }
+  return undefined;
 }
 
 function staticPrefix(ref: Term[]): string[] {

@@ -1,0 +1,50 @@
+// Static checks (issue 12): every program of test/fixtures/rego-errors/ is rejected by our engine
+// exactly as the real OPA rejects it (error kind, file:row:col, message), or accepted when OPA
+// accepts it. The expected verdicts were written by OPA (checks-opa.test.ts keeps them honest).
+import { describe, expect, it } from 'vitest';
+import '../../src/policy/rego/builtins/index.js';
+import { RegoEngine } from '../../src/policy/rego/engine.js';
+import { RegoError, RegoErrors } from '../../src/policy/rego/errors.js';
+import { loadFixtures } from './checks-fixtures.js';
+
+/** Our verdict on one module: the errors of parsing + compiling it (empty when accepted). */
+export function ourErrors(file: string, text: string): RegoError[] {
+  const engine = new RegoEngine();
+  try {
+    engine.addModule(file, text);
+    engine.compile();
+    return [];
+  } catch (e) {
+    if (e instanceof RegoErrors) return e.errors;
+    if (e instanceof RegoError) return [e];
+    throw e;
+  }
+}
+
+describe('static checks as OPA (test/fixtures/rego-errors)', () => {
+  const fixtures = loadFixtures();
+  it('has fixtures', () => expect(fixtures.length).toBeGreaterThan(30));
+  for (const f of fixtures) {
+    it(f.name, () => {
+      const errs = ourErrors(f.path, f.text);
+      if (f.accepted) {
+        expect(errs.map((e) => e.message)).toEqual([]);
+        return;
+      }
+      expect(errs.length, 'OPA rejects this program; we must too').toBeGreaterThan(0);
+      const first = errs[0]!;
+      const want = f.wants[0]!;
+      expect({ code: first.code, row: first.location?.row, col: first.location?.col, message: first.bare.split('\n')[0] }).toEqual({
+        code: want.code,
+        row: want.row,
+        col: want.col,
+        message: want.message,
+      });
+      expect(first.location?.file).toBe(f.path);
+      // every error we report is one OPA reports too (same kind, same place)
+      for (const e of errs) {
+        expect(f.wants.some((w) => w.code === e.code && w.row === e.location?.row)).toBe(true);
+      }
+    });
+  }
+});
