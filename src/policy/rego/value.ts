@@ -32,23 +32,23 @@ export function key(v: Value): string {
     case 'string':
       return 's' + v;
     case 'number':
-      return 'n' + (Number.isInteger(v) ? BigInt(v).toString() : String(v));
+      return Number.isSafeInteger(v) ? 'n' + v : 'n' + (Number.isInteger(v) ? BigInt(v).toString() : String(v));
     case 'bigint':
       return 'n' + v.toString();
     case 'boolean':
       return v ? 'T' : 'F';
     case 'object':
       if (v === null) return 'N';
-      if (Array.isArray(v)) return 'a[' + v.map((x) => JSON.stringify(key(x))).join(',') + ']';
-      if (v instanceof RSet) return 'S{' + v.sortedKeys().map((k) => JSON.stringify(k)).join(',') + '}';
-      return (
-        'o{' +
-        v
-          .sortedKeys()
-          .map((k) => JSON.stringify(k) + ':' + JSON.stringify(key(v.getByKey(k)!)))
-          .join(',') +
-        '}'
-      );
+      if (Array.isArray(v)) {
+        // length-prefixed parts: unambiguous without escaping
+        let out = 'a' + v.length + '[';
+        for (let i = 0; i < v.length; i++) {
+          const k = key(v[i]!);
+          out += k.length + ':' + k;
+        }
+        return out;
+      }
+      return v.canonicalKey();
   }
   throw new Error('not a Rego value: ' + String(v));
 }
@@ -60,6 +60,7 @@ export class RObject {
   private readonly s = new Map<string, [Value, Value]>();
   private readonly m = new Map<string, [Value, Value]>();
   private sorted: [Value, Value][] | null = null;
+  private ck: string | null = null;
 
   static from(entries: Iterable<[Value, Value]>): RObject {
     const o = new RObject();
@@ -82,11 +83,13 @@ export class RObject {
     if (typeof k === 'string') this.s.set(k, [k, v]);
     else this.m.set(key(k), [k, v]);
     this.sorted = null;
+    this.ck = null;
     return this;
   }
 
   delete(k: Value): boolean {
     this.sorted = null;
+    this.ck = null;
     return typeof k === 'string' ? this.s.delete(k) : this.m.delete(key(k));
   }
 
@@ -123,6 +126,21 @@ export class RObject {
     return this.entries().map((e) => key(e[0]));
   }
 
+  /** key(this), computed once per object (objects are immutable once built). */
+  canonicalKey(): string {
+    if (this.ck === null) {
+      const es = this.entries();
+      let out = 'o' + es.length + '{';
+      for (const [k, v] of es) {
+        const a = key(k);
+        const b = key(v);
+        out += a.length + ':' + a + b.length + ':' + b;
+      }
+      this.ck = out;
+    }
+    return this.ck;
+  }
+
   clone(): RObject {
     const o = new RObject();
     for (const [k, e] of this.s) o.s.set(k, e);
@@ -136,6 +154,7 @@ export class RSet {
   private readonly s = new Map<string, string>();
   private readonly m = new Map<string, Value>();
   private sorted: Value[] | null = null;
+  private ck: string | null = null;
 
   static from(items: Iterable<Value>): RSet {
     const s = new RSet();
@@ -153,6 +172,7 @@ export class RSet {
       if (!this.s.has(v)) {
         this.s.set(v, v);
         this.sorted = null;
+        this.ck = null;
       }
       return this;
     }
@@ -160,12 +180,14 @@ export class RSet {
     if (!this.m.has(k)) {
       this.m.set(k, v);
       this.sorted = null;
+      this.ck = null;
     }
     return this;
   }
 
   delete(v: Value): boolean {
     this.sorted = null;
+    this.ck = null;
     return typeof v === 'string' ? this.s.delete(v) : this.m.delete(key(v));
   }
 
@@ -184,6 +206,20 @@ export class RSet {
 
   sortedKeys(): string[] {
     return this.values().map(key);
+  }
+
+  /** key(this), computed once per set (sets are immutable once built). */
+  canonicalKey(): string {
+    if (this.ck === null) {
+      const vs = this.values();
+      let out = 'S' + vs.length + '{';
+      for (const v of vs) {
+        const a = key(v);
+        out += a.length + ':' + a;
+      }
+      this.ck = out;
+    }
+    return this.ck;
   }
 
   clone(): RSet {

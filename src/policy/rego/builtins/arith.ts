@@ -27,6 +27,65 @@ export function fromDec(d: Decimal): Num {
   return Number(d.toString());
 }
 
+// Fast exact path: a double whose shortest decimal form has at most 15 significant digits is m / 10^e
+// with m a safe integer. Sums, differences, products and quotients of such scaled integers that stay
+// safe are exact before one final division by a power of ten (or by the other operand), which IEEE
+// arithmetic rounds correctly: the same double the decimal computation ends with, without it.
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+interface Scaled {
+  m: number;
+  e: number;
+}
+
+function scaled(x: number): Scaled | undefined {
+  if (Number.isInteger(x)) return Number.isSafeInteger(x) ? { m: x, e: 0 } : undefined;
+  if (!Number.isFinite(x)) return undefined;
+  const s = String(x);
+  if (s.includes('e')) return undefined;
+  const dot = s.indexOf('.');
+  const e = s.length - dot - 1;
+  const m = Number(s.slice(0, dot) + s.slice(dot + 1));
+  return Number.isSafeInteger(m) && e <= 22 ? { m, e } : undefined;
+}
+
+/** a and b as integers over one power of ten, or undefined when that is not exact. */
+function common(a: number, b: number): [number, number, number] | undefined {
+  const x = scaled(a);
+  const y = x && scaled(b);
+  if (!x || !y) return undefined;
+  const e = Math.max(x.e, y.e);
+  const p = x.m * POW10[e - x.e]!;
+  const q = y.m * POW10[e - y.e]!;
+  return Number.isSafeInteger(p) && Number.isSafeInteger(q) ? [p, q, e] : undefined;
+}
+
+function fastAdd(a: Num, b: Num, sign: 1 | -1): Num | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  const c = common(a, b);
+  if (!c) return undefined;
+  const r = c[0] + sign * c[1];
+  if (!Number.isSafeInteger(r)) return undefined;
+  return r / POW10[c[2]]! + 0;
+}
+
+function fastMul(a: Num, b: Num): Num | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  const x = scaled(a);
+  const y = x && scaled(b);
+  if (!x || !y || x.e + y.e > 22) return undefined;
+  const p = x.m * y.m;
+  if (!Number.isSafeInteger(p)) return undefined;
+  return p / POW10[x.e + y.e]! + 0;
+}
+
+function fastDiv(a: Num, b: Num): Num | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  const c = common(a, b);
+  if (!c || c[1] === 0) return undefined;
+  return c[0] / c[1] + 0;
+}
+
 export function add(a: Num, b: Num): Num {
   if (typeof a === 'number' && typeof b === 'number') {
     if (Number.isInteger(a) && Number.isInteger(b)) {
@@ -35,7 +94,7 @@ export function add(a: Num, b: Num): Num {
     }
   }
   if (isInt(a) && isInt(b)) return num(toBig(a) + toBig(b));
-  return fromDec(toDec(a).plus(toDec(b)));
+  return fastAdd(a, b, 1) ?? fromDec(toDec(a).plus(toDec(b)));
 }
 
 export function sub(a: Num, b: Num): Num {
@@ -44,7 +103,7 @@ export function sub(a: Num, b: Num): Num {
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
   if (isInt(a) && isInt(b)) return num(toBig(a) - toBig(b));
-  return fromDec(toDec(a).minus(toDec(b)));
+  return fastAdd(a, b, -1) ?? fromDec(toDec(a).minus(toDec(b)));
 }
 
 export function mul(a: Num, b: Num): Num {
@@ -53,17 +112,20 @@ export function mul(a: Num, b: Num): Num {
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
   if (isInt(a) && isInt(b)) return num(toBig(a) * toBig(b));
-  return fromDec(toDec(a).times(toDec(b)));
+  return fastMul(a, b) ?? fromDec(toDec(a).times(toDec(b)));
 }
 
 /** Caller checks for zero. */
 export function div(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+    return a / b + 0; // exact when it divides; else the correctly rounded quotient
+  }
   if (isInt(a) && isInt(b)) {
     const x = toBig(a);
     const y = toBig(b);
     if (x % y === 0n) return num(x / y);
   }
-  return fromDec(toDec(a).div(toDec(b)));
+  return fastDiv(a, b) ?? fromDec(toDec(a).div(toDec(b)));
 }
 
 export function neg(a: Num): Num {

@@ -42,6 +42,7 @@ interface Spec {
 
 /** Pads to the width in code points (Go counts runes). */
 function pad(s: string, f: Spec, numeric: boolean): string {
+  if (f.width <= 0 || f.width <= s.length / 2) return s; // (a code point is at most 2 UTF-16 units)
   const n = f.width - [...s].length;
   if (n <= 0) return s;
   if (f.minus) return s + ' '.repeat(n);

@@ -20,6 +20,8 @@ export interface CompiledRule {
   loc: Location;
   module: Module;
   annotations?: Annotations;
+  /** the evaluator's compiled form of this rule, built lazily by eval/ (opaque here) */
+  evalPlan?: unknown;
 }
 
 export class RuleNode {

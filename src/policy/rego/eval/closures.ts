@@ -49,6 +49,12 @@ export interface CTerm {
 /** A compiled ref operand: a constant, a variable (bound or iterated) or another term. */
 export type Op = { k: 0; v: Value } | { k: 1; slot: number; name: string } | { k: 2; t: CTerm };
 
+/** A ref under `data`; the runtime resolves its constant prefix in the rule tree once (pre). */
+export interface DataRefSpec {
+  ops: Op[];
+  pre?: unknown;
+}
+
 /** A `with` modifier: a replacement for input/data at a path, or for a function. */
 export interface WithSpec {
   path?: string[];
@@ -64,7 +70,7 @@ export interface CallSpec {
 /** What compiled code needs from the evaluation that runs it (eval/run.ts). */
 export interface Runtime {
   input(): Value | undefined;
-  dataRef(ops: Op[], env: Env, k: KV): boolean;
+  dataRef(spec: DataRefSpec, env: Env, k: KV): boolean;
   /** calls a builtin or user function (with mocks applied) */
   call(c: CallSpec, args: Value[], k: KV): boolean;
   /** the single result of a call, undefined when it has none */
@@ -644,11 +650,12 @@ export class Planner {
     let m: TermFn;
     let s: ValFn | undefined;
     if (h.t === 'var' && h.name === 'data') {
-      m = (r, env, k) => r.dataRef(ops, env, k);
+      const spec: DataRefSpec = { ops };
+      m = (r, env, k) => r.dataRef(spec, env, k);
       if (allBound) {
         s = (r, env) => {
           let out: Value | undefined;
-          r.dataRef(ops, env, (v) => {
+          r.dataRef(spec, env, (v) => {
             out = v;
             return true;
           });

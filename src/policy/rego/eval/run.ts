@@ -10,7 +10,7 @@ import type { Compiler } from '../compile/compiler.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
 import { equal, fromJS, key as vkey, RObject, RSet, typeName, type Value } from '../value.js';
-import { Planner, refRest, type CallSpec, type CTerm, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
+import { Planner, refRest, type CallSpec, type CTerm, type DataRefSpec, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
 import { formatValue, index, insertObjectLeaf, insertSetMember, iterate, markRuleValue, member2, member3, mergeObjects, mergeVirtual, setPath } from './values.js';
 
 const CONFLICT = 'eval_conflict_error';
@@ -45,7 +45,6 @@ export interface EvalOptions {
  */
 export class Program {
   readonly planner: Planner;
-  private readonly plans = new Map<CompiledRule, RulePlan>();
   private readonly keyedPlans = new Map<CompiledRule, RulePlan>();
   private readonly defaults = new Map<CompiledRule, { size: number; t: CTerm }>();
 
@@ -54,9 +53,7 @@ export class Program {
   }
 
   plan(r: CompiledRule): RulePlan {
-    let p = this.plans.get(r);
-    if (!p) this.plans.set(r, (p = this.planner.rule(r)));
-    return p;
+    return (r.evalPlan as RulePlan | undefined) ?? (r.evalPlan = this.planner.rule(r));
   }
 
   /** The plan of a keyed rule with its key variable bound before the body runs. */
@@ -177,8 +174,22 @@ export class Run implements Runtime {
 
   // ------------------------------------------------------------------ the data tree
 
-  dataRef(ops: Op[], env: Env, k: KV): boolean {
-    return this.evalDataRef(ops, 0, this.compiler.root, this.ctx.data, [], env, k);
+  dataRef(spec: DataRefSpec, env: Env, k: KV): boolean {
+    const ops = spec.ops;
+    if (this.ctx.overridden) return this.evalDataRef(ops, 0, this.compiler.root, this.ctx.data, [], env, k);
+    // the constant prefix (data.a.b.rule) leads to the same node every time: resolve it once
+    let pre = spec.pre as Prefix | undefined;
+    if (!pre) spec.pre = pre = resolvePrefix(this.compiler.root, ops);
+    const data = this.ctx.data;
+    if (pre.data !== data) {
+      let b: Value | undefined = data;
+      for (let j = 0; j < pre.i && b !== undefined; j++) b = b instanceof RObject ? b.get((ops[j] as { v: string }).v) : undefined;
+      pre.data = data;
+      pre.base = b;
+    }
+    const base = pre.base;
+    if (!pre.node) return base === undefined ? false : this.evalBaseRef(base, ops, pre.i, env, k);
+    return this.evalDataRef(ops, pre.i, pre.node, base, [], env, k);
   }
 
   /** Refs into base documents: as OPA's store, object keys are strings, so data.x[2] finds "2". */
@@ -624,7 +635,8 @@ export class Run implements Runtime {
   private callUser(fn: string, args: Value[], k: KV, loc?: Location): boolean {
     const rules = this.compiler.funcs.get(fn);
     if (!rules) return false; // a call through a data ref that is not a function
-    const ck = args.length === 1 && typeof args[0] === 'string' ? 'f\0' + fn + '\0s' + args[0] : 'f\0' + fn + '\0' + args.map(vkey).join('\0');
+    let ck = 'f\0' + fn;
+    for (const a of args) ck += '\0' + (typeof a === 'string' ? 's' + a : vkey(a));
     const cached = this.ctx.cache.get(ck);
     if (cached !== undefined) return cached === null ? false : k(cached);
     let result: Value | undefined;
@@ -659,6 +671,27 @@ export class Run implements Runtime {
     this.ctx.cache.set(ck, result === undefined ? null : result);
     return result === undefined ? false : k(result);
   }
+}
+
+/** Where a data ref's constant string prefix leads in the rule tree (node undefined: below it, base
+ * data only), with the base document at that path for one data value. */
+interface Prefix {
+  node: RuleNode | undefined;
+  i: number;
+  data?: Value;
+  base?: Value;
+}
+
+function resolvePrefix(root: RuleNode, ops: Op[]): Prefix {
+  let node: RuleNode | undefined = root;
+  let i = 0;
+  while (node && !node.hasRules && i < ops.length) {
+    const op = ops[i]!;
+    if (op.k !== 0 || typeof op.v !== 'string') break;
+    node = node.children.get(op.v);
+    i++;
+  }
+  return { node, i };
 }
 
 /** A rule value that is the same for every solution (absent means `true`). */

@@ -1,0 +1,47 @@
+// The exact fast paths of Rego arithmetic (scaled integers, IEEE division) give the same double as
+// computing on the operands' shortest decimal forms with arbitrary precision (OPA's semantics).
+// Ground truth: decimal.js with 60 significant digits, independent of src/policy/rego/builtins/arith.ts.
+import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as A from '../../src/policy/rego/builtins/arith.js';
+
+const D = Decimal.clone({ precision: 60 });
+const exact = (op: 'plus' | 'minus' | 'times' | 'div', a: number, b: number): number => Number(new D(String(a))[op](new D(String(b))).toString());
+
+// decimals of a few digits (money, percentages, burn rates), integers, and arbitrary doubles
+const num = fc.oneof(
+  fc.integer({ min: -1_000_000, max: 1_000_000 }).chain((m) => fc.integer({ min: 0, max: 6 }).map((e) => m / 10 ** e)),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+);
+
+describe('Rego arithmetic on doubles', () => {
+  it('add, sub, mul agree with exact decimal arithmetic', () => {
+    fc.assert(
+      fc.property(num, num, (a, b) => {
+        // (beyond 2^53 integral results are kept as exact bigints: compare as doubles)
+        expect(Number(A.add(a, b)) + 0).toBe(exact('plus', a, b) + 0);
+        expect(Number(A.sub(a, b)) + 0).toBe(exact('minus', a, b) + 0);
+        expect(Number(A.mul(a, b)) + 0).toBe(exact('times', a, b) + 0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('div agrees with exact decimal division', () => {
+    fc.assert(
+      fc.property(num, num.filter((b) => Math.abs(b) >= 1e-6), (a, b) => {
+        expect(Number(A.div(a, b)) + 0).toBe(exact('div', a, b) + 0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('known cases: 0.1 + 0.2, rounding for messages', () => {
+    expect(A.add(0.1, 0.2)).toBe(0.3);
+    expect(A.mul(1.15, 100)).toBe(115);
+    expect(A.div(A.round(A.mul(14.45, 10)), 10)).toBe(14.5);
+    expect(A.sub(0.3, 0.1)).toBe(0.2);
+  });
+});
