@@ -1,22 +1,12 @@
 // PromQL for the dashboards. Rolling windows read the series the Prometheus rules record (names from
-// ./promql.ts, so dashboards and rules cannot drift); period-to-date numbers on the per-SLA dashboard are
+// src/conventions.ts, so dashboards and rules cannot drift); period-to-date numbers on the per-SLA dashboard are
 // computed from the SLA's own SLI templates over the dashboard range ($__range), with the measurement
 // method's slices as subquery steps. Those are a live view: no maintenance exclusion, no
 // minConsecutiveBadSlices, slices without traffic left out. The evaluator's numbers are the ones of record.
 import type { Sla } from '../contract/model.js';
 import { cleanRatio } from './openslo.js';
-import {
-  budgetRatio,
-  BUDGET_RECORD,
-  BURN_ALERT,
-  burnRateRecord,
-  errorRatioExpr,
-  errorRatioRecord,
-  objectiveRatio,
-  OBJECTIVE_RECORD,
-  promqlString,
-  slaMatchers,
-} from './promql.js';
+import { BUDGET_RECORD, BURN_ALERT, burnRateRecord, errorRatioRecord, OBJECTIVE_RECORD } from '../conventions.js';
+import { budgetRatio, errorRatioExpr, objectiveRatio, promqlString, slaMatchers } from './promql.js';
 
 /** Grafana's range variable: the whole dashboard time range, e.g. "this month so far". */
 export const RANGE = '$__range';

@@ -27,9 +27,9 @@ import {
   periodSliQuery,
   sliWindowQuery,
 } from './grafana-queries.js';
-import { MAINTENANCE_ACTIVE_METRIC } from '../conventions.js';
 import type { Compiler, OutputFile } from './output.js';
-import { activeBurnRates, BURN_ALERT, OBJECTIVE_RECORD, promqlString, slaMatchers, slaWindows } from './promql.js';
+import { activeBurnRates, BURN_ALERT, MAINTENANCE_ACTIVE_METRIC, OBJECTIVE_RECORD, slaWindows } from '../conventions.js';
+import { promqlString, slaMatchers } from './promql.js';
 
 export const DATASOURCE_VARIABLE = 'datasource';
 export const DATASOURCE_REF = { type: 'prometheus', uid: '${datasource}' } as const;

@@ -5,25 +5,25 @@
 import { Decimal } from 'decimal.js';
 import type { Contract, Sla } from '../contract/model.js';
 import type { EscalationDoc } from '../contract/schema.js';
-import { ANNOTATION, escalationAnnotation, LABEL, MAINTENANCE_ACTIVE_METRIC, RESERVED_ALERT_LABELS } from '../conventions.js';
 import { slaDashboardUid } from './grafana.js';
 import type { Compiler, CompileOptions, OutputFile } from './output.js';
 import { toYaml, type YamlValue } from './yaml-writer.js';
 import {
   activeBurnRates,
-  budgetRatio,
+  ANNOTATION,
   BUDGET_RECORD,
   BURN_ALERT,
-  burnAlertExpr,
-  burnRateExpr,
   burnRateRecord,
-  errorRatioExpr,
   errorRatioRecord,
-  objectiveRatio,
+  escalationAnnotation,
+  LABEL,
+  MAINTENANCE_ACTIVE_METRIC,
   OBJECTIVE_RECORD,
+  RESERVED_ALERT_LABELS,
   SLA_INFO_RECORD,
   slaWindows,
-} from './promql.js';
+} from '../conventions.js';
+import { budgetRatio, burnAlertExpr, burnRateExpr, errorRatioExpr, objectiveRatio } from './promql.js';
 
 export interface RecordingRule {
   record: string;
