@@ -23,7 +23,14 @@ import {
   type RecordingRule,
 } from '../../src/compile/prometheus.js';
 import { promtoolTestFile } from '../../src/compile/promtool-tests.js';
-import { budgetRatio, errorRatioExpr, objectiveRatio } from '../../src/compile/promql.js';
+import {
+  budgetRatio,
+  errorRatioExpr,
+  errorRatioRecord as promqlErrorRatioRecord,
+  objectiveRatio,
+  slaWindows as promqlSlaWindows,
+} from '../../src/compile/promql.js';
+import { ANNOTATION, errorRatioRecord, LABEL, MAINTENANCE_ACTIVE_METRIC, SERVE_METRICS, slaWindows } from '../../src/conventions.js';
 import { contractFromYaml, fixtureContracts } from '../golden/fixtures/contracts.js';
 import { requireTool } from '../helpers/tools.js';
 import { scenariosFor } from '../rules/reference.js';
@@ -386,6 +393,37 @@ describe.skipIf(!promtool.ok)(`the alert rules under promtool${promtool.skipNote
       expect(r).not.toContain('max_over_time');
       expect(check('no-lookback', r).ok).toBe(false);
     });
+  });
+});
+
+describe('conventions (src/conventions.ts)', () => {
+  it('metric, label and annotation names are valid Prometheus names; serve metrics are gauges with unique names', () => {
+    const metricRe = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+    const labelRe = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+    for (const l of Object.values(LABEL)) expect(l).toMatch(labelRe);
+    for (const a of Object.values(ANNOTATION)) expect(a).toMatch(labelRe);
+    const metrics = Object.values(SERVE_METRICS);
+    expect(new Set(metrics.map((m) => m.name)).size).toBe(metrics.length);
+    for (const m of metrics) {
+      expect(m.name).toMatch(/^obligo_[a-z_]+$/);
+      expect(m.type).toBe('gauge');
+      expect(m.labels[0]).toBe('contract');
+      for (const l of m.labels) expect(l).toMatch(labelRe);
+    }
+    expect(MAINTENANCE_ACTIVE_METRIC).toBe('obligo_maintenance_active');
+    expect(SERVE_METRICS.burnRate.labels).toEqual(['contract', 'sla', 'window']);
+    expect(SERVE_METRICS.serviceCreditAmount.labels).toContain('currency');
+  });
+
+  it('the rules use the conventions: alert labels, annotation names, the maintenance metric', () => {
+    const f = ruleFile(byId('acme-compute'));
+    const alert = f.groups[0]!.rules.find((r) => r.alert)!;
+    for (const l of [LABEL.contract, LABEL.sla, LABEL.vendor, LABEL.severity, LABEL.longWindow, LABEL.shortWindow]) expect(alert.labels).toHaveProperty(l);
+    for (const a of [ANNOTATION.summary, ANNOTATION.escalation, ANNOTATION.runbookUrl, ANNOTATION.dashboardUrl]) expect(alert.annotations).toHaveProperty(a);
+    expect(alert.expr).toContain(`${MAINTENANCE_ACTIVE_METRIC}{contract="acme-compute"}`);
+    // promql.ts still exports the names measure imports (re-exported from conventions).
+    expect(promqlErrorRatioRecord).toBe(errorRatioRecord);
+    expect(promqlSlaWindows).toBe(slaWindows);
   });
 });
 
