@@ -350,8 +350,10 @@ describe.skipIf(tools.some((t) => !t.ok))(`Prometheus → Alertmanager → Pager
 
   it('nothing is sent for the contract in maintenance; once serve reports 0, it pages', async () => {
     // It burns like e2e-outage (which paged), but its alert is not even pending in Prometheus.
-    const burning = await getJson(`${prom!.url}/api/v1/query?query=${encodeURIComponent('obligo:burn_rate:rate10s{contract="e2e-maint"} > 14.4')}`);
-    expect(burning.data.result).toHaveLength(1);
+    await until('e2e-maint burning above its page factor', async () => {
+      const burning = await getJson(`${prom!.url}/api/v1/query?query=${encodeURIComponent('obligo:burn_rate:rate10s{contract="e2e-maint"} > 14.4')}`);
+      return burning.data.result.length === 1 ? true : undefined;
+    });
     const alerts = await getJson(`${prom!.url}/api/v1/query?query=${encodeURIComponent('ALERTS{contract="e2e-maint"}')}`);
     expect(alerts.data.result).toEqual([]);
     expect(await getJson(`${am!.url}/api/v2/alerts?filter=${encodeURIComponent('contract="e2e-maint"')}`)).toEqual([]);
