@@ -22,5 +22,4 @@ export { currencyMinorUnits, isKnownCurrency, knownCurrencies } from './currency
 export { checkTimeZone } from './timezone.js';
 export { looksLikeSecret } from './secrets.js';
 export { checkPromqlTemplate } from './promql.js';
-export { tierMatches, creditPercentFor } from './tiers.js';
 export { validateCommand, type CommandIO } from './validate-command.js';

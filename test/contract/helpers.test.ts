@@ -1,8 +1,7 @@
 // Small helpers of the contract room: currency exponents, time zones, secret detection, PromQL
-// template check, tier lookup.
-import fc from 'fast-check';
+// template check. (Tier lookup is the credit path's: test/credits/tiers.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { checkPromqlTemplate, checkTimeZone, creditPercentFor, currencyMinorUnits, isKnownCurrency, looksLikeSecret, tierMatches } from '../../src/contract/index.js';
+import { checkPromqlTemplate, checkTimeZone, currencyMinorUnits, isKnownCurrency, looksLikeSecret } from '../../src/contract/index.js';
 
 describe('currencyMinorUnits (ISO 4217)', () => {
   it('known exponents', () => {
@@ -67,42 +66,5 @@ describe('checkPromqlTemplate', () => {
     expect(checkPromqlTemplate(t)?.offset).toBe(t.length);
     expect(checkPromqlTemplate('sum(rate(m{a=b}[{{.window}}]))')?.offset).toBe(13);
     expect(checkPromqlTemplate('')).toBeDefined();
-  });
-});
-
-describe('tier lookup', () => {
-  const tiers = [
-    { atOrBelow: 99.9, above: 99.0, percent: 10 },
-    { below: 99.0, percent: 25 },
-  ];
-  it('GitHub wording: boundaries as written', () => {
-    expect(creditPercentFor(tiers, 99.95)).toBe(0);
-    expect(creditPercentFor(tiers, 99.9)).toBe(10);
-    expect(creditPercentFor(tiers, 99.0)).toBe(0);
-    expect(creditPercentFor(tiers, 98.99)).toBe(25);
-  });
-  it('property: the result is 0 or the percent of a matching tier, and no matching tier has more', () => {
-    const bound = fc.integer({ min: 1, max: 10000 }).map((n) => n / 100);
-    const tier = fc.record(
-      { up: bound, upIncl: fc.boolean(), low: fc.option(bound, { nil: undefined }), lowIncl: fc.boolean(), percent: fc.integer({ min: 1, max: 100 }) },
-    ).map(({ up, upIncl, low, lowIncl, percent }) => ({
-      ...(upIncl ? { atOrBelow: up } : { below: up }),
-      ...(low === undefined ? {} : lowIncl ? { atOrAbove: low } : { above: low }),
-      percent,
-    }));
-    fc.assert(
-      fc.property(fc.array(tier, { maxLength: 6 }), bound, (ts, x) => {
-        const got = creditPercentFor(ts, x);
-        const matching = ts.filter((t) => tierMatches(t, x)).map((t) => t.percent);
-        expect(got).toBe(matching.length ? Math.max(...matching) : 0);
-        // independent restatement of matching for one tier
-        for (const t of ts) {
-          const up = 'below' in t ? x < t.below! : x <= t.atOrBelow!;
-          const low = 'above' in t ? x > t.above! : 'atOrAbove' in t ? x >= t.atOrAbove! : true;
-          expect(tierMatches(t, x)).toBe(up && low);
-        }
-      }),
-      { numRuns: 300 },
-    );
   });
 });

@@ -1,16 +1,31 @@
-// Every readable credit table in the real-SLA reference data (/work/shared, read at run time) can be
-// written as contract tiers, validates, and gives the same credit as the published intervals on
-// every boundary and just beside it. Expected values come from the reference's lower/upper
-// intervals directly; actual values from the contract's tiers.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Every readable credit table in the real-SLA reference data (../shared/reference, read at run time) can
+// be written as contract tiers, validates, and — through the loaded contract and the credit path's tier
+// function (src/credits/tiers.ts, exact decimals) — gives the same credit as the published intervals on
+// every boundary and just beside it. Expected values come from the reference's lower/upper intervals
+// directly, compared as scaled integers; actual values from the contract's tiers.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { creditPercentFor, formatIssue, loadContractText } from '../../src/contract/index.js';
+import { formatIssue, loadContractText } from '../../src/contract/index.js';
+import { tierFor } from '../../src/credits/tiers.js';
+import { requireShared } from '../helpers/tools.js';
 
-const REF = join(import.meta.dirname, '../../../shared/reference/real-slas.yaml');
-const present = existsSync(REF);
-if (!present) console.warn(`skipping reference SLA tests: ${REF} not found`);
+// Missing outside CI: skipped with the reason in the title; under CI=true: this file fails.
+const shared = requireShared('reference/real-slas.yaml');
+const REF = shared.path;
+const present = shared.ok;
+
+/** Points are exact decimals with 4 places: a scaled integer, written as a decimal string. */
+const SCALE = 10_000;
+const scaled = (v: number): bigint => {
+  const x = v * SCALE;
+  expect(Math.abs(x - Math.round(x)), `${v} has at most 4 decimal places`).toBeLessThan(1e-6);
+  return BigInt(Math.round(x));
+};
+const decimal = (x: bigint): string => {
+  const s = x.toString().padStart(5, '0');
+  return `${s.slice(0, -4)}.${s.slice(-4)}`;
+};
 
 interface RefTier {
   lower?: number | null;
@@ -54,12 +69,13 @@ function tables(services: any[]): { found: Table[]; skipped: string[] } {
   return { found, skipped };
 }
 
-function expectedCredit(tiers: RefTier[], x: number): number {
+/** The published intervals read directly, on scaled integers (no float compare). */
+function expectedCredit(tiers: RefTier[], x: bigint): number {
   let best = 0;
   for (const t of tiers) {
-    const up = t.upper as number;
+    const up = scaled(t.upper as number);
     const underUpper = t.upper_inclusive ? x <= up : x < up;
-    const overLower = t.lower === null || t.lower === undefined ? true : t.lower_inclusive ? x >= t.lower : x > t.lower;
+    const overLower = t.lower === null || t.lower === undefined ? true : t.lower_inclusive ? x >= scaled(t.lower) : x > scaled(t.lower);
     if (underUpper && overLower) best = Math.max(best, t.credit_pct!);
   }
   return best;
@@ -97,7 +113,7 @@ function toContractYaml(table: Table, n: number): string {
   return stringify(doc);
 }
 
-describe.skipIf(!present)('real SLA credit tables (../shared/reference/real-slas.yaml)', () => {
+describe.skipIf(!present)(`real SLA credit tables (../shared/reference/real-slas.yaml)${shared.skipNote}`, () => {
   const ref = present ? parse(readFileSync(REF, 'utf8')) : { services: [] };
   const { found, skipped } = tables(ref.services ?? []);
 
@@ -116,12 +132,12 @@ describe.skipIf(!present)('real SLA credit tables (../shared/reference/real-slas
     expect(contract).toBeDefined();
     const tiers = contract!.slas[0]!.tiers;
     const bounds = table.tiers.flatMap((t) => [t.upper as number, ...(typeof t.lower === 'number' ? [t.lower] : [])]);
-    const points = new Set<number>([0, 50, 99.9999, 100]);
-    for (const b of bounds) for (const d of [-0.001, 0, 0.001]) points.add(b + d);
+    const points = new Set<bigint>([0n, 50n * BigInt(SCALE), 999_999n, 100n * BigInt(SCALE)]);
+    for (const b of bounds) for (const d of [-10n, -1n, 0n, 1n, 10n]) points.add(scaled(b) + d);
     let credited = 0;
     for (const x of points) {
       const want = expectedCredit(table.tiers, x);
-      expect(creditPercentFor(tiers, x), `${table.where} at ${x}`).toBe(want);
+      expect(tierFor(decimal(x), tiers), `${table.where} at ${decimal(x)}`).toBe(want);
       if (want > 0) credited++;
     }
     expect(credited).toBeGreaterThan(0);
@@ -131,8 +147,11 @@ describe.skipIf(!present)('real SLA credit tables (../shared/reference/real-slas
     const gh = found.find((t) => t.where.startsWith('github-enterprise-cloud'));
     expect(gh).toBeDefined();
     const { contract } = loadContractText('gh.yaml', toContractYaml(gh!, 99));
-    expect(creditPercentFor(contract!.slas[0]!.tiers, 99.0)).toBe(0);
-    expect(creditPercentFor(contract!.slas[0]!.tiers, 99.9)).toBe(10);
-    expect(creditPercentFor(contract!.slas[0]!.tiers, 98.999)).toBe(25);
+    const tiers = contract!.slas[0]!.tiers;
+    expect(tierFor('99.0', tiers)).toBe(0);
+    expect(tierFor('99.9', tiers)).toBe(10);
+    expect(tierFor('99.90000000000000000001', tiers)).toBe(0);
+    expect(tierFor('99.00000000000000000001', tiers)).toBe(10);
+    expect(tierFor('98.999', tiers)).toBe(25);
   });
 });

@@ -85,6 +85,37 @@ describe('credits: examples', () => {
     expect(s.total).toBe('100.00');
   });
 
+  it('rounding nearest-0.1 is half-up on the credit path: 99.85 → 99.9, not below 99.9, no credit (half-even would say 99.8 → 10 %)', () => {
+    const tiers: TierDoc[] = [{ below: 99.9, percent: 10 }, { below: 99.0, percent: 25 }];
+    const half = (rounding: 'none' | 'nearest-0.1' | 'nearest-0.01', achieved: string) =>
+      computeCredits(contract({}, { rounding }), march, [outcome('a', achieved, '8000', tiers)]).rows[0]!;
+    expect(half('nearest-0.1', '99.85')).toMatchObject({ compared: '99.9', percent: 0, tierIndex: null, amount: '0.00' });
+    expect(half('nearest-0.1', '99.8499')).toMatchObject({ compared: '99.8', percent: 10, tierIndex: 0, amount: '800.00' });
+    expect(half('nearest-0.1', '99.05')).toMatchObject({ compared: '99.1', percent: 10 }); // half-even and half-down: 99.0
+    expect(half('nearest-0.1', '98.95')).toMatchObject({ compared: '99', percent: 10 }); // half-down or truncation: 98.9, 25 %
+    expect(half('nearest-0.01', '99.845')).toMatchObject({ compared: '99.85', percent: 10 });
+    expect(half('nearest-0.01', '99.895')).toMatchObject({ compared: '99.9', percent: 0 }); // half-even: 99.9 too (9 is odd)
+    expect(half('nearest-0.01', '99.885')).toMatchObject({ compared: '99.89', percent: 10 }); // half-even: 99.88
+    expect(half('none', '99.85')).toMatchObject({ compared: '99.85', percent: 10, amount: '800.00' });
+  });
+
+  // Known bug in src/credits/credit.ts (reported to the lead): when the exact total is within the cap but
+  // the rows rounded one by one exceed it, computeCredits scales every row UP by cap / exact total before
+  // the largest-remainder split, so a row can get more than its tier gives (10.004 owed → 10.04 paid)
+  // while others lose theirs. A capped row must never exceed its own amount rounded up. When this test
+  // starts failing, the bug is fixed: turn it into an ordinary `it`.
+  it.fails('KNOWN BUG: capped by rounding only, no row gets more than its exact amount rounded up', () => {
+    const tiers: TierDoc[] = [{ below: 99.99, percent: 10 }];
+    const s = computeCredits(contract({ monthlyFee: '10.09' }, { capPercent: 100 }), march, [
+      outcome('big', '99', '100.04', tiers), // 10.004
+      ...Array.from({ length: 10 }, (_, i) => outcome(`s${i}`, '99', '0.05', tiers)), // 0.005 each
+    ]);
+    // exact total 10.054 ≤ cap 10.09 < 10.10 (rows rounded one by one)
+    expect(s).toMatchObject({ capped: true, total: '10.09' });
+    expect(s.rows[0]!.exactAmount).toBe('10.004');
+    expect(units(s.rows[0]!.amount, 2) <= 1001n, `big row paid ${s.rows[0]!.amount}`).toBe(true);
+  });
+
   it('no data → 0 and a flag; outside the term → 0 and outside-term', () => {
     const s = computeCredits(contract(), march, [outcome('a', null), outcome('b', '90')]);
     expect(s.rows[0]).toMatchObject({ amount: '0.00', percent: 0, flags: ['no-data'], compared: null });
@@ -144,11 +175,16 @@ describe('credits: properties', () => {
           expect(units(s.total, digits)).toBe(sum);
           expect(sum <= units(s.cap, digits)).toBe(true);
           if (s.capped) expect(sum).toBe(units(s.cap, digits));
-          // each row: never more than its own amount rounded up at the minor unit
+          // each row: never more than its own amount rounded up at the minor unit — when uncapped, or
+          // capped because the exact total is over the cap (rows scaled down). Capped only because
+          // rounding each row pushed the total over, rows are scaled UP: see the known bug below.
+          const e20 = (a: string) => BigInt(a.split('.')[0]! + (a.split('.')[1] ?? '').padEnd(20, '0')); // exactAmount has ≤ 20 places
+          const exactTotal = s.rows.reduce((acc, r) => acc + e20(r.exactAmount), 0n);
+          const scaledDown = exactTotal > units(s.cap, digits) * 10n ** BigInt(20 - digits);
           for (const r of s.rows) {
-            const exact = rational(r.exactAmount.includes('.') ? r.exactAmount : r.exactAmount);
+            const exact = rational(r.exactAmount);
             const ceil = (exact.n * 10n ** BigInt(digits) + exact.d - 1n) / exact.d;
-            expect(units(r.amount, digits) <= ceil + 1n).toBe(true);
+            if (!s.capped || scaledDown) expect(units(r.amount, digits) <= ceil, `${r.amount} <= ceil(${r.exactAmount})`).toBe(true);
             if (r.achieved === null) expect(r.amount).toBe((0).toFixed(digits));
           }
         },

@@ -5,14 +5,30 @@
 //     it('...', async () => { const client = new PrometheusClient({ url: prom.url }); ... prom.truth ... });
 //   });
 //
-// When `prometheus` or `promtool` is missing the describe block is skipped, with the reason in its name.
+// The tools are found with test/helpers/tools.ts (PATH, ~/go/bin, /usr/sbin, or OBLIGO_PROMETHEUS_BIN /
+// OBLIGO_PROMTOOL_BIN). Missing outside CI: the describe block is skipped with the reason in its name.
+// Missing under CI=true: importing this module throws, so the test file FAILS with the reason (CI
+// installs Prometheus; a silent skip there would let a broken measurement pass).
 import { afterAll, beforeAll, describe } from 'vitest';
-import { checkPrometheusTools, startPrometheus, type RunningPrometheus, type StartPrometheusOptions } from '../../src/demo/prometheus-server.js';
+import { startPrometheus, type RunningPrometheus, type StartPrometheusOptions } from '../../src/demo/prometheus-server.js';
 import { generateTraffic, type GeneratedTraffic, type TrafficSpec, type TrafficTruth } from '../../src/demo/synthetic.js';
+import { requireTool } from './tools.js';
 
-export const prometheusTools = checkPrometheusTools();
+const HINT = 'install the Debian package prometheus (server and promtool)';
+const prometheusBin = requireTool('prometheus', [], HINT);
+const promtoolBin = requireTool('promtool', [], HINT);
+
+export const prometheusTools: { ok: boolean; prometheus?: string; promtool?: string; reason?: string } = {
+  ok: prometheusBin.ok && promtoolBin.ok,
+  prometheus: prometheusBin.path,
+  promtool: promtoolBin.path,
+  reason: [prometheusBin.reason, promtoolBin.reason].filter(Boolean).join('; ') || undefined,
+};
 export const prometheusAvailable = prometheusTools.ok;
+/** `skipped: <reason>` when the tools are missing (outside CI), else undefined. */
 export const prometheusSkipReason = prometheusTools.ok ? undefined : `skipped: ${prometheusTools.reason}`;
+/** '' when available, else ` (skipped: <reason>)`: append to a describe/it title. */
+export const prometheusSkipNote = prometheusSkipReason ? ` (${prometheusSkipReason})` : '';
 
 export interface PrometheusFixture {
   /** Base URL of the running server (throws before beforeAll ran). */
@@ -24,18 +40,24 @@ export interface PrometheusFixture {
 
 export type FixtureOptions = Omit<StartPrometheusOptions, 'traffic'>;
 
+/** Options for startPrometheus with the binaries found above (unless the caller names others). */
+export function withTools<T extends FixtureOptions>(opts: T): T {
+  return { prometheusBin: prometheusTools.prometheus, promtoolBin: prometheusTools.promtool, ...opts };
+}
+
 /**
  * Registers beforeAll/afterAll in the current describe (or file) scope that generate `spec`, backfill it
- * and start Prometheus; returns a handle whose fields are valid inside tests. Call it only where the
- * tools are available (see `describeWithPrometheus`), or check `prometheusAvailable` yourself.
+ * and start Prometheus; returns a handle whose fields are valid inside tests. Use it inside
+ * `describe.skipIf(!prometheusAvailable)(… + prometheusSkipNote, …)` or through `describeWithPrometheus`:
+ * called where the tools are missing, its beforeAll fails (it never passes silently).
  */
 export function withPrometheus(spec: TrafficSpec | (() => TrafficSpec), opts: FixtureOptions = {}): PrometheusFixture {
   let server: RunningPrometheus | undefined;
   let traffic: GeneratedTraffic | undefined;
   beforeAll(async () => {
-    if (!prometheusAvailable) return;
+    if (!prometheusAvailable) throw new Error(`Prometheus fixture used without the tools (${prometheusTools.reason})`);
     traffic = generateTraffic(typeof spec === 'function' ? spec() : spec);
-    server = await startPrometheus({ ...opts, traffic });
+    server = await startPrometheus(withTools({ ...opts, traffic }));
   });
   afterAll(async () => {
     await server?.stop();
@@ -73,7 +95,7 @@ export function describeWithPrometheus(
         throw new Error(`Prometheus fixture unavailable (${prometheusSkipReason})`);
       },
     });
-    describe.skip(`${name} (${prometheusSkipReason})`, () => body(unavailable));
+    describe.skip(`${name}${prometheusSkipNote}`, () => body(unavailable));
     return;
   }
   describe(name, () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithPrometheus, prometheusAvailable, prometheusSkipReason } from '../helpers/prometheus.js';
+import { describeWithPrometheus, prometheusAvailable, prometheusSkipNote, withTools } from '../helpers/prometheus.js';
 import { startPrometheus } from '../../src/demo/prometheus-server.js';
 import { generateTraffic, writeOpenMetrics, type TrafficSpec } from '../../src/demo/synthetic.js';
 
@@ -98,13 +98,13 @@ describeWithPrometheus('backfilled synthetic traffic in a real Prometheus', spec
   });
 });
 
-describe.skipIf(!prometheusAvailable)(`Prometheus server lifecycle${prometheusAvailable ? '' : ` (${prometheusSkipReason})`}`, () => {
+describe.skipIf(!prometheusAvailable)(`Prometheus server lifecycle${prometheusSkipNote}`, () => {
   it('backfills an OpenMetrics file, restarts, stops and cleans up its temp dir', async () => {
     const g = generateTraffic({ start: T0, end: T0 + 60 * MIN, services: [{ service: 'x', requestsPerMinute: 6 }] });
     const dir = await mkdtemp(join(tmpdir(), 'obligo-om-test-'));
     const file = join(dir, 'x.om');
     await writeOpenMetrics(g, file);
-    const server = await startPrometheus({ openmetricsFile: file });
+    const server = await startPrometheus(withTools({ openmetricsFile: file }));
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const q = async () => {
@@ -130,7 +130,7 @@ describe.skipIf(!prometheusAvailable)(`Prometheus server lifecycle${prometheusAv
     const file = join(dir, 'bad.om');
     await import('node:fs/promises').then((fs) => fs.writeFile(file, 'not openmetrics\n# EOF\n'));
     try {
-      await expect(startPrometheus({ openmetricsFile: file })).rejects.toThrow(/promtool backfill of .*bad\.om failed/);
+      await expect(startPrometheus(withTools({ openmetricsFile: file }))).rejects.toThrow(/promtool backfill of .*bad\.om failed/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

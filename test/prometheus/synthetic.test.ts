@@ -1,5 +1,5 @@
 // The synthetic traffic generator: its per-minute truth, and OpenMetrics text that matches that truth.
-// The text is checked with a small independent parser here (and by promtool in real-prometheus.test.ts).
+// The text is checked with a small independent parser here (and by promtool in prometheus-server.test.ts, which backfills it into a real Prometheus).
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
