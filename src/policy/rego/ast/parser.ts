@@ -480,6 +480,33 @@ export class Parser {
     return this.parsePostfix(this.parsePrimary());
   }
 
+  private mark(): { p: number; nest: number; wildcards: number } {
+    return { p: this.p, nest: this.nest, wildcards: this.wildcards };
+  }
+  private reset(m: { p: number; nest: number; wildcards: number }): void {
+    this.p = m.p;
+    this.nest = m.nest;
+    this.wildcards = m.wildcards;
+  }
+
+  /**
+   * At `|` after a comprehension head: its body up to close, or undefined (position unchanged) when
+   * that fails at a `,` — then, as in OPA, the literal is read again as an array, set or object
+   * (`{"b": s | {2}, "c": 1}` is an object whose "b" is `s | {2}`).
+   */
+  private tryComprehensionBody(close: string): Expr[] | undefined {
+    const m = this.mark();
+    try {
+      this.next();
+      return this.parseBodyUntil(close);
+    } catch (e) {
+      // OPA gives up on the comprehension at a `,` (ours may have read on, as in `k, v in xs`)
+      if (!this.toks.slice(m.p, this.p + 1).some((t) => t.kind === 'punct' && t.text === ',')) throw e;
+      this.reset(m);
+      return undefined;
+    }
+  }
+
   /** Single terms already parsed at a token position (comprehension heads are tried first, as OPA). */
   private singles = new Map<number, { term: Term; end: number; wildcards: number }>();
 
@@ -518,6 +545,11 @@ export class Parser {
   /** `.x`, `[t]` (no whitespace before) and calls `(args)` after a term. */
   private parsePostfix(head: Term): Term {
     let term = head;
+    if (head.t === 'scalar' && !this.tok.ws && (this.is('[') || (this.is('.') && this.peek().kind === 'ident'))) {
+      const v = head.v;
+      const kind = v === null ? 'null' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : 'number';
+      throw new RegoError('rego_parse_error', `illegal ref (head cannot be ${kind})`, head.loc);
+    }
     for (;;) {
       if (this.is('.') && !this.tok.ws && this.peek().kind === 'ident' && !this.peek().ws) {
         this.next();
@@ -644,13 +676,17 @@ export class Parser {
       this.next();
       return { t: 'array', items: [], loc };
     }
-    const single = this.trySingleTerm(['|', ']', ',']);
+    const start = this.mark();
+    let single = this.trySingleTerm(['|', ']', ',']);
     if (single && this.is('|')) {
-      this.next();
-      const body = this.parseBodyUntil(']');
-      this.nest--;
-      this.expect(']');
-      return { t: 'arraycomp', term: single, body, loc };
+      const body = this.tryComprehensionBody(']');
+      if (body) {
+        this.nest--;
+        this.expect(']');
+        return { t: 'arraycomp', term: single, body, loc };
+      }
+      this.reset(start);
+      single = undefined;
     }
     const items = [single ?? this.parseTerm()];
     while (this.is(',')) {
@@ -672,16 +708,21 @@ export class Parser {
       this.next();
       return { t: 'object', items: [], loc };
     }
-    const first = this.trySingleTerm(['|', '}', ',', ':']) ?? this.parseTerm();
+    const start = this.mark();
+    let first = this.trySingleTerm(['|', '}', ',', ':']) ?? this.parseTerm();
     if (this.is(':')) {
       this.next();
-      const v = this.trySingleTerm(['|', '}', ',']) ?? this.parseTerm();
+      const vStart = this.mark();
+      let v = this.trySingleTerm(['|', '}', ',']) ?? this.parseTerm();
       if (this.is('|')) {
-        this.next();
-        const body = this.parseBodyUntil('}');
-        this.nest--;
-        this.expect('}');
-        return { t: 'objcomp', key: first, value: v, body, loc };
+        const body = this.tryComprehensionBody('}');
+        if (body) {
+          this.nest--;
+          this.expect('}');
+          return { t: 'objcomp', key: first, value: v, body, loc };
+        }
+        this.reset(vStart);
+        v = this.parseTerm();
       }
       const items: [Term, Term][] = [[first, v]];
       while (this.is(',')) {
@@ -696,11 +737,14 @@ export class Parser {
       return items.every(([a, b]) => isGround(a) && isGround(b)) ? { t: 'object', items, loc, ground: true } : { t: 'object', items, loc };
     }
     if (this.is('|')) {
-      this.next();
-      const body = this.parseBodyUntil('}');
-      this.nest--;
-      this.expect('}');
-      return { t: 'setcomp', term: first, body, loc };
+      const body = this.tryComprehensionBody('}');
+      if (body) {
+        this.nest--;
+        this.expect('}');
+        return { t: 'setcomp', term: first, body, loc };
+      }
+      this.reset(start);
+      first = this.parseTerm();
     }
     const items = [first];
     while (this.is(',')) {
