@@ -3,8 +3,12 @@
 //   # want: <code> <row>:<col> <first line of the message>     (one line per error OPA reports)
 //   # accepted                                                  (OPA compiles it)
 // checks.test.ts holds our engine to these lines; checks-opa.test.ts re-derives them from OPA.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import '../../src/policy/rego/builtins/index.js';
+import { RegoEngine } from '../../src/policy/rego/engine.js';
+import { RegoError, RegoErrors } from '../../src/policy/rego/errors.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures', 'rego-errors');
 
@@ -49,4 +53,26 @@ export function loadFixtures(): Fixture[] {
       const text = readFileSync(path, 'utf8');
       return { name, path, text, ...parseVerdict(text) };
     });
+}
+
+/** Our verdict on some modules: the errors of parsing + compiling them (empty when accepted). */
+export function ourErrors(files: { path: string; text: string }[]): RegoError[] {
+  const engine = new RegoEngine();
+  try {
+    for (const f of files) engine.addModule(f.path, f.text);
+    engine.compile();
+    return [];
+  } catch (e) {
+    if (e instanceof RegoErrors) return e.errors;
+    if (e instanceof RegoError) return [e];
+    throw e;
+  }
+}
+
+/** The real OPA's verdict on some files (`opa check --format json`, v1): [] when it compiles them. */
+export function opaCheck(opaPath: string, files: string[]): Want[] {
+  const r = spawnSync(opaPath, ['check', '--format', 'json', '--max-errors', '-1', ...files], { encoding: 'utf8' });
+  if (r.status === 0) return [];
+  const out = JSON.parse(r.stdout || r.stderr) as { errors: { code: string; message: string; location?: { row: number; col: number } }[] };
+  return out.errors.map((e) => ({ code: e.code, row: e.location?.row ?? 0, col: e.location?.col ?? 0, message: e.message.split('\n')[0]! }));
 }

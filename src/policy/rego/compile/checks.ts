@@ -127,6 +127,7 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
       for (const t of headTerms(r)) visitTerm(t, { expr: (e) => void checkExpr(e, out) });
     }
   }
+  if (!out.fatal.length) out.fatal.push(...checkDeclarations(modules));
   return out;
 }
 
@@ -407,4 +408,176 @@ export function replacedPaths(rules: readonly CompiledRule[]): Set<string> {
     for (const e of r.elses) visitBody(e.body, visitor);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- local variable declarations
+//
+// OPA's rewriteLocalVars: in one body, a variable may be declared (`:=`, `some`, `every`) only if
+// it did not occur there before: "var x referenced above", "var x assigned above", "var x declared
+// above", "arg x redeclared"; `some x in xs` must not mention x in xs ("var x assigned before").
+// Comprehensions and `every` open a body of their own.
+
+type Occurrence = 'seen' | 'assigned' | 'declared' | 'arg';
+
+class DeclStack {
+  private frames: Map<string, Occurrence>[] = [new Map()];
+  constructor(private errors: RegoError[]) {}
+  push(): void {
+    this.frames.push(new Map());
+  }
+  pop(): void {
+    this.frames.pop();
+  }
+  private get top(): Map<string, Occurrence> {
+    return this.frames[this.frames.length - 1]!;
+  }
+  error(msg: string, loc: Location): void {
+    this.errors.push(new RegoError('rego_compile_error', msg, loc));
+  }
+  declare(name: string, occ: Occurrence, loc: Location): void {
+    if (name.startsWith('$')) return;
+    const prev = this.top.get(name);
+    if (prev) {
+      const msg = prev === 'seen' ? `var ${name} referenced above` : prev === 'arg' ? `arg ${name} redeclared` : `var ${name} ${prev} above`;
+      this.errors.push(new RegoError('rego_compile_error', msg, loc));
+      return;
+    }
+    this.top.set(name, occ);
+  }
+  private declared(name: string): boolean {
+    return this.frames.some((f) => {
+      const o = f.get(name);
+      return o !== undefined && o !== 'seen';
+    });
+  }
+  see(name: string): void {
+    if (name.startsWith('$') || this.declared(name)) return;
+    if (!this.top.has(name)) this.top.set(name, 'seen');
+  }
+}
+
+/** Local variable declarations of every rule, as OPA checks them (fatal compile errors). */
+export function checkDeclarations(modules: readonly Module[]): RegoError[] {
+  const errors: RegoError[] = [];
+  for (const m of modules) {
+    for (const r of m.rules) {
+      for (const body of [r.body, ...r.elses.map((e) => e.body)]) {
+        const s = new DeclStack(errors);
+        for (const a of r.args ?? []) for (const v of termVars(a)) s.declare(v, 'arg', a.loc);
+        declBody(s, body);
+      }
+    }
+  }
+  return errors;
+}
+
+function declBody(s: DeclStack, body: readonly Expr[]): void {
+  for (const e of body) declExpr(s, e);
+}
+
+function declExpr(s: DeclStack, e: Expr): void {
+  switch (e.k) {
+    case 'unify':
+      if (e.decl) {
+        declTerm(s, e.b);
+        for (const w of e.withs ?? []) declTerm(s, w.value);
+        declPattern(s, e.a);
+        return;
+      }
+      declTerm(s, e.a);
+      declTerm(s, e.b);
+      break;
+    case 'some':
+      for (const v of e.vars) if (v.t === 'var') s.declare(v.name, 'declared', e.loc);
+      return;
+    case 'somein': {
+      const bound = new Set<string>();
+      for (const t of e.key ? [e.key, e.val] : [e.val]) shallowTermVars(t, bound);
+      const domain = shallowTermVars(e.coll);
+      const clash = [...bound].filter((v) => domain.has(v) && !v.startsWith('$')).sort();
+      if (clash.length) {
+        s.error(`var ${clash[0]} assigned before`, e.loc);
+        return;
+      }
+      declTerm(s, e.coll);
+      for (const v of [...bound].sort()) s.declare(v, 'declared', e.loc);
+      break;
+    }
+    case 'every':
+      declTerm(s, e.coll);
+      s.push();
+      for (const t of e.key ? [e.key, e.val] : [e.val]) if (t.t === 'var') s.declare(t.name, 'declared', e.loc);
+      declBody(s, e.body);
+      s.pop();
+      break;
+    case 'not':
+      if (!(e.expr.k === 'unify' && e.expr.decl)) declExpr(s, e.expr);
+      return;
+    case 'term':
+      declTerm(s, e.term);
+      break;
+  }
+  for (const w of e.withs ?? []) declTerm(s, w.value);
+}
+
+function declPattern(s: DeclStack, t: Term): void {
+  switch (t.t) {
+    case 'var':
+      s.declare(t.name, 'assigned', t.loc);
+      return;
+    case 'array':
+      for (const x of t.items) declPattern(s, x);
+      return;
+    case 'object':
+      for (const [, v] of t.items) declPattern(s, v);
+      return;
+    default:
+      return;
+  }
+}
+
+function declTerm(s: DeclStack, t: Term): void {
+  switch (t.t) {
+    case 'var':
+      s.see(t.name);
+      return;
+    case 'ref': {
+      const h = t.terms[0]!;
+      if (t.terms.length === 1 && h.t === 'var' && (h.name === 'input' || h.name === 'data')) return;
+      for (const x of t.terms) declTerm(s, x);
+      return;
+    }
+    case 'array':
+    case 'set':
+      for (const x of t.items) declTerm(s, x);
+      return;
+    case 'object':
+      for (const [k, v] of t.items) {
+        declTerm(s, k);
+        declTerm(s, v);
+      }
+      return;
+    case 'call':
+      for (const a of t.args) declTerm(s, a);
+      return;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') declTerm(s, p);
+      return;
+    case 'arraycomp':
+    case 'setcomp':
+      s.push();
+      declBody(s, t.body);
+      declTerm(s, t.term);
+      s.pop();
+      return;
+    case 'objcomp':
+      s.push();
+      declBody(s, t.body);
+      declTerm(s, t.key);
+      declTerm(s, t.value);
+      s.pop();
+      return;
+    default:
+      return;
+  }
 }

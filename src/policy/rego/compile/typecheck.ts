@@ -379,9 +379,11 @@ export class TypeChecker {
 
   /** One expression: closures, refs, then the expression itself (OPA's CheckBody loop). */
   private checkExprFull(env: VarEnv, e: Expr): boolean {
-    if (e.withs?.length) return false; // replaced documents and functions: OPA's types are not ours to guess
+    // replaced documents and functions: their types are not ours to guess (`with input` replaces an any)
+    const notInput = (w: { path?: string[] }): boolean => w.path?.[0] !== 'input';
+    if (e.withs?.some(notInput)) return false;
     const inner = e.k === 'not' ? e.expr : e;
-    if (inner.withs?.length) return false;
+    if (inner.withs?.some(notInput)) return false;
     const before = this.errors.length;
     const refErrs: RegoError[] = [];
     const closureErrs: RegoError[] = [];
@@ -488,7 +490,7 @@ export class TypeChecker {
         if (e.term.t === 'call') {
           // `a == b` as an expression is unification (OPA's rewriteEquals)
           if ((e.term.fn ?? e.term.op) === 'equal' && e.term.args.length === 2) return this.checkEq(env, e.term.args[0]!, e.term.args[1]!, e.loc);
-          return this.checkCall(env, e.term, true).err;
+          return this.checkCall(env, { ...e.term, loc: e.loc }, true).err;
         }
         return undefined;
       case 'unify':
