@@ -1,5 +1,5 @@
 // PolicyEngine backed by Obligo's own Rego evaluator: modules are parsed and compiled once.
-import type { BuiltinEngineOptions, PolicyEngine } from './engine.js';
+import type { BuiltinEngineOptions, EvaluateOptions, PolicyEngine } from './engine.js';
 import { entrypointRef } from './engine.js';
 import { loadBuiltins } from './rego/builtins/load.js';
 import { RegoEngine } from './rego/engine.js';
@@ -17,14 +17,14 @@ export class BuiltinPolicyEngine implements PolicyEngine {
   }
 
   private constructor(opts: BuiltinEngineOptions) {
-    this.engine = new RegoEngine();
+    this.engine = new RegoEngine({ timeoutMs: opts.timeoutMs, maxValueSize: opts.maxValueSize });
     for (const m of opts.modules) this.engine.addModule(m.path, m.text);
     if (opts.data !== undefined) this.engine.setData(opts.data);
     this.engine.compile();
   }
 
-  async evaluate(entrypoint: string, input: unknown): Promise<unknown> {
-    const v = this.engine.eval(entrypointRef(entrypoint), input);
+  async evaluate(entrypoint: string, input: unknown, opts: EvaluateOptions = {}): Promise<unknown> {
+    const v = this.engine.eval(entrypointRef(entrypoint), input, { timeoutMs: opts.timeoutMs });
     return v === undefined ? undefined : toJS(v);
   }
 }

@@ -4,8 +4,17 @@
 
 export interface PolicyEngine {
   readonly backend: 'builtin' | 'wasm';
-  /** Evaluates an entrypoint such as "obligo/decision/result"; undefined when the policy is undefined. */
-  evaluate(entrypoint: string, input: unknown): Promise<unknown>;
+  /**
+   * Evaluates an entrypoint such as "obligo/decision/result"; undefined when the policy is undefined.
+   * An evaluation that passes its deadline or builds a value beyond the size bound rejects with a
+   * RegoLimitError (src/policy/rego/errors.ts: kind "timeout" or "size"), never hangs.
+   */
+  evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions): Promise<unknown>;
+}
+
+export interface EvaluateOptions {
+  /** deadline of this evaluation in ms (default: the engine's, 5 s); the gate passes --timeout */
+  timeoutMs?: number;
 }
 
 export interface BuiltinEngineOptions {
@@ -13,6 +22,10 @@ export interface BuiltinEngineOptions {
   modules: { path: string; text: string }[];
   /** The data document (e.g. the generated policies/data.json). */
   data?: unknown;
+  /** default deadline of one evaluation (ms, default 5000) */
+  timeoutMs?: number;
+  /** the largest collection an evaluation may build (elements, default 5,000,000) */
+  maxValueSize?: number;
 }
 
 export interface WasmEngineOptions {

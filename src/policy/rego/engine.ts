@@ -4,7 +4,7 @@ import type { Expr, Module, Term } from './ast/types.js';
 import { visitBody, visitExpr } from './ast/visit.js';
 import { Compiler } from './compile/compiler.js';
 import type { CompiledRule, RuleNode } from './compile/ir.js';
-import { RegoError } from './errors.js';
+import { DEFAULT_MAX_VALUE_SIZE, DEFAULT_TIMEOUT_MS, isResourceError, RegoError, RegoLimitError } from './errors.js';
 import type { QueryPlan } from './eval/closures.js';
 import { Program, Run } from './eval/run.js';
 import { fromJS, RObject, type Value } from './value.js';
@@ -22,10 +22,20 @@ export interface QueryResult {
 export interface QueryOptions {
   input?: Value | unknown;
   nowNs?: bigint;
-  /** wall-clock limit for this evaluation (ms); 0 = none */
+  /** wall-clock limit for this evaluation (ms; default: the engine's, DEFAULT_TIMEOUT_MS); 0 = none.
+   * Exceeding it is a RegoLimitError (eval_cancel_error). */
   timeoutMs?: number;
   /** where print() output goes (default: stderr) */
   print?: (s: string) => void;
+}
+
+export interface RegoEngineOptions {
+  /** --strict-builtin-errors */
+  strictBuiltinErrors?: boolean;
+  /** default deadline of one evaluation (ms; DEFAULT_TIMEOUT_MS); 0: none */
+  timeoutMs?: number;
+  /** the largest array, set or object an evaluation may build (elements; DEFAULT_MAX_VALUE_SIZE); 0: no bound */
+  maxValueSize?: number;
 }
 
 export interface RuleInfo {
@@ -78,8 +88,13 @@ export class RegoEngine {
   private queries = new Map<string, CompiledQuery>();
   readonly strict: boolean;
 
-  constructor(opts: { strictBuiltinErrors?: boolean } = {}) {
+  readonly timeoutMs: number;
+  readonly maxValueSize: number;
+
+  constructor(opts: RegoEngineOptions = {}) {
     this.strict = !!opts.strictBuiltinErrors;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxValueSize = opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE;
   }
 
   addModule(path: string, text: string): void {
@@ -157,7 +172,7 @@ export class RegoEngine {
     run.qvals = qvals;
     run.qStrictFalse = cq.strictFalse;
     const slots = cq.vars.map((v) => [v, cq.plan.layout.slots.get(v)] as const);
-    run.query(cq.plan, (env) => {
+    this.guard(() => run.query(cq.plan, (env) => {
       const bindings = new Map<string, Value>();
       for (const [v, i] of slots) {
         const x = i === undefined ? undefined : env[i];
@@ -165,7 +180,7 @@ export class RegoEngine {
       }
       results.push({ expressions: qvals.slice(), bindings });
       return false;
-    });
+    }));
     return results;
   }
 
@@ -187,15 +202,26 @@ export class RegoEngine {
     return r[0]!.expressions[0];
   }
 
+  /** JavaScript's resource errors (a stack exhausted by deep input, ...) become RegoLimitErrors. */
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (isResourceError(e)) throw new RegoLimitError('size', `evaluation exhausted a resource: ${e.message}`);
+      throw e;
+    }
+  }
+
   private run(opts: QueryOptions): Run {
     this.ensureCompiled();
     return new Run(this.program!, {
       strict: this.strict,
       nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
-      input: opts.input === undefined ? undefined : fromJS(opts.input),
+      input: opts.input === undefined ? undefined : this.guard(() => fromJS(opts.input)),
       data: this.data,
       printer: opts.print,
-      deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
+      deadline: (opts.timeoutMs ?? this.timeoutMs) ? Date.now() + (opts.timeoutMs ?? this.timeoutMs) : 0,
+      maxValueSize: this.maxValueSize,
     });
   }
 

@@ -40,3 +40,27 @@ export class RegoErrors extends RegoError {
     this.errors = errors;
   }
 }
+
+/**
+ * Evaluation stopped by a limit: the deadline passed (code eval_cancel_error, kind "timeout") or a
+ * value grew beyond the size bound, or the evaluation ran out of stack (eval_resource_error, kind
+ * "size"). Never a hang or a crash of the process: callers map it to "cannot decide".
+ */
+export class RegoLimitError extends RegoError {
+  readonly kind: 'timeout' | 'size';
+  constructor(kind: 'timeout' | 'size', message: string, location?: Location) {
+    super(kind === 'timeout' ? 'eval_cancel_error' : 'eval_resource_error', message, location);
+    this.kind = kind;
+    this.name = 'RegoLimitError';
+  }
+}
+
+/** Default limits of one evaluation. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_VALUE_SIZE = 5_000_000;
+
+/** JavaScript's own resource errors (stack, string, array or map size), as opposed to a RangeError a
+ * builtin raises for a bad argument. */
+export function isResourceError(e: unknown): e is RangeError {
+  return e instanceof RangeError && /Maximum call stack|Invalid string length|Invalid array length|maximum size exceeded|Array buffer allocation/i.test(e.message);
+}

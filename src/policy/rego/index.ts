@@ -14,10 +14,10 @@
 // eval/ (core, rules, calls) -> builtins/ implementations (loaded by family) -> engine.ts.
 // Importing this module loads every builtin family; engine.ts alone loads none (see builtins/load.ts).
 import './builtins/index.js';
-export { RegoError, RegoErrors, type Location } from './errors.js';
+export { DEFAULT_MAX_VALUE_SIZE, DEFAULT_TIMEOUT_MS, RegoError, RegoErrors, RegoLimitError, type Location } from './errors.js';
 export type { Module, Rule, Expr, Term } from './ast/types.js';
 export { parseQuery, parseTerm } from './ast/parser.js';
-export { RegoEngine, parseModule, type QueryResult, type QueryOptions, type RegoModuleSource, type RuleInfo } from './engine.js';
+export { RegoEngine, parseModule, type RegoEngineOptions, type QueryResult, type QueryOptions, type RegoModuleSource, type RuleInfo } from './engine.js';
 export { runTests, type TestResult } from './test-runner.js';
 export * from './value.js';
 export { loadBuiltins, loadAllBuiltins } from './builtins/load.js';

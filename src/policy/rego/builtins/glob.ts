@@ -1,12 +1,16 @@
 // glob.match / glob.quote_meta with gobwas/glob semantics (as OPA uses): * stops at delimiters,
 // ** does not, ? is one non-delimiter character, [abc] [!a-z] classes, {a,b} alternatives.
+// A glob becomes an RE2 pattern matched by re2js, in time linear in the input (a backtracking
+// matcher takes exponential time on patterns like *a*a*a*a*b).
 import type { Value } from '../value.js';
 import { builtinError, str, typeErr } from './args.js';
+import { compileRE2, type RE2 } from './re2.js';
 import { def, type BuiltinContext } from './registry.js';
 
 const reEscape = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
-export function globToRegExp(pattern: string, delimiters: string[]): RegExp {
+/** The RE2 source of a glob (anchored at both ends). */
+export function globToRE2(pattern: string, delimiters: string[]): string {
   const notDelim = delimiters.length ? '[^' + delimiters.map(reEscape).join('') + ']' : '[\\s\\S]';
   let i = 0;
   const parse = (inAlt: boolean): string => {
@@ -64,7 +68,7 @@ export function globToRegExp(pattern: string, delimiters: string[]): RegExp {
     if (inAlt) throw new Error('unexpected end of pattern in alternatives');
     return out;
   };
-  return new RegExp('^' + parse(false) + '$', 'u');
+  return '^' + parse(false) + '$';
 }
 
 /** null: no delimiters; []: the default "."; else the characters of the given strings. */
@@ -84,10 +88,10 @@ def('glob.match', 3, (args, ctx: BuiltinContext) => {
   const delims = delimitersOf(args[1]!);
   const s = str('glob.match', args, 2);
   const k = 'glob\u0000' + delims.join('') + '\u0000' + pattern;
-  let re = ctx.cache.get(k) as RegExp | undefined;
+  let re = ctx.cache.get(k) as RE2 | undefined;
   if (!re) {
     try {
-      re = globToRegExp(pattern, delims);
+      re = compileRE2(globToRE2(pattern, delims));
     } catch (e) {
       throw builtinError('glob.match', (e as Error).message);
     }

@@ -1,7 +1,8 @@
 // Number builtins beyond the operators: to_number, numbers.range(_step), rand.intn.
 import { num, typeName, type Value } from '../value.js';
 import { builtinError, intArg, numArg, str } from './args.js';
-import { BuiltinError, def } from './registry.js';
+import { RegoLimitError } from '../errors.js';
+import { BuiltinError, def, type BuiltinContext } from './registry.js';
 
 // Go strconv.ParseFloat's decimal syntax, and hexadecimal integers (hex floats are not supported).
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -33,26 +34,28 @@ def('to_number', 1, ([v]) => {
   );
 });
 
-// Ranges are materialised as arrays; refuse sizes that would exhaust memory rather than crash.
+// Ranges are materialised as arrays: one beyond the evaluation's size bound is an evaluation error
+// (RegoLimitError, in strict and non-strict mode alike: never a silently empty result).
 const MAX_RANGE = 10_000_000n;
 
-function range(name: string, a: bigint, b: bigint, step: bigint): Value[] {
+function range(name: string, a: bigint, b: bigint, step: bigint, ctx: BuiltinContext): Value[] {
   const len = (a <= b ? b - a : a - b) / step + 1n;
-  if (len > MAX_RANGE) throw builtinError(name, `range of ${len} numbers exceeds the limit of ${MAX_RANGE}`);
+  const max = ctx.maxSize ? BigInt(ctx.maxSize) : MAX_RANGE;
+  if (len > max) throw new RegoLimitError('size', `${name}: range of ${len} numbers exceeds the limit of ${max}`);
   const out: Value[] = [];
   if (a <= b) for (let i = a; i <= b; i += step) out.push(num(i));
   else for (let i = a; i >= b; i -= step) out.push(num(i));
   return out;
 }
 
-def('numbers.range', 2, (args) => range('numbers.range', intArg('numbers.range', args, 0), intArg('numbers.range', args, 1), 1n));
+def('numbers.range', 2, (args, ctx) => range('numbers.range', intArg('numbers.range', args, 0), intArg('numbers.range', args, 1), 1n, ctx));
 
-def('numbers.range_step', 3, (args) => {
+def('numbers.range_step', 3, (args, ctx) => {
   const a = intArg('numbers.range_step', args, 0);
   const b = intArg('numbers.range_step', args, 1);
   const step = intArg('numbers.range_step', args, 2);
   if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
-  return range('numbers.range_step', a, b, step);
+  return range('numbers.range_step', a, b, step, ctx);
 });
 
 // rand.intn(str, n): a random integer in [0, n), the same for the same (str, n) within one query.

@@ -1,10 +1,10 @@
-// regex.* builtins over Go RE2 patterns translated to JS RegExp (see re2.ts).
+// regex.* builtins over Go RE2 patterns, matched in linear time by re2js (see re2.ts).
 import { type Value } from '../value.js';
 import { builtinError, intArg, str } from './args.js';
-import { compileRE2, findAll, RE2SyntaxError } from './re2.js';
+import { compileRE2, findAll, RE2SyntaxError, type RE2, type RE2Match } from './re2.js';
 import { def, type BuiltinContext } from './registry.js';
 
-function compile(name: string, pattern: string, ctx: BuiltinContext): RegExp {
+function compile(name: string, pattern: string, ctx: BuiltinContext): RE2 {
   try {
     return compileRE2(pattern, ctx.cache);
   } catch (e) {
@@ -18,7 +18,6 @@ const limitOf = (n: bigint): number => (n < 0n ? -1 : Number(n));
 def('regex.match', 2, (args, ctx) => {
   const re = compile('regex.match', str('regex.match', args, 0), ctx);
   const s = str('regex.match', args, 1);
-  re.lastIndex = 0;
   return re.test(s);
 });
 
@@ -42,7 +41,7 @@ def('regex.split', 2, (args, ctx) => {
   let end = 0;
   for (const m of findAll(re, s)) {
     end = m.index;
-    const mEnd = m.index + m[0].length;
+    const mEnd = m.end;
     if (mEnd !== 0) out.push(s.slice(beg, end));
     beg = mEnd;
   }
@@ -54,7 +53,7 @@ def('regex.find_n', 3, (args, ctx) => {
   const re = compile('regex.find_n', str('regex.find_n', args, 0), ctx);
   const s = str('regex.find_n', args, 1);
   const n = intArg('regex.find_n', args, 2);
-  return findAll(re, s, limitOf(n)).map((m) => m[0]);
+  return findAll(re, s, limitOf(n)).map((m) => m.groups[0]!);
 });
 
 def('regex.find_all_string_submatch_n', 3, (args, ctx) => {
@@ -62,11 +61,11 @@ def('regex.find_all_string_submatch_n', 3, (args, ctx) => {
   const re = compile(name, str(name, args, 0), ctx);
   const s = str(name, args, 1);
   const n = intArg(name, args, 2);
-  return findAll(re, s, limitOf(n)).map((m) => [...m].map((g) => g ?? ''));
+  return findAll(re, s, limitOf(n)).map((m) => m.groups.map((g) => g ?? ''));
 });
 
 /** Go Regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$. */
-function expand(template: string, m: RegExpExecArray): string {
+function expand(template: string, m: RE2Match): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
@@ -96,8 +95,8 @@ function expand(template: string, m: RegExpExecArray): string {
       out += c; // malformed: Go copies the $ through
       continue;
     }
-    if (/^\d+$/.test(name)) out += m[Number(name)] ?? '';
-    else out += m.groups?.[name] ?? '';
+    if (/^\d+$/.test(name)) out += m.groups[Number(name)] ?? '';
+    else out += m.named[name] ?? '';
     i += len;
   }
   return out;
@@ -111,7 +110,7 @@ def('regex.replace', 3, (args, ctx) => {
   let last = 0;
   for (const m of findAll(re, s)) {
     out += s.slice(last, m.index) + expand(repl, m);
-    last = m.index + m[0].length;
+    last = m.end;
   }
   return out + s.slice(last);
 });

@@ -9,6 +9,8 @@ export interface BuiltinContext {
   nowNs: bigint;
   /** per-query cache (compiled regexes, uuid.rfc4122 results, ...) */
   cache: Map<string, unknown>;
+  /** the largest collection a builtin may build (elements); 0: no limit */
+  maxSize?: number;
 }
 
 export class BuiltinError extends Error {

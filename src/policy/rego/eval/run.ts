@@ -8,7 +8,7 @@ import { builtinFamily } from '../builtins/decls.js';
 import { builtins, BuiltinError, type BuiltinContext } from '../builtins/registry.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
-import { RegoError, type Location } from '../errors.js';
+import { isResourceError, RegoError, RegoLimitError, type Location } from '../errors.js';
 import { equal, fromJS, key as vkey, RObject, RSet, typeName, type Value } from '../value.js';
 import { Planner, refRest, type CallSpec, type CTerm, type DataRefSpec, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
 import { formatValue, index, insertObjectLeaf, insertSetMember, iterate, markRuleValue, member2, member3, mergeObjects, mergeVirtual, setPath } from './values.js';
@@ -93,7 +93,7 @@ export class Run implements Runtime {
   ) {
     this.compiler = program.compiler;
     this.strict = opts.strict;
-    this.bctx = { strict: opts.strict, nowNs: opts.nowNs, cache: new Map() };
+    this.bctx = { strict: opts.strict, nowNs: opts.nowNs, cache: new Map(), maxSize: opts.maxValueSize ?? 0 };
     this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), inProgress: new Set() };
     this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
     this.deadline = opts.deadline ?? 0;
@@ -123,12 +123,12 @@ export class Run implements Runtime {
   tick(): void {
     if (--this.budget > 0) return;
     this.budget = 4096;
-    if (this.deadline && Date.now() > this.deadline) throw new RegoError('eval_cancel_error', 'evaluation timed out');
+    if (this.deadline && Date.now() > this.deadline) throw new RegoLimitError('timeout', 'evaluation timed out');
   }
 
   grow(n: number, loc: Location): void {
     if (this.maxSize && n > this.maxSize) {
-      throw new RegoError('eval_resource_error', `value too large: more than ${this.maxSize} elements`, loc);
+      throw new RegoLimitError('size', `value too large: more than ${this.maxSize} elements`, loc);
     }
     this.tick();
   }
@@ -497,7 +497,7 @@ export class Run implements Runtime {
       return undefined;
     }
     if (e instanceof RegoError) throw e;
-    if (e instanceof RangeError) throw e;
+    if (isResourceError(e)) throw new RegoLimitError('size', `${fn}: ${e.message}`, loc);
     if (this.strict) throw new RegoError('eval_builtin_error', `${fn}: ${(e as Error).message}`, loc);
     return undefined;
   }
