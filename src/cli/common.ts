@@ -9,6 +9,10 @@ import { PrometheusClient, promSource } from '../prometheus/index.js';
 import type { PrometheusClientOptions } from '../prometheus/client.js';
 import { MissingDataSourceError } from '../measure/measure-slas.js';
 import { StoreError } from '../store/sqlite.js';
+import { PolicyError } from '../evaluate/policies.js';
+import { selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
+import type { SelectedSla } from '../evaluate/types.js';
+import { MAX_TIMER_MS } from '../prometheus/client.js';
 import type { CommandIO } from './io.js';
 
 /** A bad command line: the command prints the message and exits 2. */
@@ -44,6 +48,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   db: { type: 'string' },
   'prometheus-header': { type: 'string', multiple: true },
   'prometheus-timeout': { type: 'string' },
+  'prometheus-max-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -56,7 +61,8 @@ export const COMMON_HELP = [
   '  --db PATH            rollup database (default $OBLIGO_DB or .obligo/obligo.db)',
   '  --prometheus-header K=V  extra header on every request, e.g. X-Scope-OrgID=team-a (repeatable;',
   '                       also $OBLIGO_PROMETHEUS_HEADERS as a JSON object)',
-  '  --prometheus-timeout S   seconds per request (default 60)',
+  '  --prometheus-timeout S   seconds per request, retries included (default 60)',
+  '  --prometheus-max-bytes N largest answer accepted, in bytes (default 67108864 = 64 MiB)',
   '  Auth from the environment only: $OBLIGO_PROMETHEUS_BEARER_TOKEN(_FILE), or',
   '  $OBLIGO_PROMETHEUS_USERNAME with $OBLIGO_PROMETHEUS_PASSWORD(_FILE).',
 ].join('\n');
@@ -106,6 +112,7 @@ export function parseCommon(
       (values['prometheus-header'] as string[] | undefined) ?? [],
       values['prometheus-timeout'] as string | undefined,
       io.env,
+      values['prometheus-max-bytes'] as string | undefined,
     ),
     at,
     contracts: (values.contract as string[] | undefined) ?? [],
@@ -147,12 +154,6 @@ export function parseDateOrInstant(s: string, flag: string): number {
 
 export { isoUtc } from '../measure/status.js';
 
-/** Does an SLA pass the --contract/--sla filters? `--sla` takes CONTRACT/SLA or a bare SLA id. */
-export function matchesFilters(contractId: string, slaId: string, contracts: readonly string[], slas: readonly string[]): boolean {
-  if (contracts.length > 0 && !contracts.includes(contractId)) return false;
-  if (slas.length > 0 && !slas.some((s) => (s.includes('/') ? s === `${contractId}/${slaId}` : s === slaId))) return false;
-  return true;
-}
 
 // ---------- output ----------
 
@@ -162,9 +163,17 @@ export interface Column<R> {
   align?: 'left' | 'right';
 }
 
-/** A plain aligned text table (two spaces between columns, no trailing spaces). */
+/**
+ * Text safe for a terminal: control characters (C0 but tab, DEL, C1) and bidirectional overrides are
+ * written as \u escapes, so contract text can never move the cursor, recolour or reorder a table.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A plain aligned text table (two spaces between columns, no trailing spaces); cells made terminal-safe. */
 export function renderTable<R>(rows: readonly R[], columns: readonly Column<R>[]): string {
-  const cells = rows.map((r) => columns.map((c) => c.value(r)));
+  const cells = rows.map((r) => columns.map((c) => terminalSafe(c.value(r))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
   const line = (vals: string[]) =>
     vals
@@ -174,9 +183,16 @@ export function renderTable<R>(rows: readonly R[], columns: readonly Column<R>[]
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
 }
 
-/** One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. A cell that a
+ * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR; OWASP "CSV injection") gets a
+ * leading apostrophe, unless it is a plain number such as -0.5.
+ */
 export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  const safe = /^[=+\-@\t\r]/.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** RFC 4180: CRLF line breaks, header row first. */
@@ -206,34 +222,41 @@ export function printJson(io: CommandIO, doc: unknown): void {
 
 // ---------- contracts, data sources, errors ----------
 
-/** An SLA paired with its contract: the unit every measuring command works on. */
-export interface SelectedSla {
-  contract: Contract;
-  sla: Sla;
-}
+export type { SelectedSla };
 
 /**
  * Load the contracts directory, print the errors of invalid files to stderr (those contracts are
- * skipped; warnings are left to `obligo validate`), and apply the --contract/--sla filters.
+ * skipped; warnings are left to `obligo validate`), and select SLAs by --contract/--sla and `labels`.
+ * A filter that matches nothing is a SelectionError (exit 2), never an empty selection.
  */
-export async function loadSelection(common: CommonOptions, io: CommandIO, extraFilter?: (s: SelectedSla) => boolean): Promise<{ contracts: Contract[]; slas: SelectedSla[] }> {
+export async function loadSelection(
+  common: CommonOptions,
+  io: CommandIO,
+  labels: Selection['labels'] = [],
+): Promise<{ contracts: Contract[]; slas: SelectedSla[] }> {
   const { contracts, issues } = await loadContracts([common.contractsDir]);
   for (const i of issues) if (i.severity === 'error') io.stderr(`obligo: ${formatIssue(i)}\n`);
-  const slas: SelectedSla[] = [];
-  for (const contract of contracts) {
-    for (const sla of contract.slas) {
-      const s = { contract, sla };
-      if (matchesFilters(contract.id, sla.id, common.contracts, common.slas) && (!extraFilter || extraFilter(s))) slas.push(s);
-    }
-  }
+  const slas = selectSlas(contracts, { contracts: common.contracts, slas: common.slas, labels }, common.contractsDir);
   return { contracts, slas };
+}
+
+/** One line on stderr when Prometheus answered with warnings (a partial response). */
+export function reportWarnings(io: CommandIO, warnings: readonly string[]): void {
+  if (warnings.length === 0) return;
+  const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '';
+  io.stderr(`obligo: warning: partial response from Prometheus: ${terminalSafe(warnings[0]!)}${more}; results built from it are flagged partial-response\n`);
 }
 
 /**
  * Auth, tenant headers and timeout. Secrets come only from the environment (or files it names), so they
  * never appear in a command line, a contract or a log.
  */
-export function connectionOptions(headerFlags: readonly string[], timeout: string | undefined, env: NodeJS.ProcessEnv): Omit<PrometheusClientOptions, 'url'> {
+export function connectionOptions(
+  headerFlags: readonly string[],
+  timeout: string | undefined,
+  env: NodeJS.ProcessEnv,
+  maxBytes?: string,
+): Omit<PrometheusClientOptions, 'url'> {
   const headers: Record<string, string> = {};
   if (env.OBLIGO_PROMETHEUS_HEADERS) {
     let parsed: unknown;
@@ -268,13 +291,22 @@ export function connectionOptions(headerFlags: readonly string[], timeout: strin
   let timeoutMs: number | undefined;
   if (timeout !== undefined) {
     const n = Number(timeout);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--prometheus-timeout expects seconds such as 30 (got "${timeout}")`);
+    if (timeout.trim() === '' || !Number.isFinite(n) || n <= 0 || n * 1000 > MAX_TIMER_MS) {
+      throw new UsageError(`--prometheus-timeout expects seconds between 0 and ${Math.floor(MAX_TIMER_MS / 1000)}, such as 30 (got "${timeout}")`);
+    }
     timeoutMs = n * 1000;
+  }
+  let maxResponseBytes: number | undefined;
+  if (maxBytes !== undefined) {
+    const n = Number(maxBytes);
+    if (!/^\d+$/.test(maxBytes.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--prometheus-max-bytes expects a whole number of bytes such as 67108864 (got "${maxBytes}")`);
+    maxResponseBytes = n;
   }
   return {
     headers,
     auth: bearer ? { bearer } : username ? { basic: { username, password: password ?? '' } } : undefined,
     timeoutMs,
+    maxResponseBytes,
   };
 }
 
@@ -299,6 +331,8 @@ export function describeFailure(err: unknown): string | undefined {
   if (err instanceof UsageError) return err.message;
   if (err instanceof StoreError) return err.message;
   if (err instanceof MissingDataSourceError) return err.message;
+  if (err instanceof SelectionError) return err.message;
+  if (err instanceof PolicyError) return err.message;
   const e = err as { name?: string; kind?: string; message?: string };
   if (e && e.name === 'PrometheusError' && typeof e.message === 'string') return e.message;
   return undefined;

@@ -31,6 +31,8 @@ export interface CreditRow {
   capped: boolean;
   /** Last day to claim (YYYY-MM-DD, contract zone), or null when the contract sets no claim window. */
   claimDeadline: string | null;
+  /** The instant the claim window closes (the local midnight after claimDeadline), RFC 3339 UTC. */
+  claimDeadlineEndsAt: string | null;
   provisional: boolean;
   flags: CreditFlag[];
   evidence: MeasureEvidence & {
@@ -87,6 +89,7 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
       currency: st.currency,
       capped: c.flags.includes('capped'),
       claimDeadline: st.claimDeadline,
+      claimDeadlineEndsAt: st.claimDeadlineEndsAt === null ? null : new Date(st.claimDeadlineEndsAt).toISOString().replace('.000Z', 'Z'),
       provisional,
       flags: [...flags].sort(),
       evidence: {

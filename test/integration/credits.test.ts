@@ -28,11 +28,19 @@ let DEAD_URL = '';
 const t = (s: string) => utc(s);
 const outage = (from: string, to: string, errorRatio: number) => ({ start: t(from), end: t(to), errorRatio });
 
+// Traffic for the whole of April (and for the quarterly SLA's service, the whole of Q2): a minute
+// without samples of a series that has samples elsewhere in the period is a gap, not silence, so a
+// month measured on a few days of data would be incomplete (spec: "Silence and gaps are different").
+const APRIL_END = t('2026-05-02T00:00:00Z');
+const Q2_END = t('2026-07-02T00:00:00Z');
+const afterApril = [{ start: APRIL_END, end: Q2_END }];
+
 const APRIL_SPEC: TrafficSpec = {
-  start: t('2026-04-05T18:00:00Z'),
-  end: t('2026-04-07T00:00:00Z'),
+  start: t('2026-03-31T00:00:00Z'),
+  end: Q2_END,
   services: [
-    { service: 'ev', requestsPerMinute: 1000, outages: [outage('2026-04-06T10:00:00Z', '2026-04-06T10:30:00Z', 0.5)] },
+    // 12 hours at 50 % errors: 360,000 bad of 43,200,000 → 99.1666… % (< 99.9)
+    { service: 'ev', requestsPerMinute: 1000, outages: [outage('2026-04-06T10:00:00Z', '2026-04-06T22:00:00Z', 0.5)], absent: afterApril },
     {
       service: 'ts',
       requestsPerMinute: 100,
@@ -42,45 +50,49 @@ const APRIL_SPEC: TrafficSpec = {
         outage('2026-04-06T16:00:00Z', '2026-04-06T16:30:00Z', 0.07),
       ],
     },
-    { service: 'av', requestsPerMinute: 1000, outages: [outage('2026-04-06T10:02:00Z', '2026-04-06T10:13:00Z', 0.3)] },
+    { service: 'av', requestsPerMinute: 1000, outages: [outage('2026-04-06T10:02:00Z', '2026-04-06T10:13:00Z', 0.3)], absent: afterApril },
     {
       service: 'lat',
       requestsPerMinute: 600,
-      latency: { slowRatio: 0.005, slowPeriods: [{ start: t('2026-04-06T11:00:00Z'), end: t('2026-04-06T12:00:00Z'), slowRatio: 0.5 }] },
+      // 0.5 % slow, and half slow for 12 hours: 1.325 % slow over April → 98.675 % (< 99)
+      latency: { slowRatio: 0.005, slowPeriods: [{ start: t('2026-04-06T11:00:00Z'), end: t('2026-04-06T23:00:00Z'), slowRatio: 0.5 }] },
+      absent: afterApril,
     },
     {
       service: 'mid',
       requestsPerMinute: 100,
       // Before the term (2026-04-06): must not count. Then exactly 36 bad minutes.
       outages: [outage('2026-04-05T20:00:00Z', '2026-04-05T21:00:00Z', 1), outage('2026-04-06T09:00:00Z', '2026-04-06T09:36:00Z', 1)],
+      absent: afterApril,
     },
     {
       service: 'maint',
       requestsPerMinute: 100,
       // 40 bad minutes outside maintenance, 30 inside (2026-04-06T02:00Z .. 04-08T07:20Z).
       outages: [outage('2026-04-06T00:30:00Z', '2026-04-06T01:10:00Z', 1), outage('2026-04-06T03:00:00Z', '2026-04-06T03:30:00Z', 1)],
+      absent: afterApril,
     },
-    { service: 'capa', requestsPerMinute: 100, outages: [outage('2026-04-05T18:00:00Z', '2026-04-06T18:00:00Z', 1)] },
-    { service: 'capb', requestsPerMinute: 100, outages: [outage('2026-04-06T00:00:00Z', '2026-04-06T08:20:00Z', 1)] },
+    { service: 'capa', requestsPerMinute: 100, outages: [outage('2026-04-05T18:00:00Z', '2026-04-06T18:00:00Z', 1)], absent: afterApril },
+    { service: 'capb', requestsPerMinute: 100, outages: [outage('2026-04-06T00:00:00Z', '2026-04-06T08:20:00Z', 1)], absent: afterApril },
   ],
 };
 
-// Around the March start in New York (an outage on Feb 28 local time must not count) and the DST switch.
-const MARCH_EDGE_SPEC: TrafficSpec = {
+// March in New York, from before its start (an outage on Feb 28 local time must not count) across the
+// DST switch, and April too (the April run measures this New York contract as well).
+const MARCH_SPEC: TrafficSpec = {
   start: t('2026-02-28T22:00:00Z'),
-  end: t('2026-03-01T08:00:00Z'),
+  end: t('2026-05-02T06:00:00Z'),
   services: [
     {
       service: 'dst',
       requestsPerMinute: 100,
-      outages: [outage('2026-03-01T03:00:00Z', '2026-03-01T04:00:00Z', 1), outage('2026-03-01T06:00:00Z', '2026-03-01T06:10:00Z', 1)],
+      outages: [
+        outage('2026-03-01T03:00:00Z', '2026-03-01T04:00:00Z', 1),
+        outage('2026-03-01T06:00:00Z', '2026-03-01T06:10:00Z', 1),
+        outage('2026-03-08T06:30:00Z', '2026-03-08T07:30:00Z', 1),
+      ],
     },
   ],
-};
-const MARCH_DST_SPEC: TrafficSpec = {
-  start: t('2026-03-07T04:00:00Z'),
-  end: t('2026-03-08T12:00:00Z'),
-  services: [{ service: 'dst', requestsPerMinute: 100, outages: [outage('2026-03-08T06:30:00Z', '2026-03-08T07:30:00Z', 1)] }],
 };
 
 interface CreditJson {
@@ -101,6 +113,8 @@ interface CreditJson {
     capped: boolean;
     claimDeadline: string | null;
     flags: string[];
+    coverage: { expectedMinutes: number; coveredMinutes: number; gapMinutes: number; ratio: number | null; complete: boolean };
+    action: string;
     evidence: { source: string; rollupHours: number; prometheusHours: number };
   }>;
   totals: Array<{ contract: string; amount: string; currency: string }>;
@@ -146,7 +160,7 @@ describeWithPrometheus('credits (real Prometheus, backfilled synthetic traffic)'
   const marchTruths: TrafficTruth[] = [];
   beforeAll(async () => {
     // Two more stretches of history for the DST month, then restart so that Prometheus loads the blocks.
-    for (const spec of [MARCH_EDGE_SPEC, MARCH_DST_SPEC]) {
+    for (const spec of [MARCH_SPEC]) {
       const g = generateTraffic(spec);
       marchTruths.push(g.truth);
       await backfillTraffic(g, prom.server.dataDir);
@@ -170,7 +184,8 @@ describeWithPrometheus('credits (real Prometheus, backfilled synthetic traffic)'
     // events: Σgood/Σtotal
     const ev = truth.totals('ev', APRIL);
     const evRow = row(april, 'm-methods', 'events');
-    expect(ev.total).toBe(1800 * 1000);
+    expect(ev.total).toBe(APRIL_MINUTES * 1000);
+    for (const c of april.credits) expect(c.coverage).toMatchObject({ complete: true, gapMinutes: 0 });
     expect(new Decimal(evRow.achievedDecimal!).toFixed(30)).toBe(new Decimal(100).times(ev.good).div(ev.total).toFixed(30));
     expect(evRow.creditPercent).toBe(10); // 99.1666… < 99.9
     expect(evRow.amount).toBe('1000.00');
@@ -351,8 +366,8 @@ describeWithPrometheus('credits (real Prometheus, backfilled synthetic traffic)'
     const io = memoryIO({});
     expect(await creditsCommand(['--contracts', CONTRACTS, '--prometheus', prom.url, '--period', '2026-04', '--at', '2026-05-02T00:00:00Z', '--contract', 'm-cap', '--format', 'csv'], io)).toBe(0);
     const lines = io.out.split('\r\n');
-    expect(lines[0]).toBe('contract,vendor,sla,period,objective,achieved,measuredMinutes,excludedMinutes,badMinutes,creditPercent,base,amount,currency,capped,claimDeadline,flags,evidence');
-    expect(lines[1]!.startsWith('m-cap,"Cap Vendor, Inc.",a,2026-04,99.9,')).toBe(true);
+    expect(lines[0]).toBe('contract,vendor,sla,period,action,objective,achieved,coverage,measuredMinutes,excludedMinutes,badMinutes,creditPercent,base,amount,currency,capped,claimDeadline,flags,evidence');
+    expect(lines[1]!.startsWith('m-cap,"Cap Vendor, Inc.",a,2026-04,claim,99.9,')).toBe(true);
     expect(lines[1]).toContain(',700,411.76,USD,true,,');
     expect(lines[3]).toBe('');
     expect(lines).toHaveLength(4);

@@ -47,6 +47,8 @@ interface StatusJson {
     state: string;
     measuredMinutes: number;
     badMinutes: number;
+    coverage: { expectedMinutes: number; coveredMinutes: number; gapMinutes: number; ratio: number | null; complete: boolean; partialResponse: boolean };
+    windowCoverage: Record<string, number | null>;
     evidence: { windows: string; source: string };
   }>;
   requests: number;
@@ -89,9 +91,15 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(json.at).toBe(AT);
+    for (const s of json.slas) {
+      // Every minute of the term so far had data (or, for ghost, silence): complete, nothing re-asked.
+      expect(s.coverage).toMatchObject({ complete: true, gapMinutes: 0, partialResponse: false });
+      expect(s.coverage.ratio).toBe(1);
+    }
     const by = (id: string) => json.slas.find((s) => s.sla === id)!;
     const truth = prom.truth;
-    const minutesToAt = (AT_MS - t('2026-04-01T00:00:00Z')) / M;
+    // The contract's term starts on April 10 (the first day of data): measured from DAY to AT.
+    const minutesToAt = (AT_MS - DAY) / M;
 
     const healthy = by('healthy');
     expect(healthy).toMatchObject({ vendor: 'Status Vendor', objective: 99.9, achieved: 100, budgetRemaining: 1, state: 'ok' });
@@ -144,7 +152,7 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     const io = memoryIO({});
     expect(await statusCommand([...base(prom.url), '--contract', 'm-status'], io)).toBe(0);
     expect(io.out).toContain(`status as of ${AT}`);
-    expect(io.out).toMatch(/m-status\/burning\s+Status Vendor\s+99\.9%\s+2026-04\s+99\.7583%\s+-141\.67%\s+breached/);
+    expect(io.out).toMatch(/m-status\/burning\s+Status Vendor\s+99\.9%\s+2026-04\s+99\.7583%\s+-141\.67%\s+100%\s+breached/);
     expect(io.out).toMatch(/m-status\/ghost .* no-data/);
   });
 
@@ -169,12 +177,24 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     expect((await gate([...args, '--fixes', 'm-status/half'])).code).toBe(1);
   });
 
-  it('gate: no data cannot be decided (2), --fail-open allows with a warning', async () => {
+  it('gate: no data cannot be decided (2), and --fail-open does not open for it (only for an outage)', async () => {
     const r = await gate([...base(prom.url), '--sla', 'm-status/ghost']);
     expect(r).toMatchObject({ code: 2, out: 'cannot decide: m-status/ghost: no data for the current period\n' });
     const open = await gate([...base(prom.url), '--sla', 'm-status/ghost', '--fail-open']);
-    expect(open.code).toBe(0);
-    expect(open.err).toMatch(/^obligo: warning: gate cannot decide; allowing because of --fail-open/);
+    expect(open.code).toBe(2);
+    expect(open.err).toBe('obligo: --fail-open does not apply: it opens the gate only when Prometheus is out\n');
+  });
+
+  it('gate --fail-open: a typo, a misspelt SLA or a label that matches nothing still exit 2', async () => {
+    const typo = await gate([...base(prom.url), '--sla', 'm-status/healthy', '--min-budegt', '0.1', '--fail-open']);
+    expect(typo.code).toBe(2);
+    expect(typo.out).toMatch(/^cannot decide: Unknown option '--min-budegt'/);
+    const misspelt = await gate([...base(prom.url), '--sla', 'm-status/helthy', '--fail-open']);
+    expect(misspelt).toMatchObject({ code: 2, out: `cannot decide: no SLA "m-status/helthy" in ${CONTRACTS} (use CONTRACT/SLA or an SLA id)\n` });
+    const nothing = await gate([...base(prom.url), '--label', 'tier=platinum', '--fail-open']);
+    expect(nothing).toMatchObject({ code: 2, out: `cannot decide: no SLA in ${CONTRACTS} matches --label tier=platinum\n` });
+    const noUrl = await gate(['--contracts', CONTRACTS, '--at', AT, '--sla', 'm-status/healthy', '--fail-open']);
+    expect(noUrl.code).toBe(2);
   });
 
   it('gate: --label selects, JSON output, a denial wins over unknowns, step summary appended', async () => {
@@ -190,7 +210,7 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     expect(all.code).toBe(1);
     const md = readFileSync(summary, 'utf8');
     expect(md.startsWith('# earlier step\n### obligo gate: denied')).toBe(true);
-    expect(md).toContain('| m-status/half | 99.9% | 99.95% | 50% | ok |');
+    expect(md).toContain('| m-status/half | 99.9% | 99.95% | 50% | 100% | ok |');
     expect(md).toContain('- m-status/ghost: no data for the current period');
   });
 
@@ -211,7 +231,7 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     expect(g.err).toBe(`obligo: cannot reach Prometheus at ${dead}: ECONNREFUSED\n`);
     const open = await gate([...base(dead), '--sla', 'm-status/healthy', '--fail-open']);
     expect(open.code).toBe(0);
-    expect(open.err).toContain('warning');
+    expect(open.err).toMatch(/^obligo: warning: gate cannot decide, Prometheus is out; allowing because of --fail-open/);
     expect(open.err).not.toMatch(/\n\s+at /);
   });
 
@@ -250,7 +270,9 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     expect(rawOnly.json.slas.every((x) => x.evidence.windows === 'raw')).toBe(true);
     expect(rulesOnly.json.windowRequests).toBe(1);
     expect(rawOnly.json.windowRequests).toBe(1);
-    expect(raw.json.windowRequests).toBe(2); // rules tried, nothing recorded yet, then raw
+    // rules tried, nothing recorded yet, then raw; ghost's 7 windows (no series in any answer) are each
+    // asked once more on their own before "no traffic" is believed
+    expect(raw.json.windowRequests).toBe(2 + 7);
     for (const x of rulesOnly.json.slas) expect(x.burnRates['1h']).toBeCloseTo(viaRules.json.slas.find((y) => y.sla === x.sla)!.burnRates['1h']!, 12);
   });
 });

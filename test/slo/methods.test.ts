@@ -10,7 +10,7 @@ const M = 60_000;
 const T0 = Date.UTC(2026, 2, 1, 5); // an arbitrary grid origin
 
 function spec(over: Partial<MeasurementSpec> = {}): MeasurementSpec {
-  return { method: 'timeslices', slice: '1m', sliceSeconds: 60, sliceGoodRatio: 0.95, minConsecutiveBadSlices: 1, noData: 'good', ...over };
+  return { method: 'timeslices', slice: '1m', sliceSeconds: 60, sliceGoodRatio: 0.95, minConsecutiveBadSlices: 1, noData: 'good', minCoverage: 0.99, ...over };
 }
 
 function ctx(slices: number, over: Partial<SliceContext> = {}): SliceContext {

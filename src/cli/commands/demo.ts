@@ -12,9 +12,11 @@ import { loadContracts } from '../../contract/index.js';
 import { validateCommand } from '../../contract/validate-command.js';
 import { checkPrometheusTools, startPrometheus } from '../../demo/prometheus-server.js';
 import { demoTrafficSpec, generateTraffic } from '../../demo/synthetic.js';
-import { ENTRYPOINTS, loadObligoPolicies } from '../../policy/obligo-policies.js';
+import { evaluate } from '../../evaluate/evaluate.js';
+import { ObligoPolicies } from '../../evaluate/policies.js';
+import { selectSlas } from '../../evaluate/selection.js';
+import { PrometheusClient, promSource } from '../../prometheus/index.js';
 import type { CommandIO } from '../io.js';
-import { memoryIO } from '../io.js';
 
 // The demo's timeline is fixed, so its output is the same on every machine and every day: traffic
 // from 28 Feb to 2 Apr 2026 (March has the US DST change), evaluated at fixed instants via --at.
@@ -88,18 +90,17 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
     await (await import('./status.js')).statusCommand([...common, '--at', DURING_OUTAGE], io);
 
     heading('what the policies decide (policies/obligo/decision.rego)');
-    const json = memoryIO(io.env);
-    await (await import('./status.js')).statusCommand([...common, '--at', DURING_OUTAGE, '--format', 'json'], json);
     const { contracts } = await loadContracts([contractsDir]);
-    const policies = await loadObligoPolicies({ contracts, env: io.env });
-    const rows = (JSON.parse(json.out) as { slas: Array<Record<string, unknown>> }).slas;
-    for (const status of rows) {
-      const d = (await policies.evaluate(ENTRYPOINTS.decision, { status, now: DURING_OUTAGE })) as
-        | { action: string; reasons: string[]; escalation: Array<{ name: string; phone?: string; email?: string }> }
-        | undefined;
-      if (!d || d.action === 'none') continue;
+    const policies = await ObligoPolicies.load(contracts, { env: io.env });
+    const ev = await evaluate(
+      { at: Date.parse(DURING_OUTAGE), slas: selectSlas(contracts), decisions: true },
+      { source: promSource(new PrometheusClient({ url: prom.url })), policies },
+    );
+    for (const s of ev.status!.slas) {
+      const d = ev.decisions!.get(s.key)!;
+      if (d.action === 'none') continue;
       const who = d.escalation[0] ? ` → ${d.escalation[0].name} ${d.escalation[0].phone ?? d.escalation[0].email ?? ''}`.trimEnd() : '';
-      say(`${d.action.toUpperCase().padEnd(6)} ${status.contract}/${status.sla}${who}`);
+      say(`${d.action.toUpperCase().padEnd(6)} ${s.key}${who}`);
       for (const r of d.reasons) say(`       ${r}`);
     }
 

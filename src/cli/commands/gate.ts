@@ -1,27 +1,29 @@
-// `obligo gate`: a deploy gate on error budget. Exit 0 allowed, 1 denied, 2 cannot decide (Prometheus
-// unreachable, no data, bad arguments) — unless --fail-open, which turns "cannot decide" into 0 with
-// a warning. One line of reason on stdout (a JSON document with --format json); with
-// $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file.
+// `obligo gate`: a deploy gate on error budget, decided by policies/obligo/gate.rego through evaluate().
+// Exit 0 allowed, 1 denied, 2 cannot decide. --fail-open turns "cannot decide" into 0 ONLY when
+// Prometheus is out (unreachable, timing out, answering 5xx): a typo in a flag, a selection that
+// matches nothing, a policy error or incomplete data still exit 2. One line of reason on stdout (a JSON
+// document with --format json); with $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.
 import { appendFileSync } from 'node:fs';
-import type { Contract } from '../../contract/model.js';
-import type { GateDecision, GateOutcome, GateSlaInput } from '../../evaluate/types.js';
-
-type GateDecider = (statuses: readonly GateSlaInput[], opts: { minBudget: number }) => Promise<GateDecision>;
-import { ENTRYPOINTS, loadObligoPolicies } from '../../policy/obligo-policies.js';
-import { measureStatus, type SlaStatus } from '../../measure/status.js';
+import { evaluate } from '../../evaluate/evaluate.js';
+import { ObligoPolicies } from '../../evaluate/policies.js';
+import type { ChangeInfo, GateDecision } from '../../evaluate/types.js';
+import type { SlaStatus } from '../../measure/status.js';
+import { PrometheusError } from '../../prometheus/errors.js';
 import { RollupStore } from '../../store/sqlite.js';
-import { COMMON_HELP, describeFailure, isoUtc, loadSelection, parseCommon, printJson, requirePrometheus, UsageError, type SelectedSla } from '../common.js';
+import { COMMON_HELP, describeFailure, isoUtc, loadSelection, parseCommon, printJson, reportWarnings, requirePrometheus, terminalSafe, UsageError } from '../common.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `usage: obligo gate (--sla CONTRACT/SLA … | --label KEY=VALUE … | --contract ID …) [options]
 
 Deploy gate on error budget: exit 0 allowed, 1 denied (budget below the minimum or SLA breached),
-2 cannot decide (Prometheus unreachable, no data, bad arguments).
+2 cannot decide (no data, incomplete data, Prometheus out, bad arguments, a selection that matches
+nothing, a policy error).
 
 ${COMMON_HELP}
   --label KEY=VALUE    select SLAs by label (repeatable; all must match)
   --min-budget F       deny when the remaining budget fraction is below F (default 0)
-  --fail-open          exit 0 with a warning when the gate cannot decide
+  --fail-open          exit 0 with a warning when Prometheus is out (unreachable, timing out,
+                       answering 5xx); every other reason to not decide still exits 2
   --rollback           the change is a rollback (gate.rego allows it whatever the budget)
   --change-label L     a label of the change, e.g. fix:acme-cdn/availability (repeatable): gate.rego
                        lets a change labelled fix:C/S ship while C/S is out of budget
@@ -31,36 +33,6 @@ ${COMMON_HELP}
                        $OBLIGO_POLICY_BUNDLE evaluates a wasm bundle instead)
   --format table|json  one line of reason (default), or a JSON document
 `;
-
-export interface GateCommandOptions {
-  /** Replace the policy (policies/obligo/gate.rego) by another decider, e.g. in tests. */
-  decide?: GateDecider;
-}
-
-interface ChangeInfo {
-  rollback: boolean;
-  labels: string[];
-  fixes: string[];
-}
-
-interface GatePolicyResult {
-  decision: GateOutcome;
-  allow: boolean;
-  reasons: string[];
-}
-
-/** The deploy decision of policies/obligo/gate.rego (or the wasm bundle) for these statuses. */
-function policyDecider(contracts: readonly Contract[], change: ChangeInfo, policyDir: string | undefined, env: NodeJS.ProcessEnv): GateDecider {
-  return async (statuses, opts) => {
-    const engine = await loadObligoPolicies({ contracts, policyDir, env });
-    const input = { slas: statuses, min_budget: opts.minBudget, change };
-    const r = (await engine.evaluate(ENTRYPOINTS.gate, input)) as GatePolicyResult | undefined;
-    if (!r || !['allow', 'deny', 'unknown'].includes(r.decision) || !Array.isArray(r.reasons)) {
-      throw new Error(`the gate policy gave no usable result at ${ENTRYPOINTS.gate} (expected {decision, allow, reasons})`);
-    }
-    return { allow: r.decision === 'allow', outcome: r.decision, reasons: r.reasons.map(String), waived: [] };
-  };
-}
 
 function parseLabels(values: string[]): Array<[string, string]> {
   return values.map((v) => {
@@ -77,37 +49,43 @@ function parseFraction(v: string | undefined): number {
   return n;
 }
 
-function toGateInput(s: SlaStatus): GateSlaInput {
-  return { key: s.key, contract: s.contract, sla: s.sla, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, state: s.state };
+/** Prometheus is out: the only situation --fail-open opens the gate for. */
+export function isOutage(err: unknown): boolean {
+  if (!(err instanceof PrometheusError)) return false;
+  if (err.kind === 'unreachable' || err.kind === 'timeout') return true;
+  return err.kind === 'execution' && err.status !== undefined && err.status >= 500;
 }
 
 interface Outcome {
   code: number;
   decision: GateDecision;
   statuses: SlaStatus[];
-  warning?: string;
+  /** The gate could not decide because Prometheus is out (so --fail-open may open it). */
+  outage: boolean;
 }
 
-function markdown(o: Outcome, at: string, failOpen: boolean): string {
-  const title = o.decision.outcome === 'allow' ? 'allowed' : o.decision.outcome === 'deny' ? 'denied' : failOpen ? 'cannot decide (fail-open: allowed)' : 'cannot decide';
+function markdown(o: Outcome, at: string, failedOpen: boolean): string {
+  const d = o.decision;
+  const title = d.outcome === 'allow' ? (d.waived.length > 0 ? 'allowed (waived)' : 'allowed') : d.outcome === 'deny' ? 'denied' : failedOpen ? 'cannot decide (fail-open: allowed)' : 'cannot decide';
   const lines = [`### obligo gate: ${title}`, '', `Evaluated at ${at}.`, ''];
   if (o.statuses.length > 0) {
-    lines.push('| SLA | objective | achieved | budget left | state |', '|---|---:|---:|---:|---|');
+    lines.push('| SLA | objective | achieved | budget left | coverage | state |', '|---|---:|---:|---:|---:|---|');
     for (const s of o.statuses) {
       const a = s.achieved === null ? '–' : `${+s.achieved.toFixed(4)}%`;
       const b = s.budgetRemaining === null ? '–' : `${+(s.budgetRemaining * 100).toFixed(2)}%`;
-      lines.push(`| ${s.key} | ${s.objective}% | ${a} | ${b} | ${s.state} |`);
+      const c = s.coverage.ratio === null ? '–' : `${+(s.coverage.ratio * 100).toFixed(2)}%${s.coverage.complete ? '' : ' (incomplete)'}`;
+      lines.push(`| ${s.key} | ${s.objective}% | ${a} | ${b} | ${c} | ${s.state} |`);
     }
     lines.push('');
   }
-  for (const r of o.decision.reasons) lines.push(`- ${r}`);
+  for (const r of d.reasons) lines.push(`- ${r}`);
   return lines.join('\n') + '\n\n';
 }
 
-export async function gateCommand(argv: string[], io: CommandIO, opts: GateCommandOptions = {}): Promise<number> {
-  const failOpen = argv.includes('--fail-open');
+export async function gateCommand(argv: string[], io: CommandIO): Promise<number> {
   let format = 'table';
   let at = Date.now();
+  let failOpen = false;
   let outcome: Outcome;
   try {
     const { common, extra } = parseCommon(argv, io, {
@@ -121,6 +99,7 @@ export async function gateCommand(argv: string[], io: CommandIO, opts: GateComma
     });
     format = common.format;
     at = common.at;
+    failOpen = Boolean(extra['fail-open']);
     if (common.help) {
       io.stdout(HELP);
       return 0;
@@ -131,62 +110,59 @@ export async function gateCommand(argv: string[], io: CommandIO, opts: GateComma
     }
     const minBudget = parseFraction(extra['min-budget'] as string | undefined);
     const source = requirePrometheus(common);
-    const byLabel = (s: SelectedSla) => labels.every(([k, v]) => s.sla.labels[k] === v);
-    const { slas } = await loadSelection(common, io, byLabel);
+    const { slas } = await loadSelection(common, io, labels);
     const change: ChangeInfo = {
       rollback: Boolean(extra.rollback),
       labels: (extra['change-label'] as string[] | undefined) ?? [],
       fixes: (extra.fixes as string[] | undefined) ?? [],
     };
-    const contracts = [...new Set(slas.map((s) => s.contract))];
-    const decide = opts.decide ?? policyDecider(contracts, change, extra.policies as string | undefined, io.env);
+    // Only the selected contracts' modules are compiled (the gate needs no other).
+    const policies = await ObligoPolicies.load([...new Set(slas.map((s) => s.contract))], { policyDir: extra.policies as string | undefined, env: io.env });
     const store = RollupStore.openIfExists(common.dbPath);
-    let statuses: SlaStatus[];
     try {
-      statuses = slas.length > 0 ? (await measureStatus(slas, { at: common.at, source, store })).slas : [];
+      const ev = await evaluate({ at: common.at, slas, gate: { minBudget, change } }, { source, store, policies });
+      reportWarnings(io, ev.warnings);
+      const decision = ev.gate!;
+      outcome = { code: decision.outcome === 'allow' ? 0 : decision.outcome === 'deny' ? 1 : 2, decision, statuses: ev.status!.slas, outage: false };
     } finally {
       store?.close();
     }
-    const decision = await decide(statuses.map(toGateInput), { minBudget });
-    const code = decision.outcome === 'allow' ? 0 : decision.outcome === 'deny' ? 1 : 2;
-    outcome = { code, decision, statuses };
   } catch (err) {
     const known = describeFailure(err);
     if (!known) throw err;
-    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [] }, statuses: [] };
+    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [] }, statuses: [], outage: isOutage(err) };
   }
-  if (outcome.code === 2 && failOpen) {
-    outcome.warning = 'gate cannot decide; allowing because of --fail-open';
-    io.stderr(`obligo: warning: ${outcome.warning}: ${outcome.decision.reasons[0] ?? ''}\n`);
-  }
-  const exitCode = outcome.code === 2 && failOpen ? 0 : outcome.code;
+  const failedOpen = outcome.code === 2 && failOpen && outcome.outage;
+  if (failedOpen) io.stderr(`obligo: warning: gate cannot decide, Prometheus is out; allowing because of --fail-open: ${outcome.decision.reasons[0] ?? ''}\n`);
+  else if (outcome.code === 2 && failOpen) io.stderr('obligo: --fail-open does not apply: it opens the gate only when Prometheus is out\n');
+  const exitCode = failedOpen ? 0 : outcome.code;
   const atIso = isoUtc(at);
+  const d = outcome.decision;
   if (format === 'json') {
     printJson(io, {
       at: atIso,
-      decision: outcome.decision.outcome,
+      decision: d.outcome,
       allow: exitCode === 0,
       exitCode,
-      failOpen: outcome.code === 2 && failOpen,
-      reasons: outcome.decision.reasons,
-      slas: outcome.statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining })),
+      failOpen: failedOpen,
+      waived: d.waived,
+      reasons: d.reasons,
+      slas: outcome.statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, coverage: s.coverage })),
     });
   } else {
-    const word = outcome.decision.outcome === 'allow' ? 'allow' : outcome.decision.outcome === 'deny' ? 'deny' : 'cannot decide';
+    const word = d.outcome === 'allow' ? (d.waived.length > 0 ? 'allow (waived)' : 'allow') : d.outcome === 'deny' ? 'deny' : 'cannot decide';
     const n = outcome.statuses.length;
-    const reason =
-      outcome.decision.outcome === 'allow'
-        ? `${n} SLA${n === 1 ? '' : 's'} within budget`
-        : outcome.decision.reasons[0] ?? '';
-    const more = outcome.decision.outcome !== 'allow' && outcome.decision.reasons.length > 1 ? ` (+${outcome.decision.reasons.length - 1} more)` : '';
-    io.stdout(`${word}: ${reason}${more}\n`);
+    const reason = d.outcome === 'allow' ? (d.waived.length > 0 ? d.waived[0]! : `${n} SLA${n === 1 ? '' : 's'} within budget`) : d.reasons[0] ?? '';
+    const count = d.outcome === 'allow' ? d.waived.length : d.reasons.length;
+    const more = count > 1 ? ` (+${count - 1} more)` : '';
+    io.stdout(`${word}: ${terminalSafe(reason)}${more}\n`);
     // Known failures already said their line on stdout; keep stderr for the error too (CI logs).
-    if (outcome.statuses.length === 0 && outcome.code === 2 && !failOpen) io.stderr(`obligo: ${outcome.decision.reasons[0]}\n`);
+    if (outcome.statuses.length === 0 && outcome.code === 2) io.stderr(`obligo: ${terminalSafe(d.reasons[0] ?? '')}\n`);
   }
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) {
     try {
-      appendFileSync(summary, markdown(outcome, atIso, failOpen));
+      appendFileSync(summary, markdown(outcome, atIso, failedOpen));
     } catch (err) {
       io.stderr(`obligo: warning: cannot append to GITHUB_STEP_SUMMARY (${summary}): ${(err as Error).message}\n`);
     }

@@ -11,6 +11,7 @@ import {
   parseDateOrInstant,
   printJson,
   renderTable,
+  reportWarnings,
   requirePrometheus,
   runCommand,
   UsageError,
@@ -19,16 +20,23 @@ import type { CommandIO } from '../io.js';
 
 const HELP = `usage: obligo rollup --from DATE --to DATE [options]
 
-Compute hourly rollups from Prometheus and store them (complete hours up to --at only).
+Compute hourly rollups from Prometheus and store them (hours that ended by --at only). An hour whose
+data is incomplete (a gap, or a partial response) is not stored: the run names it and exits 2 (with
+--allow-incomplete, 0); a later run stores it once its data is whole.
 DATE is YYYY-MM-DD (midnight UTC) or an RFC 3339 time; --to is exclusive.
 
 ${COMMON_HELP}
   --format table|json  output format (default table)
+  --allow-incomplete   exit 0 even when some hours could not be stored
 `;
+
+function isoHour(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16) + 'Z';
+}
 
 export async function rollupCommand(argv: string[], io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
-    const { common, extra } = parseCommon(argv, io, { from: { type: 'string' }, to: { type: 'string' } });
+    const { common, extra } = parseCommon(argv, io, { from: { type: 'string' }, to: { type: 'string' }, 'allow-incomplete': { type: 'boolean' } });
     if (common.help) {
       io.stdout(HELP);
       return 0;
@@ -39,10 +47,10 @@ export async function rollupCommand(argv: string[], io: CommandIO): Promise<numb
     if (!(to > from)) throw new UsageError('--to must be after --from');
     const source = requirePrometheus(common);
     const { slas } = await loadSelection(common, io);
-    if (slas.length === 0) throw new UsageError(`no SLA matches the selection in ${common.contractsDir}`);
     const store = RollupStore.open(common.dbPath);
     try {
       const r = await computeRollups(slas, { from, to, at: common.at, source, store });
+      reportWarnings(io, r.warnings);
       if (common.format === 'json') {
         printJson(io, { db: common.dbPath, from: isoUtc(from), to: isoUtc(to), at: isoUtc(common.at), ...r });
       } else {
@@ -55,6 +63,12 @@ export async function rollupCommand(argv: string[], io: CommandIO): Promise<numb
         if (r.kept > 0) io.stdout(`kept ${r.kept} stored hour${r.kept === 1 ? '' : 's'} that had data where Prometheus now has none\n`);
         for (const k of r.skipped) io.stderr(`obligo: ${k}: slice length does not divide an hour; measured from Prometheus only, not rolled up\n`);
       }
+      for (const i of r.incomplete) {
+        const first = i.hours.slice(0, 5).map(isoHour).join(', ');
+        const more = i.hours.length > 5 ? ` and ${i.hours.length - 5} more` : '';
+        io.stderr(`obligo: ${i.sla}: ${i.hours.length} hour${i.hours.length === 1 ? '' : 's'} not stored (${i.reason === 'gaps' ? 'data missing' : 'partial response'}): ${first}${more}\n`);
+      }
+      if (r.incomplete.length > 0 && !extra['allow-incomplete']) return 2;
     } finally {
       store.close();
     }

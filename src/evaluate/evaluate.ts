@@ -1,0 +1,102 @@
+// evaluate(at, deps): the one application service behind `status`, `gate`, `credits`, `demo` and every
+// `serve` tick. It measures the selected SLAs (with coverage), asks the policies, and returns one typed
+// Evaluation; the commands and the server only format it.
+import type { Contract } from '../contract/model.js';
+import { measureCredits } from '../measure/credits.js';
+import type { FetchSlicesOptions } from '../measure/fetch-slices.js';
+import type { PromSource } from '../measure/source.js';
+import { measureStatus } from '../measure/status.js';
+import { maintenanceAt } from '../slo/maintenance.js';
+import type { RollupStore } from '../store/sqlite.js';
+import { ObligoPolicies } from './policies.js';
+import type { ChangeInfo, Decision, Evaluation, SelectedSla } from './types.js';
+
+export interface EvaluateDeps {
+  /** Prometheus; optional for credits the rollup store fully covers. */
+  source?: PromSource;
+  store?: RollupStore;
+  /** Compiled policies (needed for decisions, gate and credit actions). */
+  policies?: ObligoPolicies;
+}
+
+export interface StatusOptions {
+  /** Read the recording rules for the windows (default true). */
+  useRules?: boolean;
+  /** Period-to-date through the last complete hour only (rollups; no slice queries). */
+  completeHoursOnly?: boolean;
+  /** Store the complete hours read from Prometheus. */
+  persist?: boolean;
+  atRiskBelow?: number;
+  fetch?: FetchSlicesOptions;
+}
+
+export interface EvaluateRequest {
+  /** Evaluation instant, epoch ms. */
+  at: number;
+  /** The SLAs to evaluate (selection.ts). */
+  slas: readonly SelectedSla[];
+  /** Measure status (implied by decisions and gate). */
+  status?: StatusOptions | boolean;
+  /** Ask decision.rego about every SLA. */
+  decisions?: boolean;
+  /** Ask gate.rego about the selection. */
+  gate?: { minBudget: number; change: ChangeInfo };
+  /** Credits for a period label (YYYY-MM / YYYY-Qn), with credits.rego's action per row. */
+  credits?: { period: string; ignoreRollups?: boolean; persist?: boolean; fetch?: FetchSlicesOptions };
+}
+
+function needPolicies(deps: EvaluateDeps, what: string): ObligoPolicies {
+  if (!deps.policies) throw new Error(`evaluate: ${what} needs the policies (deps.policies)`);
+  return deps.policies;
+}
+
+export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promise<Evaluation> {
+  const before = deps.source?.requests ?? 0;
+  const out: Evaluation = { at: req.at, slas: [...req.slas], warnings: [], requests: 0 };
+  const wantStatus = Boolean(req.status) || Boolean(req.decisions) || Boolean(req.gate);
+  if (wantStatus) {
+    if (!deps.source) throw new Error('evaluate: status needs Prometheus (deps.source)');
+    const o: StatusOptions = typeof req.status === 'object' ? req.status : {};
+    out.status = await measureStatus(req.slas, {
+      at: req.at,
+      source: deps.source,
+      store: deps.store,
+      useRules: o.useRules,
+      completeHoursOnly: o.completeHoursOnly,
+      persist: o.persist,
+      atRiskBelow: o.atRiskBelow,
+      fetch: o.fetch,
+    });
+  }
+  if (req.decisions && out.status) {
+    const policies = needPolicies(deps, 'decisions');
+    const byKey = new Map(req.slas.map((s) => [s.sla.key, s.contract] as [string, Contract]));
+    const decisions = new Map<string, Decision>();
+    for (const s of out.status.slas) {
+      const contract = byKey.get(s.key)!;
+      decisions.set(s.key, await policies.decide(s, maintenanceAt(contract.maintenance, contract.timezone, req.at), req.at));
+    }
+    out.decisions = decisions;
+  }
+  if (req.gate && out.status) {
+    out.gate = await needPolicies(deps, 'the gate').gate(out.status.slas, req.gate.minBudget, req.gate.change);
+  }
+  if (req.credits) {
+    const policies = needPolicies(deps, 'credit actions');
+    const report = await measureCredits(req.slas, {
+      period: req.credits.period,
+      at: req.at,
+      source: deps.source,
+      store: deps.store,
+      ignoreRollups: req.credits.ignoreRollups,
+      persist: req.credits.persist,
+      fetch: req.credits.fetch,
+    });
+    const actions = [];
+    for (const row of report.credits) actions.push(await policies.creditAction(row, req.at));
+    out.credits = { ...report, actions };
+  }
+  out.warnings = [...new Set([...(out.status?.warnings ?? []), ...(out.credits?.warnings ?? [])])].sort();
+  out.requests = (deps.source?.requests ?? 0) - before;
+  return out;
+}
