@@ -312,8 +312,18 @@ export class Parser {
       }
       if (this.isKw('in')) {
         this.next();
-        const coll = this.parseTermNoIn();
+        let coll = this.parseTermNoIn();
         if (terms.length > 2) this.error('unexpected , token', start);
+        // `some x in a in b` is OPA's `some (x in a) in b`
+        while (this.isKw('in')) {
+          const t = this.next();
+          const inner: Term =
+            terms.length === 2
+              ? { t: 'call', op: 'internal.member_3', args: [terms[0]!, terms[1]!, coll], loc: this.loc(t) }
+              : { t: 'call', op: 'internal.member_2', args: [terms[0]!, coll], loc: this.loc(t) };
+          terms.splice(0, terms.length, inner);
+          coll = this.parseTermNoIn();
+        }
         const body: ExprBody =
           terms.length === 2 ? { k: 'somein', key: terms[0], val: terms[1]!, coll } : { k: 'somein', val: terms[0]!, coll };
         return { ...body, loc };
@@ -398,8 +408,9 @@ export class Parser {
     }
   }
 
+  /** An infix operator continues the expression even at the start of the next line (as in OPA: `x := 1\n-2` is `x := 1 - 2`). */
   private opContinues(): boolean {
-    return !(this.tok.nl && this.nest === 0);
+    return true;
   }
 
   private parseIn(): Term {
