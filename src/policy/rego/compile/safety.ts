@@ -151,7 +151,8 @@ export class Safety {
     const aPat = a.t === 'array' || a.t === 'object';
     const bPat = b.t === 'array' || b.t === 'object';
     // two literals of different shapes never unify: they bind nothing (OPA: their vars are unsafe)
-    if (aPat && bPat) return this.valuesIO(a, b, bound, true);
+    const scalarLit = (t: Term): boolean => t.t === 'scalar' || t.t === 'template' || t.t === 'set' || t.t === 'setcomp';
+    if ((aPat && (bPat || scalarLit(b))) || (bPat && scalarLit(a))) return this.valuesIO(a, b, bound, true);
     if (aPat || bPat) {
       // try: the other side as a value, this side as a pattern
       const tryPat = (pat: Term, val: Term): Set<string> | null => {
