@@ -7,14 +7,14 @@ import type { FetchSlicesOptions } from '../measure/fetch-slices.js';
 import type { PromSource } from '../measure/source.js';
 import { measureStatus } from '../measure/status.js';
 import { maintenanceAt } from '../slo/maintenance.js';
-import type { RollupStore } from '../store/sqlite.js';
+import type { RollupRepository } from '../measure/rollup-store.js';
 import { ObligoPolicies } from './policies.js';
 import type { ChangeInfo, Decision, Evaluation, SelectedSla } from './types.js';
 
 export interface EvaluateDeps {
   /** Prometheus; optional for credits the rollup store fully covers. */
   source?: PromSource;
-  store?: RollupStore;
+  store?: RollupRepository;
   /** Compiled policies (needed for decisions, gate and credit actions). */
   policies?: ObligoPolicies;
 }

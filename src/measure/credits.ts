@@ -2,7 +2,7 @@
 // kind matches (rollups where stored, Prometheus for the rest), then tiers, base, cap and rounding
 // per contract. A period not yet ended at `at` is measured up to `at` and flagged provisional.
 import type { Contract, Sla } from '../contract/model.js';
-import type { RollupStore } from '../store/sqlite.js';
+import type { RollupRepository } from './rollup-store.js';
 import { isPeriodLabel, parsePeriodLabel, type Period } from '../slo/periods.js';
 import { assembleContractCredits, type CreditRow, type ContractTotal } from './credit-rows.js';
 import { measureTargets, type MeasureTarget } from './measure-slas.js';
@@ -27,7 +27,7 @@ export interface MeasureCreditsOptions {
   period: string;
   at: number;
   source?: PromSource;
-  store?: RollupStore;
+  store?: RollupRepository;
   /** Store complete hours read from Prometheus. */
   persist?: boolean;
   ignoreRollups?: boolean;

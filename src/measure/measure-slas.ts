@@ -14,7 +14,7 @@
 // `ingestDelayMs` of asOf are not measured yet (their samples may not have arrived), not gaps.
 // Only complete hours (no gap, no partial response) are ever stored as rollups.
 import type { Contract, Sla } from '../contract/model.js';
-import type { RollupStore, StoredRollup } from '../store/sqlite.js';
+import type { RollupRepository, StoredRollup } from './rollup-store.js';
 import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, sliceContextFor, type DetailedMeasurement } from '../slo/measure.js';
 import type { Measurement, MeasurementFlag } from '../slo/methods.js';
 import type { Period } from '../slo/periods.js';
@@ -86,7 +86,7 @@ export interface MeasureOptions {
   asOf: number;
   /** Prometheus; may be omitted when the store covers every needed hour. */
   source?: PromSource;
-  store?: RollupStore;
+  store?: RollupRepository;
   /** Write freshly computed complete hours to the store (needs a writable store). */
   persist?: boolean;
   /**
@@ -248,14 +248,32 @@ function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
   return { grid: d.grid, firstIndex: d.block.firstIndex + drop, statuses: d.block.statuses.slice(drop) };
 }
 
+/** The instant a target is measured to: asOf, or with completeHoursOnly the start of asOf's hour block. */
+function planAsOf(t: MeasureTarget, opts: Pick<MeasureOptions, 'asOf' | 'completeHoursOnly'>): number {
+  const { period } = t;
+  if (opts.completeHoursOnly && usesRollups(t.sla) && opts.asOf < period.end) {
+    return Math.max(period.start, period.start + Math.floor((opts.asOf - period.start) / HOUR_MS) * HOUR_MS);
+  }
+  return opts.asOf;
+}
+
 /** Measure every target as of opts.asOf; one batched fetch for all the slices the store lacks. */
 export async function measureTargets(targets: readonly MeasureTarget[], opts: MeasureOptions): Promise<SlaMeasurement[]> {
+  // Stored hours first (the store may be asynchronous), then the plans.
+  const storedOf = await Promise.all(
+    targets.map(async (t) => {
+      if (!opts.store || opts.ignoreRollups || !usesRollups(t.sla)) return [] as StoredRollup[];
+      const range = measuredRange(t.period, t.contract, planAsOf(t, opts));
+      if (!range) return [];
+      const first = hourBlocks(t.period, range.start, range.end)[0];
+      return first ? await opts.store.range({ contract: t.contract.id, sla: t.sla.id, definitionHash: definitionHash(t.contract, t.sla) }, first.start, planAsOf(t, opts)) : [];
+    }),
+  );
   const plans: Plan[] = targets.map((target, i) => {
     const { contract, sla, period } = target;
     const hash = definitionHash(contract, sla);
     const raw = !usesRollups(sla);
-    let asOf = opts.asOf;
-    if (opts.completeHoursOnly && !raw && asOf < period.end) asOf = Math.max(period.start, period.start + Math.floor((asOf - period.start) / HOUR_MS) * HOUR_MS);
+    const asOf = planAsOf(target, opts);
     const range = measuredRange(period, contract, asOf);
     const plan: Plan = { target, asOf, hash, stored: [], missing: [], raw };
     if (!range) return plan;
@@ -268,11 +286,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     }
     const blocks = hourBlocks(period, range.start, range.end);
     const have = new Map<number, StoredRollup>();
-    if (opts.store && !opts.ignoreRollups) {
-      for (const r of opts.store.range({ contract: contract.id, sla: sla.id, definitionHash: hash }, blocks[0]?.start ?? 0, asOf)) {
-        if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
-      }
-    }
+    for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
     for (const b of blocks) {
       const r = have.get(b.start);
       if (r && b.end <= asOf) plan.stored.push(r);
@@ -357,6 +371,6 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       },
     };
   });
-  if (opts.persist && opts.store && fresh.length > 0) opts.store.upsert(fresh);
+  if (opts.persist && opts.store && fresh.length > 0) await opts.store.upsert(fresh);
   return results;
 }

@@ -3,7 +3,7 @@
 // An hour with a gap, or read from a partial answer, is not stored (a later run stores it once its
 // data is whole); `incomplete` names those hours.
 import type { Contract, Sla } from '../contract/model.js';
-import type { RollupStore, StoredRollup } from '../store/sqlite.js';
+import type { RollupRepository, StoredRollup } from './rollup-store.js';
 import { sliceContextFor } from '../slo/measure.js';
 import { measuredRange, periodsOverlapping, type Period } from '../slo/periods.js';
 import { summariseHour } from '../slo/slices.js';
@@ -17,7 +17,7 @@ export interface RollupOptions {
   to: number;
   at: number;
   source: PromSource;
-  store: RollupStore;
+  store: RollupRepository;
   fetch?: FetchSlicesOptions;
   now?: () => number;
 }
@@ -94,9 +94,7 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
     for (const w of f.warnings) warnings.add(w);
     const ctx = sliceContextFor(j.contract, j.sla, j.period);
     // Hours of the same period stored earlier tell whether the series exists (then a missing sample is a gap).
-    const storedSawSeries = opts.store
-      .range({ contract: j.contract.id, sla: j.sla.id, definitionHash: j.hash }, j.period.start, j.period.end)
-      .some((r) => r.goodSlices + r.badSlices > 0 || (r.summary as { seen?: boolean }).seen === true);
+    const storedSawSeries = (await opts.store.range({ contract: j.contract.id, sla: j.sla.id, definitionHash: j.hash }, j.period.start, j.period.end)).some((r) => r.goodSlices + r.badSlices > 0 || (r.summary as { seen?: boolean }).seen === true);
     const { observations } = observationsFromFetch(f, j.query, j.sla.measurement.sliceSeconds * 1000, storedSawSeries, Infinity);
     const byBlock = bucketByBlock(observations, j.period.start);
     const notStored: number[] = [];
@@ -113,6 +111,6 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
     perSla[j.sla.key] = (perSla[j.sla.key] ?? 0) + written;
     if (notStored.length > 0) incomplete.push({ sla: j.sla.key, hours: notStored, reason: f.warnings.length > 0 ? 'partial-response' : 'gaps' });
   }
-  const written = opts.store.upsert(rows);
+  const written = await opts.store.upsert(rows);
   return { written, kept: rows.length - written, skipped, perSla, incomplete, warnings: [...warnings].sort(), requests: opts.source.requests - before };
 }

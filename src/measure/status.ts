@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import type { Contract, Sla } from '../contract/model.js';
 import { SLI_WINDOWS } from '../contract/model.js';
 import { slaWindows } from '../compile/promql.js';
-import type { RollupStore } from '../store/sqlite.js';
+import type { RollupRepository } from './rollup-store.js';
 import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
 import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/methods.js';
 import { durationSeconds } from '../contract/model.js';
@@ -70,7 +70,7 @@ export interface StatusReport {
 export interface MeasureStatusOptions {
   at: number;
   source: PromSource;
-  store?: RollupStore;
+  store?: RollupRepository;
   /** Persist complete hours read from Prometheus (needs a writable store). */
   persist?: boolean;
   /** Skip the recording rules and always query raw expressions. */
