@@ -4,6 +4,7 @@
 import type { Expr, Import, Module, Rule, Term } from '../ast/types.js';
 import { bodyVars, exprVars, importPath, shallowTermVars, termVars } from '../ast/vars.js';
 import { visitBody, visitTerm } from '../ast/visit.js';
+import { builtinArity } from '../builtins/decls.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
 import type { CompiledRule, RuleNode } from './ir.js';
 import { builtinType, userVarName } from './typecheck.js';
@@ -66,6 +67,98 @@ export interface ModuleCheckResult {
   recoverable: RegoError[];
   /** compile errors that stop OPA's compiler before its later stages */
   fatal: RegoError[];
+  /** functions and other rules at one path (OPA's conflict stage, before safety) */
+  conflicts?: RegoError[];
+}
+
+/**
+ * Calls with the wrong number of arguments, found on the syntax tree so that they are reported
+ * before any safety error, as OPA's stage order has it (scope.ts finds the same while resolving).
+ */
+function checkArities(modules: readonly Module[]): RegoError[] {
+  const funcs = new Map<string, number>();
+  const values = new Set<string>();
+  for (const m of modules) {
+    for (const r of m.rules) {
+      const path: string[] = [];
+      for (const t of r.ref) {
+        if (t.t === 'scalar' && typeof t.v === 'string') path.push(t.v);
+        else break;
+      }
+      const k = ['data', ...m.pkg, ...path].join('.');
+      if (r.args) funcs.set(k, r.args.length);
+      else values.add(k);
+    }
+  }
+  const out: RegoError[] = [];
+  for (const m of modules) {
+    const aliases = new Map<string, string[]>();
+    for (const imp of m.imports) {
+      const p = importPath(imp.path);
+      if (p && (p[0] === 'data' || p[0] === 'input')) aliases.set(imp.alias ?? p[p.length - 1]!, p);
+    }
+    const ruleNames = new Set(m.rules.map((r) => String((r.ref[0] as { v: unknown }).v)));
+    const resolve = (op: string): string => {
+      const parts = op.split('.');
+      if (parts[0] === 'data') return op;
+      const a = aliases.get(parts[0]!);
+      if (a) return [...a, ...parts.slice(1)].join('.');
+      if (ruleNames.has(parts[0]!)) return ['data', ...m.pkg, ...parts].join('.');
+      return op;
+    };
+    const check = (t: Term, top: boolean): void => {
+      if (t.t !== 'call') return;
+      const fn = resolve(t.op);
+      const arity = funcs.get(fn) ?? (fn.startsWith('data.') ? undefined : builtinArity(fn));
+      if (arity !== undefined && arity >= 0 && t.args.length !== arity && !(top && t.args.length === arity + 1)) {
+        out.push(arityError(fn, arity, t.args.length, t.loc));
+      }
+    };
+    const visitor = {
+      expr: (e: Expr): boolean => {
+        const inner = e.k === 'not' ? e.expr : e;
+        if (inner.k === 'term' && inner.term.t === 'call') {
+          check(inner.term, true);
+          for (const a of inner.term.args) visitTerm(a, visitor);
+          for (const w of inner.withs ?? []) visitTerm(w.value, visitor);
+          return false;
+        }
+        return true;
+      },
+      term: (t: Term): boolean => {
+        check(t, false);
+        return true;
+      },
+    };
+    for (const r of m.rules) {
+      for (const body of [r.body, ...r.elses.map((e) => e.body)]) visitBody(body, visitor);
+      for (const t of headTerms(r)) visitTerm(t, visitor);
+    }
+  }
+  return out;
+}
+
+/** A function and a value rule at the same path: "conflicting rules data.p.f found" at the first one. */
+function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
+  const byPath = new Map<string, { func: boolean; loc: Location }[]>();
+  for (const m of modules) {
+    for (const r of m.rules) {
+      const path: string[] = [];
+      for (const t of r.ref) {
+        if (t.t === 'scalar' && typeof t.v === 'string') path.push(t.v);
+        else break;
+      }
+      const k = ['data', ...m.pkg, ...path].join('.');
+      let list = byPath.get(k);
+      if (!list) byPath.set(k, (list = []));
+      list.push({ func: !!r.args, loc: r.loc });
+    }
+  }
+  const out: RegoError[] = [];
+  for (const [k, list] of byPath) {
+    if (list.some((x) => x.func) && list.some((x) => !x.func)) out.push(new RegoError('rego_type_error', `conflicting rules ${k} found`, list[0]!.loc));
+  }
+  return out;
 }
 
 const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
@@ -120,7 +213,8 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
       if (ROOT_DOCS.has(name)) out.recoverable.push(new RegoError('rego_compile_error', `rules must not shadow ${name} (use a different rule name)`, r.loc));
       for (const a of r.args ?? []) {
         if (a.t === 'var' && ROOT_DOCS.has(a.name)) {
-          out.recoverable.push(new RegoError('rego_compile_error', `args must not shadow ${a.name} (use a different variable name)`, r.loc));
+          // OPA reports it and compiles no further
+          out.fatal.push(new RegoError('rego_compile_error', `args must not shadow ${a.name} (use a different variable name)`, r.loc));
         }
       }
       for (const body of [r.body, ...r.elses.map((e) => e.body)]) checkBody(body, out);
@@ -128,6 +222,7 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
     }
   }
   if (!out.fatal.length) out.fatal.push(...checkDeclarations(modules));
+  out.conflicts = [...checkFunctionConflicts(modules), ...checkArities(modules)];
   return out;
 }
 
@@ -271,6 +366,40 @@ function checkAssignTarget(t: Term, out: ModuleCheckResult): void {
   out.fatal.push(new RegoError('rego_compile_error', `cannot assign to ${termKindName(t)}`, t.loc));
 }
 
+/** Variables a body uses, not counting comprehensions that declare a variable of that name anew. */
+function usedVars(body: readonly Expr[]): Set<string> {
+  const out = new Set<string>();
+  const declaredIn = (b: readonly Expr[]): Set<string> => {
+    const d = new Set<string>();
+    for (const e of b) {
+      if (e.k === 'unify' && e.decl) termVars(e.a, d);
+      if (e.k === 'some') for (const v of e.vars) termVars(v, d);
+      if (e.k === 'somein') {
+        if (e.key) termVars(e.key, d);
+        termVars(e.val, d);
+      }
+    }
+    return d;
+  };
+  const visit = (b: readonly Expr[], hidden: ReadonlySet<string>): void => {
+    const visitor = {
+      term: (t: Term): boolean => {
+        if (t.t === 'var' && !hidden.has(t.name)) out.add(t.name);
+        if (t.t === 'arraycomp' || t.t === 'setcomp' || t.t === 'objcomp') {
+          const h = new Set([...hidden, ...declaredIn(t.body)]);
+          visit(t.body, h);
+          for (const x of t.t === 'objcomp' ? [t.key, t.value] : [t.term]) visitTerm(x, { term: (y) => void (y.t === 'var' && !h.has(y.name) && out.add(y.name)) });
+          return false;
+        }
+        return true;
+      },
+    };
+    visitBody(b, visitor);
+  };
+  visit(body, new Set());
+  return out;
+}
+
 /** Vars of `some x, y` that nothing else in the body mentions. */
 function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult): void {
   body.forEach((e, i) => {
@@ -289,7 +418,7 @@ function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult): voi
 
 function checkUnusedEvery(e: Extract<Expr, { k: 'every' }>, out: ModuleCheckResult): void {
   checkUnusedDeclared(e.body, out);
-  const used = bodyVars(e.body);
+  const used = usedVars(e.body);
   for (const t of [e.key, e.val]) {
     if (t?.t === 'var' && !t.name.startsWith('$') && !used.has(t.name)) {
       out.recoverable.push(new RegoError('rego_compile_error', `declared var ${t.name} unused`, e.body[0]?.loc ?? e.loc));
@@ -421,7 +550,11 @@ type Occurrence = 'seen' | 'assigned' | 'declared' | 'arg';
 
 class DeclStack {
   private frames: Map<string, Occurrence>[] = [new Map()];
-  constructor(private errors: RegoError[]) {}
+  /** names that OPA resolves to a document before this check: rules of the package, imports */
+  constructor(
+    private errors: RegoError[],
+    private docs: ReadonlyMap<string, string> = new Map(),
+  ) {}
   push(): void {
     this.frames.push(new Map());
   }
@@ -452,6 +585,8 @@ class DeclStack {
   }
   see(name: string): void {
     if (name.startsWith('$') || this.declared(name)) return;
+    const doc = this.docs.get(name);
+    if (doc !== undefined) name = doc;
     if (!this.top.has(name)) this.top.set(name, 'seen');
   }
 }
@@ -460,9 +595,15 @@ class DeclStack {
 export function checkDeclarations(modules: readonly Module[]): RegoError[] {
   const errors: RegoError[] = [];
   for (const m of modules) {
+    const docs = new Map<string, string>();
+    for (const r of m.rules) docs.set(String((r.ref[0] as { v: unknown }).v), 'data');
+    for (const imp of m.imports) {
+      const p = importPath(imp.path);
+      if (p && (p[0] === 'data' || p[0] === 'input')) docs.set(imp.alias ?? p[p.length - 1]!, p[0]);
+    }
     for (const r of m.rules) {
       for (const body of [r.body, ...r.elses.map((e) => e.body)]) {
-        const s = new DeclStack(errors);
+        const s = new DeclStack(errors, docs);
         for (const a of r.args ?? []) for (const v of termVars(a)) s.declare(v, 'arg', a.loc);
         declBody(s, body);
       }
@@ -500,7 +641,9 @@ function declExpr(s: DeclStack, e: Expr): void {
         return;
       }
       declTerm(s, e.coll);
-      for (const v of [...bound].sort()) s.declare(v, 'declared', e.loc);
+      // variables the collection mentions (comprehensions included) are inputs, not declared here
+      const inColl = termVars(e.coll);
+      for (const v of [...bound].sort()) if (!inColl.has(v)) s.declare(v, 'declared', e.loc);
       break;
     }
     case 'every':
@@ -557,9 +700,12 @@ function declTerm(s: DeclStack, t: Term): void {
         declTerm(s, v);
       }
       return;
-    case 'call':
+    case 'call': {
+      const head = t.op.split('.')[0]!;
+      if (head === 'data' || !builtinArity(t.op)) s.see(head);
       for (const a of t.args) declTerm(s, a);
       return;
+    }
     case 'template':
       for (const p of t.parts) if (typeof p !== 'string') declTerm(s, p);
       return;

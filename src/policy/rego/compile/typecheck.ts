@@ -496,6 +496,14 @@ export class TypeChecker {
       case 'unify':
         return this.checkEq(env, e.a, e.b, e.loc);
       case 'somein': {
+        if (e.coll.t === 'call' || e.coll.t === 'ref' || e.coll.t === 'var') {
+          // OPA reads `some x in f(…)` as `x = f(…)[k]`: a call whose result is a scalar has no members
+          const ct = this.typeOf(env, e.coll);
+          if (ct && !isNil(ct) && !keysOf(ct)) {
+            const ref = `${termString(e.coll)}[${termString(e.key ?? { t: 'var', name: '_', loc: e.loc })}]`;
+            return { err: typeError(e.coll.loc, `undefined ref: ${ref}`, [ref, `have: ${typeString(ct)}`]), nil: false };
+          }
+        }
         const args = e.key ? [e.key, e.val, e.coll] : [e.val, e.coll];
         const op = e.key ? 'internal.member_3' : 'internal.member_2';
         return this.checkMember(env, args, e.loc) ?? this.checkCall(env, { t: 'call', op, fn: op, args, loc: e.loc }, true).err;
@@ -565,8 +573,8 @@ export class TypeChecker {
       if (fn.startsWith('data.')) return { err: { err: typeError(t.loc, `undefined function ${fn}`), nil: false } };
       return { type: undefined };
     }
-    if (tpe.k === 'any') return { type: tpe.of.length === 0 ? A : undefined };
-    if (tpe.k !== 'func') return { type: undefined };
+    if (tpe.k === 'any' && tpe.of.length === 0) return { type: A };
+    if (tpe.k !== 'func') return { err: { err: typeError(t.loc, `undefined function ${fn}`), nil: false } };
     const name = userName(fn);
     const fargs = tpe.result ? [...tpe.args, tpe.result] : [...tpe.args];
     const args: (Term | null)[] = top ? [...t.args] : [...t.args, null]; // null: the hoisted output variable
