@@ -120,6 +120,7 @@ alerts := [alert |
 		"severity": a.severity,
 		"class": a.class,
 		"active": count(a.reasons) > 0,
+		"reasons": sort([r | some r in a.reasons]),
 		"summary": sprintf("%s %s: %s", [contract.vendor, sla_title, concat("; ", sort([r | some r in a.reasons]))]),
 	}
 ]

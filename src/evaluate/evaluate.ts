@@ -2,7 +2,9 @@
 // `serve` tick. It measures the selected SLAs (with coverage), asks the policies, and returns one typed
 // Evaluation; the commands and the server only format it.
 import type { Contract } from '../contract/model.js';
+import { assembleContractCredits } from '../measure/credit-rows.js';
 import { measureCredits } from '../measure/credits.js';
+import type { SlaMeasurement } from '../measure/measure-slas.js';
 import type { FetchSlicesOptions } from '../measure/fetch-slices.js';
 import type { PromSource } from '../measure/source.js';
 import { measureStatus } from '../measure/status.js';
@@ -41,6 +43,11 @@ export interface EvaluateRequest {
   decisions?: boolean;
   /** Ask gate.rego about the selection. */
   gate?: { minBudget: number; change: ChangeInfo };
+  /**
+   * Credits of the current period so far (each SLA's own period kind), assembled from the status
+   * measurements without another query (serve's obligo_service_credit_amount).
+   */
+  currentCredits?: boolean;
   /** Credits for a period label (YYYY-MM / YYYY-Qn), with credits.rego's action per row. */
   credits?: { period: string; ignoreRollups?: boolean; persist?: boolean; fetch?: FetchSlicesOptions };
 }
@@ -80,6 +87,15 @@ export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promis
   }
   if (req.gate && out.status) {
     out.gate = await needPolicies(deps, 'the gate').gate(out.status.slas, req.gate.minBudget, req.gate.change);
+  }
+  if (req.currentCredits && out.status) {
+    // One statement per contract and period (a contract may have monthly and quarterly SLAs).
+    const groups = new Map<string, SlaMeasurement[]>();
+    for (const m of out.status.measurements) {
+      const k = `${m.contract.id}\u0000${m.period.label}`;
+      groups.set(k, [...(groups.get(k) ?? []), m]);
+    }
+    out.currentCredits = [...groups.values()].flatMap((list) => assembleContractCredits(list, req.at).rows);
   }
   if (req.credits) {
     const policies = needPolicies(deps, 'credit actions');

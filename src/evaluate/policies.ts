@@ -101,3 +101,36 @@ export class ObligoPolicies {
     return { action: r.action!, claimable: Boolean(r.claimable), reasons: r.reasons.map(String), deadline: r.deadline ?? null };
   }
 }
+
+/**
+ * The compiled policies for the contracts in force, recompiled only when the policy files or the contracts
+ * change. A policy change that does not compile is reported and the last good policies stay in force.
+ */
+export class PolicyCache {
+  private key = '';
+  private policies: ObligoPolicies | undefined;
+  private lastError: string | undefined;
+
+  constructor(private readonly opts: PolicyOptions & { read?: (dir: string) => string } = {}) {}
+
+  /** The policies for these contracts; `policyFingerprint` identifies the policy files' contents. */
+  async get(contracts: readonly Contract[], policyFingerprint: string): Promise<ObligoPolicies> {
+    const key = `${policyFingerprint}\u0000${contracts.map((c) => c.hash).join(',')}`;
+    if (this.policies && key === this.key) return this.policies;
+    try {
+      this.policies = await ObligoPolicies.load(contracts, this.opts);
+      this.key = key;
+      this.lastError = undefined;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      if (!this.policies) throw e;
+      this.key = key; // keep the last good policies until the files change again
+    }
+    return this.policies;
+  }
+
+  /** Why the policies in force are not the current files (undefined when they are). */
+  error(): string | undefined {
+    return this.lastError;
+  }
+}

@@ -2,6 +2,7 @@
 // `serve` format. Nothing here computes; the rules live in slo/, credits/ and the Rego policies.
 import type { Contract, Sla } from '../contract/model.js';
 import type { CreditReport } from '../measure/credits.js';
+import type { CreditRow } from '../measure/credit-rows.js';
 import type { StatusReport } from '../measure/status.js';
 
 export type SlaState = 'ok' | 'at-risk' | 'breached' | 'no-data';
@@ -65,6 +66,8 @@ export interface DecisionAlert {
   name: string;
   severity: 'page' | 'ticket';
   active: boolean;
+  /** Why it is active (empty when it is not). */
+  reasons: string[];
   summary: string;
   class: string;
 }
@@ -86,6 +89,8 @@ export interface Evaluation {
   decisions?: Map<string, Decision>;
   gate?: GateDecision;
   credits?: CreditReport & { actions: CreditAction[] };
+  /** Credits of the current period so far (request.currentCredits), one row per SLA. */
+  currentCredits?: CreditRow[];
   /** Distinct Prometheus warnings (partial responses) of every answer behind this evaluation. */
   warnings: string[];
   /** HTTP requests made to Prometheus. */

@@ -11,7 +11,7 @@ import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/meth
 import { durationSeconds } from '../contract/model.js';
 import { periodContaining } from '../slo/periods.js';
 import type { SlaState } from '../evaluate/types.js';
-import { measureTargets, type MeasureEvidence } from './measure-slas.js';
+import { measureTargets, type MeasureEvidence, type SlaMeasurement } from './measure-slas.js';
 import type { FetchSlicesOptions } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 import { fetchWindowRatios } from './windows.js';
@@ -59,6 +59,8 @@ export interface SlaStatus {
 export interface StatusReport {
   at: string;
   slas: SlaStatus[];
+  /** The measurements behind `slas` (same order): current-period credits are assembled from them. */
+  measurements: SlaMeasurement[];
   /** Distinct Prometheus warnings of all answers (partial responses), for one line each on stderr. */
   warnings: string[];
   /** HTTP requests made to Prometheus for this evaluation. */
@@ -168,5 +170,5 @@ export async function measureStatus(
     };
   });
   const allWarnings = [...new Set(out.flatMap((s) => s.warnings))].sort();
-  return { at: isoUtc(opts.at), slas: out, warnings: allWarnings, requests: opts.source.requests - before, windowQueries: windows.queries };
+  return { at: isoUtc(opts.at), slas: out, measurements: measured, warnings: allWarnings, requests: opts.source.requests - before, windowQueries: windows.queries };
 }
