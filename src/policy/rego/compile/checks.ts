@@ -109,7 +109,8 @@ function checkArities(modules: readonly Module[]): RegoError[] {
     const check = (t: Term, top: boolean): void => {
       if (t.t !== 'call') return;
       const fn = resolve(t.op);
-      const arity = funcs.get(fn) ?? (fn.startsWith('data.') ? undefined : builtinArity(fn));
+      // a rule that is no function has arity 0 for OPA (`f()` passes here, the type checker rejects it)
+      const arity = funcs.get(fn) ?? (values.has(fn) ? 0 : fn.startsWith('data.') ? undefined : builtinArity(fn));
       if (arity !== undefined && arity >= 0 && t.args.length !== arity && !(top && t.args.length === arity + 1)) {
         out.push(arityError(fn, arity, t.args.length, t.loc));
       }
@@ -138,9 +139,13 @@ function checkArities(modules: readonly Module[]): RegoError[] {
   return out;
 }
 
-/** A function and a value rule at the same path: "conflicting rules data.p.f found" at the first one. */
+/**
+ * Rules of different kinds at one path (a function and a value, a single value and a set, different
+ * arities): "conflicting rules data.p.f found" at the first one. Checked on the syntax tree, so that a
+ * rule that fails to compile still conflicts, as in OPA (checkConflicts sees compiled rules only).
+ */
 function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
-  const byPath = new Map<string, { func: boolean; loc: Location }[]>();
+  const byPath = new Map<string, { kind: string; isDefault: boolean; loc: Location }[]>();
   for (const m of modules) {
     for (const r of m.rules) {
       const path: string[] = [];
@@ -148,15 +153,22 @@ function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
         if (t.t === 'scalar' && typeof t.v === 'string') path.push(t.v);
         else break;
       }
+      const dyn = r.ref.length > path.length;
+      const kind = r.args ? `func/${r.args.length}` : r.contains ? (dyn ? 'object' : 'set') : dyn ? 'object' : 'complete';
       const k = ['data', ...m.pkg, ...path].join('.');
       let list = byPath.get(k);
       if (!list) byPath.set(k, (list = []));
-      list.push({ func: !!r.args, loc: r.loc });
+      list.push({ kind, isDefault: r.isDefault, loc: r.loc });
     }
   }
   const out: RegoError[] = [];
   for (const [k, list] of byPath) {
-    if (list.some((x) => x.func) && list.some((x) => !x.func)) out.push(new RegoError('rego_type_error', `conflicting rules ${k} found`, list[0]!.loc));
+    const kinds = new Set(list.map((x) => x.kind));
+    const funcs = [...kinds].filter((x) => x.startsWith('func/'));
+    const values = [...kinds].filter((x) => !x.startsWith('func/'));
+    if (funcs.length > 1 || values.length > 1 || (funcs.length && values.length)) {
+      out.push(new RegoError('rego_type_error', `conflicting rules ${k} found`, list[0]!.loc));
+    }
   }
   return out;
 }
@@ -210,7 +222,8 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
     for (const r of m.rules) checkRuleShape(r, out);
     for (const r of m.rules) {
       const name = r.ref[0]!.t === 'scalar' ? String(r.ref[0]!.v) : '';
-      if (ROOT_DOCS.has(name)) out.recoverable.push(new RegoError('rego_compile_error', `rules must not shadow ${name} (use a different rule name)`, r.loc));
+      // OPA goes on after this one, but every later stage then trips over the shadowed document
+      if (ROOT_DOCS.has(name)) out.fatal.push(new RegoError('rego_compile_error', `rules must not shadow ${name} (use a different rule name)`, r.loc));
       for (const a of r.args ?? []) {
         if (a.t === 'var' && ROOT_DOCS.has(a.name)) {
           // OPA reports it and compiles no further

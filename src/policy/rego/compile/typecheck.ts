@@ -492,6 +492,8 @@ export class TypeChecker {
           if ((e.term.fn ?? e.term.op) === 'equal' && e.term.args.length === 2) return this.checkEq(env, e.term.args[0]!, e.term.args[1]!, e.loc);
           return this.checkCall(env, { ...e.term, loc: e.loc }, true).err;
         }
+        // calls nested in the term are checked (OPA hoists each into an expression of its own)
+        this.typeOf(env, e.term);
         return undefined;
       case 'unify':
         return this.checkEq(env, e.a, e.b, e.loc);
