@@ -1,5 +1,5 @@
 // A real, throwaway Prometheus for tests and `obligo demo`: backfill history with promtool, then start
-// `prometheus` on 127.0.0.1 with a generated config (rule files, no scrape targets).
+// `prometheus` on 127.0.0.1 with a generated config (rule files; scrape targets and Alertmanagers when given).
 //
 // Things worth knowing (Prometheus 2.42):
 // - Prometheus only loads blocks from disk at startup (and after compactions), so backfill BEFORE start,
@@ -37,6 +37,12 @@ export interface StartPrometheusOptions {
   retention?: string;
   /** Rule evaluation interval. Default '30s'. */
   evaluationInterval?: string;
+  /** Scrape interval (global). Default '30s'. */
+  scrapeInterval?: string;
+  /** Targets to scrape: one job each (`targets` are host:port, `path` defaults to /metrics). */
+  scrapeConfigs?: Array<{ job: string; targets: string[]; path?: string; interval?: string }>;
+  /** Alertmanagers to send alerts to (host:port). */
+  alertmanagers?: string[];
   /** Extra command-line flags for prometheus. */
   extraArgs?: string[];
   /** Default 60 s. */
@@ -158,13 +164,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function configYaml(ruleFiles: string[], evaluationInterval: string): string {
+function configYaml(ruleFiles: string[], evaluationInterval: string, opts: Pick<StartPrometheusOptions, 'scrapeInterval' | 'scrapeConfigs' | 'alertmanagers'> = {}): string {
   // JSON is valid YAML and spares us quoting rules.
   return JSON.stringify(
     {
-      global: { scrape_interval: '30s', evaluation_interval: evaluationInterval },
+      global: { scrape_interval: opts.scrapeInterval ?? '30s', evaluation_interval: evaluationInterval },
       rule_files: ruleFiles.map((f) => resolve(f)),
-      scrape_configs: [],
+      scrape_configs: (opts.scrapeConfigs ?? []).map((c) => ({
+        job_name: c.job,
+        metrics_path: c.path ?? '/metrics',
+        ...(c.interval ? { scrape_interval: c.interval } : {}),
+        static_configs: [{ targets: c.targets }],
+      })),
+      ...(opts.alertmanagers?.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] } } : {}),
     },
     null,
     2,
@@ -218,7 +230,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     for (const f of files) await promtoolBackfill(tools.promtool!, f, dataDir);
     if (opts.traffic) await backfillTraffic(opts.traffic, dataDir, { promtoolBin: tools.promtool, concurrency: opts.backfillConcurrency });
     const configFile = join(confDir, 'prometheus.yml');
-    await writeFile(configFile, configYaml(opts.ruleFiles ?? [], opts.evaluationInterval ?? '30s'));
+    await writeFile(configFile, configYaml(opts.ruleFiles ?? [], opts.evaluationInterval ?? '30s', opts));
   } catch (e) {
     await cleanup();
     throw e;
