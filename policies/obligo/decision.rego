@@ -14,9 +14,11 @@
 # result: { "action": "page" | "ticket" | "none", "severity", "reasons": [...], "alerts": [...],
 #           "suppressed": {"reason"} | null, "escalation": [...], "vendor", "dedup_key" }
 #
-# Incomplete data is never a vendor breach: a breach pages only on complete data, and a burn-rate pair
-# counts only when both its windows are covered (window coverage ≥ the SLA's minimum) and no answer was
-# partial. Missing data is Obligo's own problem (serve raises one engine-health alert for it).
+# Incomplete data is never a vendor breach: a breach pages only on complete data (period coverage ≥ the
+# SLA's minCoverage), and a burn-rate pair counts only when both its windows are mostly measured (window
+# coverage ≥ min_window_coverage, default one half: a burn rate is a ratio over what the window holds, as
+# Prometheus' own burn-rate alerts compute it, but a window that is mostly gaps proves nothing) and no
+# answer was partial. Missing data is Obligo's own problem (serve raises one engine-health alert for it).
 package obligo.decision
 
 import rego.v1
@@ -46,12 +48,15 @@ default partial := false
 
 partial if coverage.partialResponse == true
 
-min_coverage := object.get(coverage, "minimum", 0.99)
+# The share of a burn-rate window that must have been measured for its burn rate to page. Settable in data.
+default min_window_coverage := 0.5
+
+min_window_coverage := data.obligo.settings.min_window_coverage
 
 # A window whose coverage is unknown (null: the measured slices do not reach it) is not held against it.
 window_covered(w) if not is_number(object.get(object.get(status, "windowCoverage", {}), w, null))
 
-window_covered(w) if status.windowCoverage[w] >= min_coverage
+window_covered(w) if status.windowCoverage[w] >= min_window_coverage
 
 # The burn-rate pairs of the SLA's alerting table whose long and short windows both exceed the factor.
 burning contains pair if {

@@ -102,12 +102,16 @@ test_incomplete_data_is_no_breach if {
 }
 
 test_burn_needs_covered_windows if {
-	cov := {"5m": 0.5, "30m": 1, "1h": 1, "2h": 1, "6h": 1, "1d": 1, "3d": 1}
+	cov := {"5m": 0.4, "30m": 1, "1h": 1, "2h": 1, "6h": 1, "1d": 1, "3d": 1}
 	s := object.union(fixtures.status("ok", 0.8, fixtures.burn(20, 15, 2, 0.5)), {"windowCoverage": cov})
 	r := decision.result with input as {"status": s}
 		with data.obligo.catalog as fixtures.catalog
 		with data.obligo.contracts as fixtures.contracts
 	r.action == "none"
+	half := decision.result with input as {"status": object.union(s, {"windowCoverage": object.union(cov, {"5m": 0.5})})}
+		with data.obligo.catalog as fixtures.catalog
+		with data.obligo.contracts as fixtures.contracts
+	half.action == "page"
 }
 
 test_burn_with_unknown_window_coverage_counts if {
