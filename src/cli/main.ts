@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'persist hourly rollups so credits survive Prometheus retention',
     load: async () => (await import('./commands/rollup.js')).rollupCommand,
   },
+  serve: {
+    summary: 'the always-on evaluator: pages PagerDuty with the vendor\'s contacts; /api/v1, /metrics',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
   policy: {
     summary: 'Rego: obligo policy eval … | obligo policy test …',
     load: async () => (await import('./commands/policy.js')).policyCommand,
