@@ -20,6 +20,7 @@ import {
 } from './checks.js';
 import { RuleNode, type CompiledRule, type RuleKind, type ScopeHost } from './ir.js';
 import { NameGen } from './names.js';
+import { hoistNegations } from './negation.js';
 import { analyseDependencies } from './recursion.js';
 import { potentialOuts, Safety } from './safety.js';
 import { Scope } from './scope.js';
@@ -94,6 +95,7 @@ export class Compiler implements ScopeHost {
     this.checkUnknownFns(fnErrors);
     this.errors.unshift(...fnErrors);
     checkConflicts(this.root, this.errors);
+    for (const c of early.conflicts ?? []) if (!this.errors.some((e) => e.message === c.message)) this.errors.push(c);
     const rules = allRules(this.root);
     this.errors.push(...checkComprehensionHeads(rules));
     if (this.errors.length) throwErrors(firstStage(early.recoverable, this.errors));
@@ -215,9 +217,11 @@ export class Compiler implements ScopeHost {
   }
 
   /** Resolves names, renames nested locals and reorders the body for safety. */
-  compileBody(body: Expr[], scope: Scope, bound: Set<string>, outer: Set<string>): Expr[] {
+  compileBody(body: Expr[], scope: Scope, bound: Set<string>, outer: Set<string>, isQuery = false): Expr[] {
     const resolved = body.map((e) => scope.resolveExpr(e));
-    return this.reorder(resolved, bound, outer, scope);
+    // what a `not` evaluates outside its negation, as OPA (negation.ts)
+    const rewritten = hoistNegations(resolved, { fresh: (b) => this.fresh(b), isQuery });
+    return this.reorder(rewritten, bound, outer, scope);
   }
 
   reorder(body: Expr[], bound0: Set<string>, outer: Set<string>, scope: Scope): Expr[] {
@@ -360,7 +364,7 @@ export class Compiler implements ScopeHost {
     const saved = this.mockedFns;
     this.mockedFns = new Set(saved);
     try {
-      const out = this.compileBody(body, scope, new Set(), new Set());
+      const out = this.compileBody(body, scope, new Set(), new Set(), true);
       const errors: RegoError[] = [];
       this.checkUnknownFns(errors);
       errors.push(...checkQueryComprehensionHeads(out));

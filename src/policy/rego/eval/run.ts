@@ -339,13 +339,11 @@ export class Run implements Runtime {
           }, env);
           if (result !== undefined) break;
         } else {
-          this.ruleSolutions(r, p, (env2, valueTerm) =>
-            this.evalTermOrTrue(valueTerm, env2, (v) => {
-              if (result === undefined) result = v;
-              else if (!equal(result, v)) throw new RegoError(CONFLICT, 'object keys must be unique', r.loc);
-              return isConstant(valueTerm);
-            }),
-          env);
+          this.ruleValues(r, p, (v, valueTerm) => {
+            if (result === undefined) result = v;
+            else if (!equal(result, v)) throw new RegoError(CONFLICT, 'object keys must be unique', r.loc);
+            return isConstant(valueTerm);
+          }, env);
         }
       }
     } finally {
@@ -379,14 +377,12 @@ export class Run implements Runtime {
       const p = this.program.plan(r);
       if (r.kind === 'complete') {
         sawComplete = true;
-        this.ruleSolutions(r, p, (env, valueTerm) =>
-          this.evalTermOrTrue(valueTerm, env, (v) => {
-            if (complete === undefined) complete = v;
-            else if (!equal(complete, v)) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', r.loc);
-            // early exit: a constant value cannot change with further solutions of this body
-            return isConstant(valueTerm);
-          }),
-        );
+        this.ruleValues(r, p, (v, valueTerm) => {
+          if (complete === undefined) complete = v;
+          else if (!equal(complete, v)) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', r.loc);
+          // early exit: a constant value cannot change with further solutions of this body
+          return isConstant(valueTerm);
+        });
       } else if (r.kind === 'set' && r.dyn.length === 0) {
         if (!set) set = new RSet();
         const s = set;
@@ -458,6 +454,35 @@ export class Run implements Runtime {
           found = true;
           return emit(env, e.value);
         });
+        if (found || halted2) return halted2;
+      }
+      return false;
+    } finally {
+      this.ruleStack.pop();
+    }
+  }
+
+  /**
+   * Calls onValue for each value of the rule (body solutions with their head value), from the first
+   * clause that has one: as in OPA, a clause whose body succeeds but whose value is undefined
+   * passes on to its else.
+   */
+  private ruleValues(r: CompiledRule, p: RulePlan, onValue: (v: Value, valueTerm: CTerm | undefined) => boolean, env: Env = p.layout.env()): boolean {
+    this.ruleStack.push(r);
+    this.tick();
+    try {
+      let found = false;
+      const clause = (body: RulePlan['body'], valueTerm: CTerm | undefined): boolean =>
+        body(this, env, () =>
+          this.evalTermOrTrue(valueTerm, env, (v) => {
+            found = true;
+            return onValue(v, valueTerm);
+          }),
+        );
+      const halted = clause(p.body, p.value);
+      if (found || halted) return halted;
+      for (const e of p.elses) {
+        const halted2 = clause(e.body, e.value);
         if (found || halted2) return halted2;
       }
       return false;
@@ -646,14 +671,13 @@ export class Run implements Runtime {
       const p = this.program.plan(r);
       const env = p.layout.env();
       const ms = p.args!;
-      const emit = (env2: Env, valueTerm: CTerm | undefined): boolean =>
-        this.evalTermOrTrue(valueTerm, env2, (v) => {
-          if (result === undefined) result = v;
-          else if (!equal(result, v)) throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? r.loc);
-          return isConstant(valueTerm);
-        });
+      const onValue = (v: Value, valueTerm: CTerm | undefined): boolean => {
+        if (result === undefined) result = v;
+        else if (!equal(result, v)) throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? r.loc);
+        return isConstant(valueTerm);
+      };
       const matchArgs = (i: number): boolean => {
-        if (i === ms.length) return this.ruleSolutions(r, p, emit, env);
+        if (i === ms.length) return this.ruleValues(r, p, onValue, env);
         return ms[i]!(this, args[i]!, env, () => matchArgs(i + 1));
       };
       matchArgs(0);
