@@ -22,13 +22,13 @@ outbox) with the vendor's escalation contacts, and serves /api/v1, /metrics, /he
 async function shells(config: Parameters<typeof startServe>[0], env: NodeJS.ProcessEnv): Promise<Pick<ServeDeps, 'http' | 'logger'>> {
   const out: Pick<ServeDeps, 'http' | 'logger'> = {};
   try {
-    const http = (await import('../../server/http.js')) as { createHttpHandler?: ServeDeps['http'] };
+    const http = (await import(new URL('../../server/http.js', import.meta.url).href)) as { createHttpHandler?: ServeDeps['http'] };
     if (http.createHttpHandler) out.http = http.createHttpHandler;
   } catch {
     // no HTTP shell in this build
   }
   try {
-    const t = (await import('../../telemetry/logger.js')) as { createLogger?: (level: string, env: NodeJS.ProcessEnv) => ServeDeps['logger'] };
+    const t = (await import(new URL('../../telemetry/logger.js', import.meta.url).href)) as { createLogger?: (level: string, env: NodeJS.ProcessEnv) => ServeDeps['logger'] };
     if (t.createLogger) out.logger = t.createLogger(config.log.level, env);
   } catch {
     // plain stderr logging below
