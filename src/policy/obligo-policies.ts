@@ -1,6 +1,7 @@
 // Obligo's own decisions (page/ticket, deploy gate, credit claims) as a PolicyEngine: the hand-written
 // policies in policies/ plus the modules and data document `obligo compile` generates from the
 // contracts, so a policy sees exactly what `obligo compile` writes to DIR/policies/.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,33 @@ export interface ObligoPolicyOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Compiled policy engines of this process, keyed by a hash of everything they are built from (module
+ * texts, data document, backend): loading the same policies and contracts again costs a hash, not a
+ * parse and compile. Bounded: the oldest entry goes when a ninth arrives.
+ */
+const compiled = new Map<string, Promise<PolicyEngine>>();
+
+function contentKey(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** Forgets the compiled engines (tests that change policy files on disk between loads). */
+export function clearPolicyCache(): void {
+  compiled.clear();
+}
+
+function cached(key: string, make: () => Promise<PolicyEngine>): Promise<PolicyEngine> {
+  let p = compiled.get(key);
+  if (!p) {
+    if (compiled.size >= 8) compiled.delete(compiled.keys().next().value!);
+    p = make();
+    compiled.set(key, p);
+    p.catch(() => compiled.delete(key));
+  }
+  return p;
+}
+
 export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<PolicyEngine> {
   const env = opts.env ?? process.env;
   const backend = opts.backend ?? (env.OBLIGO_POLICY_BACKEND === 'wasm' ? 'wasm' : 'builtin');
@@ -57,11 +85,12 @@ export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<Pol
     if (!bundle) throw new Error('the wasm policy backend needs a bundle: set OBLIGO_POLICY_BUNDLE=path/to/bundle.tar.gz');
     // The bundle holds policies/ and, when built from `obligo compile` output, the generated modules;
     // the current contracts' data document is layered over its data.json.
-    return createPolicyEngine({ backend: 'wasm', bundle, data });
+    const stamp = statSync(bundle);
+    return cached(contentKey(['wasm', bundle, stamp.size, stamp.mtimeMs, data]), () => createPolicyEngine({ backend: 'wasm', bundle, data }));
   }
   const modules = [
     ...readPolicyModules(opts.policyDir ?? defaultPolicyDir()),
     ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
   ];
-  return createPolicyEngine({ backend: 'builtin', modules, data });
+  return cached(contentKey(['builtin', modules, data]), () => createPolicyEngine({ backend: 'builtin', modules, data }));
 }
