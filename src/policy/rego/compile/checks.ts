@@ -98,6 +98,18 @@ function checkArities(modules: readonly Module[]): RegoError[] {
       if (p && (p[0] === 'data' || p[0] === 'input')) aliases.set(imp.alias ?? p[p.length - 1]!, p);
     }
     const ruleNames = new Set(m.rules.map((r) => String((r.ref[0] as { v: unknown }).v)));
+    // functions some `with` replaces may be undefined (resolution reports those, if at all)
+    const mocked = new Set<string>();
+    for (const r of m.rules) {
+      visitBody([...r.body, ...r.elses.flatMap((e) => e.body)], {
+        expr: (e) => {
+          for (const w of e.withs ?? []) {
+            const p = importPath(w.target);
+            if (p) mocked.add(p.join('.'));
+          }
+        },
+      });
+    }
     const resolve = (op: string): string => {
       const parts = op.split('.');
       if (parts[0] === 'data') return op;
@@ -108,11 +120,14 @@ function checkArities(modules: readonly Module[]): RegoError[] {
     };
     const check = (t: Term, top: boolean): void => {
       if (t.t !== 'call') return;
+      if (t.op === 'print' || t.op.startsWith('internal.')) return;
       const fn = resolve(t.op);
       // a rule that is no function has arity 0 for OPA (`f()` passes here, the type checker rejects it)
-      const arity = funcs.get(fn) ?? (values.has(fn) ? 0 : fn.startsWith('data.') ? undefined : builtinArity(fn));
+      const arity = funcs.get(fn) ?? (values.has(fn) ? 0 : fn.startsWith('data.') ? undefined : declaredArity(fn));
       if (arity !== undefined && arity >= 0 && t.args.length !== arity && !(top && t.args.length === arity + 1)) {
         out.push(arityError(fn, arity, t.args.length, t.loc));
+      } else if (arity === undefined && !mocked.has(t.op) && !mocked.has(fn)) {
+        out.push(new RegoError('rego_type_error', `undefined function ${fn}`, t.loc));
       }
     };
     const visitor = {
@@ -137,6 +152,14 @@ function checkArities(modules: readonly Module[]): RegoError[] {
     }
   }
   return out;
+}
+
+/** Arity of a builtin OPA declares (ours, or one we lack such as the deprecated `any`), -1 variadic. */
+function declaredArity(name: string): number | undefined {
+  const a = builtinArity(name);
+  if (a !== undefined) return a;
+  const sig = builtinType(name);
+  return sig ? (sig.variadic ? -1 : sig.args.length) : undefined;
 }
 
 /**
@@ -619,6 +642,7 @@ export function checkDeclarations(modules: readonly Module[]): RegoError[] {
         const s = new DeclStack(errors, docs);
         for (const a of r.args ?? []) for (const v of termVars(a)) s.declare(v, 'arg', a.loc);
         declBody(s, body);
+        for (const t of headTerms(r)) declTerm(s, t);
       }
     }
   }

@@ -379,6 +379,10 @@ export class TypeChecker {
 
   /** One expression: closures, refs, then the expression itself (OPA's CheckBody loop). */
   private checkExprFull(env: VarEnv, e: Expr): boolean {
+    // calls in `with` values: OPA hoists them into expressions of their own, checked in any case
+    const before0 = this.errors.length;
+    for (const x of e.k === 'not' ? [e, e.expr] : [e]) for (const w of x.withs ?? []) this.typeOf(env, w.value);
+    if (this.errors.length > before0) return true;
     // replaced documents and functions: their types are not ours to guess (`with input` replaces an any)
     const notInput = (w: { path?: string[] }): boolean => w.path?.[0] !== 'input';
     if (e.withs?.some(notInput)) return false;
