@@ -116,6 +116,49 @@ describe('credits: examples', () => {
     expect(units(s.rows[0]!.amount, 2) <= 1001n, `big row paid ${s.rows[0]!.amount}`).toBe(true);
   });
 
+  it('over the cap only exactly: three rows of 0.004 (0.00 each when rounded) against a cap of 0.01 share it', () => {
+    const tiers: TierDoc[] = [{ below: 99.99, percent: 10 }];
+    const s = computeCredits(contract({ monthlyFee: '0.01' }, { capPercent: 100 }), march, [outcome('a', '99', '0.04', tiers), outcome('b', '99', '0.04', tiers), outcome('c', '99', '0.04', tiers)]);
+    expect(s.rows.map((r) => r.exactAmount)).toEqual(['0.004', '0.004', '0.004']);
+    expect(s).toMatchObject({ capped: true, total: '0.01', cap: '0.01' });
+    expect(s.rows.map((r) => r.amount)).toEqual(['0.01', '0.00', '0.00']); // equal remainders: the earlier row
+    expect(s.rows.every((r) => r.flags.includes('capped'))).toBe(true);
+  });
+
+  it('a capped statement flags only the rows it cut: a no-data row is not "capped"; its tier fields are null', () => {
+    const c = contract({ monthlyFee: '1000' }, { capPercent: 10 });
+    const s = computeCredits(c, march, [outcome('a', '50', '1000'), outcome('b', null, '1000')]);
+    expect(s.capped).toBe(true);
+    expect(s.rows[0]!.flags).toEqual(['capped']);
+    expect(s.rows[1]!.flags).toEqual(['no-data']);
+    expect(s.rows[1]!.tierIndex).toBeNull();
+    expect(s.rows[1]!.compared).toBeNull();
+    expect(s.rows[1]!.percent).toBe(0);
+  });
+
+  it('prorate on, but the whole period is inside the term: fraction 1, no "prorated" flag', () => {
+    const s = computeCredits(contract({}, { prorate: true }), march, [outcome('availability', '99.5')]);
+    expect(s.rows[0]).toMatchObject({ fraction: '1', amount: '800.00', flags: [] });
+  });
+
+  it('no claim window: no deadline', () => {
+    const s = computeCredits(contract({}, { claimWindowDays: undefined }), march, [outcome('availability', '99.5')]);
+    expect(s.claimDeadline).toBeNull();
+    expect(s.claimDeadlineEndsAt).toBeNull();
+  });
+
+  it('a measurement flagged outside-term inside the contract term: outside-term, not no-data', () => {
+    const s = computeCredits(contract(), march, [{ ...outcome('a', null), flags: ['outside-term'] }]);
+    expect(s.rows[0]!.flags).toEqual(['outside-term']);
+  });
+
+  it('largest remainder: all-zero shares get nothing whatever the target; equal remainders go to the earlier share', () => {
+    expect(allocateLargestRemainder([rational('0'), rational('0'), rational('0')], 5n)).toEqual([0n, 0n, 0n]);
+    expect(allocateLargestRemainder([], 5n)).toEqual([]);
+    expect(allocateLargestRemainder([rational('1'), rational('1'), rational('1')], 2n)).toEqual([1n, 1n, 0n]);
+    expect(allocateLargestRemainder([rational('1'), rational('2'), rational('1')], 3n)).toEqual([1n, 1n, 1n]); // 0.75, 1.5, 0.75: remainders .75 beat .5
+  });
+
   it('no data → 0 and a flag; outside the term → 0 and outside-term', () => {
     const s = computeCredits(contract(), march, [outcome('a', null), outcome('b', '90')]);
     expect(s.rows[0]).toMatchObject({ amount: '0.00', percent: 0, flags: ['no-data'], compared: null });
