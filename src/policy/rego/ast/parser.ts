@@ -745,6 +745,7 @@ export class Parser {
       }
       this.nest--;
       this.expect('}');
+      dropRepeatedKeys(items);
       return items.every(([a, b]) => isGround(a) && isGround(b)) ? { t: 'object', items, loc, ground: true } : { t: 'object', items, loc };
     }
     if (this.is('|')) {
@@ -844,6 +845,19 @@ function parseNumber(text: string, p: Parser, t: Token): Value {
     return p.error('number too large', t);
   }
   return num(n);
+}
+
+/** `{"a": 1, "a": 2}` is `{"a": 2}` in OPA: of items with the same constant key, the last one stays. */
+function dropRepeatedKeys(items: [Term, Term][]): void {
+  const seen = new Set<string>();
+  for (let i = items.length - 1; i >= 0; i--) {
+    const k = items[i]![0];
+    if (k.t !== 'scalar') continue;
+    const v = k.v;
+    const id = typeof v === 'number' || typeof v === 'bigint' ? 'n' + String(v) : typeof v + String(v);
+    if (seen.has(id)) items.splice(i, 1);
+    else seen.add(id);
+  }
 }
 
 /** A scalar, or a literal made only of scalars (set on array, object and set terms by the parser). */
