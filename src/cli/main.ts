@@ -41,6 +41,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the always-on evaluator: pages PagerDuty with the vendor\'s contacts; /api/v1, /metrics',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
+  report: {
+    summary: 'contract performance report per vendor: obligo report --period 2026-Q1 --format html|md',
+    load: async () => (await import('./commands/report.js')).reportCommand,
+  },
+  evidence: {
+    summary: 'dispute evidence pack: obligo evidence --contract C --sla S --period P --out FILE.zip | obligo evidence verify FILE.zip',
+    load: async () => (await import('./commands/evidence.js')).evidenceCommand,
+  },
+  backtest: {
+    summary: 'proposed terms against past telemetry: obligo backtest --contract C [--objective N] [--tiers …] --from … --to …',
+    load: async () => (await import('./commands/backtest.js')).backtestCommand,
+  },
+  import: {
+    summary: 'contract files from other formats: obligo import openslo FILE…',
+    load: async () => (await import('./commands/import.js')).importCommand,
+  },
   policy: {
     summary: 'Rego: obligo policy eval … | obligo policy test …',
     load: async () => (await import('./commands/policy.js')).policyCommand,
