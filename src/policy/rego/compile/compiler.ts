@@ -20,6 +20,7 @@ import {
 } from './checks.js';
 import { RuleNode, type CompiledRule, type RuleKind, type ScopeHost } from './ir.js';
 import { NameGen } from './names.js';
+import { hoistHeadRefs } from './head-refs.js';
 import { hoistNegations } from './negation.js';
 import { analyseDependencies } from './recursion.js';
 import { potentialOuts, Safety } from './safety.js';
@@ -133,7 +134,7 @@ export class Compiler implements ScopeHost {
   // -------------------------------------------------------------- rules
 
   private compileRule(m: Module, r0: Rule): void {
-    const r = normalizeArgs(r0, this);
+    const r = hoistHeadRefs(normalizeArgs(r0, this), this);
     const statics = staticPrefix(r.ref);
     const dynRaw = r.ref.slice(statics.length);
     const scope = new Scope(null, m, this);
