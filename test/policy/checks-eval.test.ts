@@ -74,6 +74,24 @@ const CASES: Case[] = [
     query: 'data.test.p',
     want: -1,
   },
+  {
+    name: 'a ref with a variable in a rule head iterates (p := o[k])',
+    module: 'package test\n\no := {"a": 1}\n\np := o[k]\n',
+    query: 'data.test.p',
+    want: 1,
+  },
+  {
+    name: 'a ref with a variable in a set rule head',
+    module: 'package test\n\no := {"a": 1, "b": 2}\n\np contains o[k]\n',
+    query: 'data.test.p',
+    want: [1, 2],
+  },
+  {
+    name: 'a ref with a variable in an object rule key',
+    module: 'package test\n\no := {"a": 1}\n\np[o[k]] := k\n',
+    query: 'data.test.p',
+    want: { '1': 'a' },
+  },
 ];
 
 /** The value of a query's single expression in OPA (undefined when it has no result). */
