@@ -188,7 +188,8 @@ export class Compiler implements ScopeHost {
     if (key) shallowTermVars(key, headVars);
     if (value) shallowTermVars(value, headVars);
     const boundAfter = new Set(bound);
-    for (const e of body) for (const v of exprVars(e)) boundAfter.add(v);
+    // `some x` declares x without binding it
+    for (const e of body) if (e.k !== 'some') for (const v of exprVars(e)) boundAfter.add(v);
     for (const v of headVars) {
       if (!boundAfter.has(v) && !v.startsWith('$')) {
         throw new RegoError('rego_unsafe_var_error', `var ${userVarName(v)} is unsafe`, headVarLoc([...dyn, ...(key ? [key] : []), ...(value ? [value] : [])], v) ?? r.loc);
