@@ -253,7 +253,9 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
           out.fatal.push(new RegoError('rego_compile_error', `args must not shadow ${a.name} (use a different variable name)`, r.loc));
         }
       }
-      for (const body of [r.body, ...r.elses.map((e) => e.body)]) checkBody(body, out);
+      const inHead = new Set<string>();
+      for (const t of headTerms(r)) termVars(t, inHead);
+      for (const body of [r.body, ...r.elses.map((e) => e.body)]) checkBody(body, out, inHead);
       for (const t of headTerms(r)) visitTerm(t, { expr: (e) => void checkExpr(e, out) });
     }
   }
@@ -331,9 +333,9 @@ function checkRuleShape(r: Rule, out: ModuleCheckResult): void {
 }
 
 /** Checks the expressions of a body (and of every body nested in it). */
-function checkBody(body: readonly Expr[], out: ModuleCheckResult): void {
+function checkBody(body: readonly Expr[], out: ModuleCheckResult, usedOutside: ReadonlySet<string> = new Set()): void {
   visitBody(body, { expr: (e) => void checkExpr(e, out) });
-  checkUnusedDeclared(body, out);
+  checkUnusedDeclared(body, out, usedOutside);
 }
 
 function checkExpr(e: Expr, out: ModuleCheckResult): void {
@@ -437,10 +439,10 @@ function usedVars(body: readonly Expr[]): Set<string> {
 }
 
 /** Vars of `some x, y` that nothing else in the body mentions. */
-function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult): void {
+function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult, usedOutside: ReadonlySet<string> = new Set()): void {
   body.forEach((e, i) => {
     if (e.k !== 'some') return;
-    const others = new Set<string>();
+    const others = new Set<string>(usedOutside);
     body.forEach((x, j) => {
       if (j !== i) exprVars(x, others);
     });
