@@ -381,7 +381,15 @@ export class TypeChecker {
   private checkExprFull(env: VarEnv, e: Expr): boolean {
     // calls in `with` values: OPA hoists them into expressions of their own, checked in any case
     const before0 = this.errors.length;
-    for (const x of e.k === 'not' ? [e, e.expr] : [e]) for (const w of x.withs ?? []) this.typeOf(env, w.value);
+    for (const x of e.k === 'not' ? [e, e.expr] : [e]) {
+      for (const w of x.withs ?? []) {
+        const refErrs: RegoError[] = [];
+        const closureErrs: RegoError[] = [];
+        this.walkRefs(env, { k: 'term', term: w.value, loc: w.value.loc }, refErrs, closureErrs);
+        this.errors.push(...closureErrs, ...refErrs);
+        if (!refErrs.length && !closureErrs.length) this.typeOf(env, w.value);
+      }
+    }
     if (this.errors.length > before0) return true;
     // replaced documents and functions: their types are not ours to guess (`with input` replaces an any)
     const notInput = (w: { path?: string[] }): boolean => w.path?.[0] !== 'input';
@@ -514,6 +522,10 @@ export class TypeChecker {
         const op = e.key ? 'internal.member_3' : 'internal.member_2';
         return this.checkMember(env, args, e.loc) ?? this.checkCall(env, { t: 'call', op, fn: op, args, loc: e.loc }, true).err;
       }
+      case 'every':
+        // the domain's calls are checked (OPA hoists them); the body's calls are not
+        this.typeOf(env, e.coll);
+        return undefined;
       default:
         return undefined;
     }
