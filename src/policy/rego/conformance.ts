@@ -104,6 +104,33 @@ export function runConformance(root: string, opts: ConformanceOptions = {}): Fol
   return results;
 }
 
+/** What an engine answered for a case: an error (code and message) or rows of bindings (JS values). */
+export type CaseAnswer = { error: { code: string; message: string; bare?: string } } | { rows: Record<string, unknown>[] };
+
+/** Compares an answer with what the case wants; undefined when it passes, else why not. */
+export function judge(c: ConformanceCase, answer: CaseAnswer): string | undefined {
+  if ('error' in answer) {
+    const e = answer.error;
+    if (c.want_error_code === undefined && c.want_error === undefined) return `unexpected error: ${e.code}: ${e.message}`;
+    if (c.want_error_code !== undefined && e.code !== c.want_error_code) {
+      return `want error code ${c.want_error_code}, got ${e.code}: ${e.message}`;
+    }
+    if (c.want_error !== undefined && !e.message.includes(c.want_error) && !`${e.code}: ${e.bare ?? ''}`.includes(c.want_error)) {
+      return `want error containing ${JSON.stringify(c.want_error)}, got ${JSON.stringify(e.message)}`;
+    }
+    return undefined;
+  }
+  if (c.want_error_code !== undefined || c.want_error !== undefined) {
+    return `want error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${answer.rows.length} result(s)`;
+  }
+  const want = (c.want_result ?? []).map((row) => canonicalRow(fromJS(row ?? {}) as RObject, !!c.sort_bindings));
+  const got = answer.rows.map((r) => canonicalRow(fromJS(r) as RObject, !!c.sort_bindings));
+  const ws = [...new Set(want)].sort();
+  const gs = [...new Set(got)].sort();
+  if (ws.length === gs.length && ws.every((w, i) => w === gs[i])) return undefined;
+  return `want ${ws.join(' | ')}\n got ${gs.join(' | ')}`.slice(0, 2000);
+}
+
 /** Runs one case; returns undefined when it passes, else why it failed. */
 export function runCase(c: ConformanceCase, timeoutMs = 2000): string | undefined {
   let results: { bindings: Map<string, Value> }[];
@@ -122,24 +149,14 @@ export function runCase(c: ConformanceCase, timeoutMs = 2000): string | undefine
     if (!(e instanceof RegoError)) {
       return `internal error: ${(e as Error)?.stack ?? String(e)}`.slice(0, 2000);
     }
-    if (c.want_error_code === undefined && c.want_error === undefined) return `unexpected error: ${e.code}: ${e.message}`;
-    if (c.want_error_code !== undefined && e.code !== c.want_error_code) {
-      return `want error code ${c.want_error_code}, got ${e.code}: ${e.message}`;
-    }
-    if (c.want_error !== undefined && !e.message.includes(c.want_error) && !`${e.code}: ${e.bare}`.includes(c.want_error)) {
-      return `want error containing ${JSON.stringify(c.want_error)}, got ${JSON.stringify(e.message)}`;
-    }
-    return undefined;
+    return judge(c, { error: { code: e.code, message: e.message, bare: e.bare } });
   }
-  if (c.want_error_code !== undefined || c.want_error !== undefined) {
-    return `want error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${results.length} result(s)`;
-  }
-  const want = (c.want_result ?? []).map((row) => canonicalRow(fromJS(row ?? {}) as RObject, !!c.sort_bindings));
-  const got = results.map((r) => canonicalRow(RObject.from(r.bindings), !!c.sort_bindings));
-  const ws = [...new Set(want)].sort();
-  const gs = [...new Set(got)].sort();
-  if (ws.length === gs.length && ws.every((w, i) => w === gs[i])) return undefined;
-  return `want ${ws.join(' | ')}\n got ${gs.join(' | ')}`.slice(0, 2000);
+  return judge(c, { rows: results.map((r) => toJS(RObject.from(r.bindings)) as Record<string, unknown>) });
+}
+
+/** The stable name of a case: its file and note. */
+export function caseId(file: string, c: ConformanceCase): string {
+  return `${file}::${c.note}`;
 }
 
 function canonicalRow(row: RObject, sortBindings: boolean): string {
