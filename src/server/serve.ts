@@ -193,6 +193,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
     outbox: stores.alerts,
     client: pdClient,
     defaultRoutingKey: config.pagerduty.routingKey,
+    resolveSecret: async (ref) => resolveSecret(ref, env),
     instanceId: deps.instanceId,
     logger: deps.logger as never,
   });
