@@ -10,8 +10,13 @@ export type CreditFlag = MeasurementFlag | CoreCreditFlag | 'provisional' | 'rev
 export interface CreditRow {
   contract: string;
   vendor: string;
+  /** customer: we claim the credit; provider: we pay it. */
+  role: 'customer' | 'provider';
   sla: string;
   period: string;
+  /** The period's bounds in the contract's zone, RFC 3339 UTC ([start, end)). */
+  periodStart: string;
+  periodEnd: string;
   objective: number;
   /** Achieved percent (float, display); null without data. */
   achieved: number | null;
@@ -29,6 +34,10 @@ export interface CreditRow {
   amount: string;
   currency: string;
   capped: boolean;
+  /** The contract's cap for this period (capPercent × fees.monthly × months), minor-unit digits. */
+  cap: string;
+  /** creditPolicy.rounding: how achieved was rounded before the tiers. */
+  rounding: 'none' | 'nearest-0.1' | 'nearest-0.01';
   /** Last day to claim (YYYY-MM-DD, contract zone), or null when the contract sets no claim window. */
   claimDeadline: string | null;
   /** The instant the claim window closes (the local midnight after claimDeadline), RFC 3339 UTC. */
@@ -52,9 +61,13 @@ export interface ContractTotal {
   amount: string;
   currency: string;
   capped: boolean;
-  /** The cap (decimal string) of this contract for the period. */
+  /** The cap (decimal string) of this contract for the period (Σ over the periods of a longer label). */
   cap: string;
+  /** Per period of the label (one entry unless a quarter or year of monthly SLAs). */
+  periods: Array<{ period: string; amount: string; cap: string; capped: boolean }>;
 }
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Credit rows and the total of one contract's SLAs for one period (all measured with the same period). */
 export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: number): { rows: CreditRow[]; total: ContractTotal } {
@@ -74,8 +87,11 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
     return {
       contract: contract.id,
       vendor: contract.vendor,
+      role: contract.role,
       sla: m.sla.id,
       period: m.period.label,
+      periodStart: iso(m.period.start),
+      periodEnd: iso(m.period.end),
       objective: m.sla.objective,
       achieved: m.measurement.achieved,
       achievedDecimal: m.measurement.achievedDecimal,
@@ -88,6 +104,8 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
       amount: c.amount,
       currency: st.currency,
       capped: c.flags.includes('capped'),
+      cap: st.cap,
+      rounding: contract.creditPolicy.rounding,
       claimDeadline: st.claimDeadline,
       claimDeadlineEndsAt: st.claimDeadlineEndsAt === null ? null : new Date(st.claimDeadlineEndsAt).toISOString().replace('.000Z', 'Z'),
       provisional,
@@ -104,6 +122,14 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
   });
   return {
     rows,
-    total: { contract: contract.id, vendor: contract.vendor, amount: st.total, currency: st.currency, capped: st.capped, cap: st.cap },
+    total: {
+      contract: contract.id,
+      vendor: contract.vendor,
+      amount: st.total,
+      currency: st.currency,
+      capped: st.capped,
+      cap: st.cap,
+      periods: [{ period: period.label, amount: st.total, cap: st.cap, capped: st.capped }],
+    },
   };
 }

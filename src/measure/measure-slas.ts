@@ -79,6 +79,8 @@ export interface SlaMeasurement extends MeasureTarget {
   freshRollups: StoredRollup[];
   /** Slices of the last `recentMs` of the measured range. */
   recent: RecentSlices;
+  /** With keepObservations: the slice observations read from Prometheus this run (evidence packs). */
+  observations?: SliceObservation[];
 }
 
 export interface MeasureOptions {
@@ -105,6 +107,8 @@ export interface MeasureOptions {
   completeHoursOnly?: boolean;
   /** How much of the end of the measured range `recent` keeps (default 3 days: the longest burn-rate window). */
   recentMs?: number;
+  /** Return the slice observations read from Prometheus with each measurement (default false). */
+  keepObservations?: boolean;
   fetch?: FetchSlicesOptions;
   /** Clock for computed_at. */
   now?: () => number;
@@ -358,6 +362,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       measuredThrough: asOf,
       freshRollups,
       recent: recentOf(detailed, recentMs),
+      ...(opts.keepObservations ? { observations } : {}),
       evidence: {
         source: fromProm && fromStore ? 'rollups+prometheus' : fromProm ? 'prometheus' : fromStore ? 'rollups' : 'none',
         prometheusUrl: fromProm ? url : undefined,

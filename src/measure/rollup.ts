@@ -114,3 +114,18 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
   const written = await opts.store.upsert(rows);
   return { written, kept: rows.length - written, skipped, perSla, incomplete, warnings: [...warnings].sort(), requests: opts.source.requests - before };
 }
+
+/** One summary of several computeRollups runs (e.g. one per time zone for `rollup --period`). */
+export function mergeRollupSummaries(parts: readonly RollupSummary[]): RollupSummary {
+  const perSla: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.perSla)) perSla[k] = (perSla[k] ?? 0) + v;
+  return {
+    written: parts.reduce((a, p) => a + p.written, 0),
+    kept: parts.reduce((a, p) => a + p.kept, 0),
+    skipped: parts.flatMap((p) => p.skipped),
+    perSla,
+    incomplete: parts.flatMap((p) => p.incomplete),
+    warnings: [...new Set(parts.flatMap((p) => p.warnings))].sort(),
+    requests: parts.reduce((a, p) => a + p.requests, 0),
+  };
+}

@@ -285,11 +285,77 @@ describeWithPrometheus('credits (real Prometheus, backfilled synthetic traffic)'
     expect(x).toMatchObject({ creditPercent: 10, amount: '200.00', claimDeadline: '2026-04-30' });
   });
 
-  it('a quarterly SLA: the quarter is measured, three monthly fees are the base, monthly SLAs are left out', async () => {
-    const r = await credits(['--prometheus', prom.url, '--period', '2026-Q2', '--at', '2026-07-02T00:00:00Z']);
+  it('rollup --period takes the month in the contract\'s zone: all 743 New York hours, where UTC dates miss the last 4', async () => {
+    const run = async (args: string[]) => {
+      const io = memoryIO({});
+      const db = join(dbDir, `ny-${args.join('-').replace(/[^0-9A-Za-z-]/g, '')}.db`);
+      const code = await rollupCommand(['--contracts', CONTRACTS, '--prometheus', prom.url, '--db', db, '--contract', 'm-dst', '--at', '2026-04-15T00:00:00Z', '--format', 'json', ...args], io);
+      return { code, db, err: io.err, json: JSON.parse(io.out) as { written: number; ranges: Array<{ from: string; to: string }> } };
+    };
+    const byPeriod = await run(['--period', '2026-03']);
+    expect(byPeriod.code).toBe(0);
+    expect(byPeriod.err).toBe('');
+    expect(byPeriod.json.ranges).toEqual([{ from: '2026-03-01T05:00:00Z', to: '2026-04-01T04:00:00Z', slas: ['m-dst/availability'] }]);
+    expect(byPeriod.json.written).toBe(743);
+    const byUtcDates = await run(['--from', '2026-03-01', '--to', '2026-04-01']);
+    expect(byUtcDates.json.written).toBe(5 + 743 - 4); // February's last 5 New York hours, March without its last 4
+    // Credits from the stored hours alone: the period's rollups cover March, the UTC dates' do not.
+    const fromStore = async (db: string) => {
+      const io = memoryIO({});
+      const code = await creditsCommand(['--contracts', CONTRACTS, '--db', db, '--period', '2026-03', '--at', '2026-04-15T00:00:00Z', '--contract', 'm-dst', '--format', 'json'], io);
+      return { code, err: io.err, out: io.out };
+    };
+    const good = await fromStore(byPeriod.db);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.out).credits[0].evidence.source).toBe('rollups');
+    const short = await fromStore(byUtcDates.db);
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/rollup store does not cover m-dst\/availability/);
+  });
+
+  it('--period 2026-Q2 of a monthly SLA lists April, May and June, each as the generator counts, summed per contract', async () => {
+    const r = await credits(['--prometheus', prom.url, '--period', '2026-Q2', '--at', '2026-07-02T00:00:00Z', '--contract', 'm-methods', '--sla', 'slices']);
     expect(r.code).toBe(0);
-    expect(r.json!.credits.map((c) => c.contract)).toEqual(['m-quarterly']);
-    expect(r.err).toMatch(/^obligo: note: \d+ SLAs measured per month \(--period YYYY-MM\) not included: /);
+    const rows = r.json!.credits as Array<CreditJson['credits'][number] & { period: string; periodStart: string; cap: string }>;
+    expect(rows.map((x) => x.period)).toEqual(['2026-04', '2026-05', '2026-06']);
+    let sum = new Decimal(0);
+    for (const x of rows) {
+      const range = { start: Date.parse(x.periodStart), end: Date.parse(`${x.period === '2026-06' ? '2026-07' : x.period === '2026-05' ? '2026-06' : '2026-05'}-01T00:00:00Z`) };
+      const minutes = (range.end - range.start) / M;
+      const bad = prom.truth.badMinutes('ts', 0.95, { range });
+      expect(x.measuredMinutes).toBe(minutes);
+      expect(x.badMinutes).toBe(bad);
+      const achieved = new Decimal(100).times(minutes - bad).div(minutes);
+      expect(new Decimal(x.achievedDecimal!).toFixed(30)).toBe(achieved.toFixed(30));
+      // tiers: below 99.9 → 10 %, below 99.0 → 25 % of the month's 10,000 (capped at 100 % of 10,000 a month)
+      const pct = achieved.lt(99) ? 25 : achieved.lt('99.9') ? 10 : 0;
+      expect(x.creditPercent).toBe(pct);
+      expect(x.amount).toBe(new Decimal(10000).times(pct).div(100).toFixed(2));
+      expect(x.cap).toBe('10000.00');
+      sum = sum.plus(x.amount);
+    }
+    const total = r.json!.totals.find((t) => t.contract === 'm-methods')!;
+    expect(total.amount).toBe(sum.toFixed(2));
+    expect((total as unknown as { cap: string }).cap).toBe('30000.00');
+  });
+
+  it('periods outside the contract term are not rows; a year lists only the months in force and started', async () => {
+    const march = await credits(['--prometheus', prom.url, '--period', '2026-03', '--at', '2026-05-02T00:00:00Z', '--contract', 'm-midmonth']);
+    expect(march.code).toBe(0);
+    expect(march.json!.credits).toEqual([]);
+    expect(march.err).toMatch(/note: 2 periods outside the contract term, not listed: m-midmonth\/below 2026-03, m-midmonth\/atorbelow 2026-03/i);
+    const year = await credits(['--prometheus', prom.url, '--period', '2026', '--at', '2026-05-02T00:00:00Z', '--contract', 'm-midmonth']);
+    expect(year.code).toBe(0);
+    expect([...new Set(year.json!.credits.map((c) => (c as unknown as { period: string }).period))]).toEqual(['2026-04', '2026-05']);
+    const j = year.json as unknown as { outsideTerm: string[]; notStarted: string[] };
+    expect(j.outsideTerm.filter((x) => x.endsWith('2026-01'))).toHaveLength(2);
+    expect(j.notStarted.filter((x) => x.endsWith('2026-12'))).toHaveLength(2);
+  });
+
+  it('a quarterly SLA: the quarter is measured, three monthly fees are the base', async () => {
+    const r = await credits(['--prometheus', prom.url, '--period', '2026-Q2', '--at', '2026-07-02T00:00:00Z', '--contract', 'm-quarterly']);
+    expect(r.code).toBe(0);
+    expect(r.json!.credits.map((c) => `${c.contract} ${c.sla} ${(c as { period?: string }).period}`)).toEqual(['m-quarterly availability 2026-Q2']);
     const q2 = { start: t('2026-04-01T00:00:00Z'), end: t('2026-07-01T00:00:00Z') };
     const minutes = (q2.end - q2.start) / M; // 91 days
     const bad = prom.truth.badMinutes('ts', 0.95, { range: q2 });
@@ -366,9 +432,14 @@ describeWithPrometheus('credits (real Prometheus, backfilled synthetic traffic)'
     const io = memoryIO({});
     expect(await creditsCommand(['--contracts', CONTRACTS, '--prometheus', prom.url, '--period', '2026-04', '--at', '2026-05-02T00:00:00Z', '--contract', 'm-cap', '--format', 'csv'], io)).toBe(0);
     const lines = io.out.split('\r\n');
-    expect(lines[0]).toBe('contract,vendor,sla,period,action,objective,achieved,coverage,measuredMinutes,excludedMinutes,badMinutes,creditPercent,base,amount,currency,capped,claimDeadline,flags,evidence');
-    expect(lines[1]!.startsWith('m-cap,"Cap Vendor, Inc.",a,2026-04,claim,99.9,')).toBe(true);
-    expect(lines[1]).toContain(',700,411.76,USD,true,,');
+    expect(lines[0]).toBe(
+      'contract,vendor,role,sla,period,periodStart,periodEnd,action,objective,achieved,rounding,achievedRounded,tier,creditPercent,base,amount,cap,currency,capped,claimDeadline,coverage,' +
+        'measuredMinutes,excludedMinutes,badMinutes,gapMinutes,flags,source,rollupHours,prometheusHours,goodQuery,totalQuery,definitionHash,contractFile,contractRevision,contractSha256',
+    );
+    expect(lines[1]!.startsWith('m-cap,"Cap Vendor, Inc.",customer,a,2026-04,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,claim,99.9,')).toBe(true);
+    // base and amount in the currency's minor unit, the cap of the period, no URL anywhere
+    expect(lines[1]).toContain(',100,700.00,411.76,500.00,USD,true,,1.000000,');
+    expect(io.out).not.toMatch(/https?:\/\//);
     expect(lines[3]).toBe('');
     expect(lines).toHaveLength(4);
   });

@@ -4,6 +4,8 @@ import { creditDocument } from '../../evaluate/documents.js';
 import { evaluate } from '../../evaluate/evaluate.js';
 import { ObligoPolicies } from '../../evaluate/policies.js';
 import type { CreditAction } from '../../evaluate/types.js';
+import type { Contract, Sla } from '../../contract/model.js';
+import { formatAmount, MoneyDecimal } from '../../credits/money.js';
 import { periodKindOfLabel, PeriodLabelError, type CreditReport } from '../../measure/credits.js';
 import type { CreditRow, ContractTotal } from '../../measure/credit-rows.js';
 import { RollupStore } from '../../store/sqlite.js';
@@ -19,10 +21,11 @@ import {
   renderTable,
   runCommand,
   UsageError,
+  type SelectedSla,
 } from '../common.js';
 import type { CommandIO } from '../io.js';
 
-const HELP = `usage: obligo credits --period YYYY-MM|YYYY-Qn [options]
+const HELP = `usage: obligo credits --period YYYY-MM|YYYY-Qn|YYYY [options]
 
 Service credits for a period, each row with what to do about it (credits.rego): claim, pay,
 provisional, review (incomplete data: never paid or claimed), not-owed, expired. A period that has not
@@ -30,8 +33,11 @@ ended at --at is computed up to --at and flagged provisional. Hours with stored 
 are not read from Prometheus.
 
 ${COMMON_HELP}
-  --period LABEL           YYYY-MM (monthly SLAs) or YYYY-Qn (quarterly SLAs)
-  --format table|json|csv  output format (default table; csv is RFC 4180 with a header row)
+  --period LABEL           YYYY-MM, YYYY-Qn or YYYY: each SLA is credited per its own period (a month or a
+                           quarter); a longer label lists every period in it, summed per contract;
+                           periods outside the contract term are not listed
+  --format table|json|csv  output format (default table; csv is RFC 4180 with a header row, every
+                           column documented in docs/credits-csv.md)
   --no-rollups             ignore stored rollups; read everything from Prometheus
   --require-complete       exit 2 when any row's data is incomplete (flag incomplete-data)
   --policies DIR           hand-written policies (default: the policies/ shipped with obligo)
@@ -40,42 +46,94 @@ ${COMMON_HELP}
 /** A credit report with credits.rego's action per row (same order as the rows). */
 type ActedReport = CreditReport & { actions: CreditAction[] };
 
+/** The CSV's columns, in order: a public interface for finance scripts (docs/credits-csv.md). */
 export const CSV_COLUMNS = [
-  'contract', 'vendor', 'sla', 'period', 'action', 'objective', 'achieved', 'coverage', 'measuredMinutes', 'excludedMinutes', 'badMinutes',
-  'creditPercent', 'base', 'amount', 'currency', 'capped', 'claimDeadline', 'flags', 'evidence',
+  'contract', 'vendor', 'role', 'sla', 'period', 'periodStart', 'periodEnd', 'action', 'objective', 'achieved', 'rounding',
+  'achievedRounded', 'tier', 'creditPercent', 'base', 'amount', 'cap', 'currency', 'capped', 'claimDeadline', 'coverage',
+  'measuredMinutes', 'excludedMinutes', 'badMinutes', 'gapMinutes', 'flags', 'source', 'rollupHours', 'prometheusHours',
+  'goodQuery', 'totalQuery', 'definitionHash', 'contractFile', 'contractRevision', 'contractSha256',
 ] as const;
 
-function coverageText(r: CreditRow): string {
-  return r.coverage.ratio === null ? '' : String(r.coverage.ratio);
+/** Digits of `achieved` and `coverage` in the CSV. */
+export const CSV_RATIO_DIGITS = 6;
+
+function fixed(x: string | number | null, digits: number): string {
+  if (x === null) return '';
+  return new MoneyDecimal(typeof x === 'number' ? String(x) : x).toFixed(digits, MoneyDecimal.ROUND_HALF_UP);
 }
 
-export function evidenceText(r: CreditRow): string {
-  const e = r.evidence;
-  const parts = [`source=${e.source}`];
-  if (e.prometheusUrl) parts.push(`prometheus=${e.prometheusUrl}`);
-  parts.push(`rollupHours=${e.rollupHours}`, `prometheusHours=${e.prometheusHours}`, `definition=${e.definitionHash}`, `contract=${e.contractHash.slice(0, 16)}`);
-  return parts.join(' ');
+/** The tier that matched, as the contract writes it: "below 99.9: 10%"; '' when none. */
+export function tierText(r: Pick<CreditRow, 'evidence'>, sla: Pick<Sla, 'tiers'> | undefined): string {
+  const i = r.evidence.tierIndex;
+  if (i === null || !sla) return '';
+  const t = sla.tiers[i];
+  if (!t) return '';
+  const bounds = [
+    t.above !== undefined ? `above ${t.above}` : '',
+    t.atOrAbove !== undefined ? `atOrAbove ${t.atOrAbove}` : '',
+    t.below !== undefined ? `below ${t.below}` : '',
+    t.atOrBelow !== undefined ? `atOrBelow ${t.atOrBelow}` : '',
+  ].filter(Boolean);
+  return `${bounds.join(' ')}: ${t.percent}%`;
 }
 
-export function creditsJson(rep: ActedReport): unknown {
+/** One CSV row of a credit row (columns of CSV_COLUMNS). */
+export function creditCsvCells(r: CreditRow, action: string, sla: Sla | undefined, revision: string | undefined): string[] {
+  const q = r.evidence.queries;
+  return [
+    r.contract, r.vendor, r.role, r.sla, r.period, r.periodStart, r.periodEnd, action, String(r.objective),
+    fixed(r.achievedDecimal, CSV_RATIO_DIGITS), r.rounding, r.rounding === 'none' ? '' : (r.evidence.comparedAchieved ?? ''), tierText(r, sla),
+    String(r.creditPercent), formatAmount(r.base, r.currency), r.amount, r.cap, r.currency, String(r.capped), r.claimDeadline ?? '',
+    fixed(r.coverage.ratio, CSV_RATIO_DIGITS), String(r.measuredMinutes), String(r.excludedMinutes), String(r.badMinutes),
+    String(r.coverage.gapMinutes), r.flags.join(' '), r.evidence.source, String(r.evidence.rollupHours), String(r.evidence.prometheusHours),
+    q[0] ?? '', q[1] ?? '', r.evidence.definitionHash, r.evidence.contractFile, revision ?? '', r.evidence.contractHash,
+  ];
+}
+
+/** The fields the JSON has beyond creditDocument (the same as the CSV's). */
+function extraJson(r: CreditRow, sla: Sla | undefined): Record<string, unknown> {
+  return {
+    role: r.role,
+    periodStart: r.periodStart,
+    periodEnd: r.periodEnd,
+    cap: r.cap,
+    rounding: r.rounding,
+    achievedRounded: r.evidence.comparedAchieved,
+    tier: tierText(r, sla) || null,
+  };
+}
+
+function lookupIn(slas: readonly SelectedSla[]): (r: CreditRow) => { sla?: Sla; contract?: Contract } {
+  const m = new Map(slas.map((s) => [`${s.contract.id}/${s.sla.id}`, s]));
+  return (r) => {
+    const s = m.get(`${r.contract}/${r.sla}`);
+    return { sla: s?.sla, contract: s?.contract };
+  };
+}
+
+export function creditsJson(rep: ActedReport, slas: readonly SelectedSla[] = []): unknown {
+  const look = lookupIn(slas);
   return {
     period: rep.period,
     at: rep.at,
-    credits: rep.credits.map((r, i) => ({ ...creditDocument(r), action: rep.actions[i]!.action, actionReasons: rep.actions[i]!.reasons })),
+    credits: rep.credits.map((r, i) => ({ ...creditDocument(r), ...extraJson(r, look(r).sla), action: rep.actions[i]!.action, actionReasons: rep.actions[i]!.reasons })),
     warnings: rep.warnings,
-    totals: rep.totals.map((t) => ({ contract: t.contract, amount: t.amount, currency: t.currency, capped: t.capped, cap: t.cap })),
+    totals: rep.totals.map((t) => ({ contract: t.contract, amount: t.amount, currency: t.currency, capped: t.capped, cap: t.cap, periods: t.periods })),
+    skipped: rep.skipped,
+    outsideTerm: rep.outsideTerm,
+    notStarted: rep.notStarted,
     requests: rep.requests,
   };
 }
 
-export function creditsCsv(rep: ActedReport): string {
+export function creditsCsv(rep: ActedReport, slas: readonly SelectedSla[] = []): string {
+  const look = lookupIn(slas);
   return renderCsv(
     CSV_COLUMNS,
-    rep.credits.map((r, i) => [
-      r.contract, r.vendor, r.sla, r.period, rep.actions[i]!.action, String(r.objective), r.achievedDecimal ?? '', coverageText(r), String(r.measuredMinutes),
-      String(r.excludedMinutes), String(r.badMinutes), String(r.creditPercent), r.base, r.amount, r.currency,
-      String(r.capped), r.claimDeadline ?? '', r.flags.join(' '), evidenceText(r),
-    ]),
+    rep.credits.map((r, i) => {
+      const l = look(r);
+      return creditCsvCells(r, rep.actions[i]!.action, l.sla, l.contract?.revision);
+    }),
   );
 }
 
@@ -84,10 +142,11 @@ export function creditsTable(rep: ActedReport): string {
   const rows = renderTable<CreditRow>(rep.credits, [
     { header: 'CONTRACT', value: (r) => r.contract },
     { header: 'SLA', value: (r) => r.sla },
+    { header: 'PERIOD', value: (r) => r.period },
     { header: 'VENDOR', value: (r) => r.vendor },
     { header: 'ACTION', value: (r) => action.get(r)! },
     { header: 'OBJECTIVE', value: (r) => `${r.objective}%`, align: 'right' },
-    { header: 'ACHIEVED', value: (r) => fmtPercent(r.achieved), align: 'right' },
+    { header: 'ACHIEVED', value: (r) => (r.achievedDecimal === null ? '-' : `${fixed(r.achievedDecimal, 4)}%`), align: 'right' },
     { header: 'COVERAGE', value: (r) => (r.coverage.ratio === null ? '-' : fmtPercent(r.coverage.ratio * 100, 2)), align: 'right' },
     { header: 'MEASURED', value: (r) => `${r.measuredMinutes}m`, align: 'right' },
     { header: 'EXCLUDED', value: (r) => `${r.excludedMinutes}m`, align: 'right' },
@@ -101,6 +160,7 @@ export function creditsTable(rep: ActedReport): string {
   const totals = renderTable<ContractTotal>(rep.totals, [
     { header: 'CONTRACT', value: (t) => t.contract },
     { header: 'VENDOR', value: (t) => t.vendor },
+    { header: 'PERIODS', value: (t) => t.periods.map((p) => p.period).join(' ') },
     { header: 'TOTAL', value: (t) => `${t.amount} ${t.currency}`, align: 'right' },
     { header: 'CAP', value: (t) => `${t.cap} ${t.currency}${t.capped ? ' (applied)' : ''}`, align: 'right' },
   ]);
@@ -121,7 +181,7 @@ export async function creditsCommand(argv: string[], io: CommandIO): Promise<num
       return 0;
     }
     const period = extra.period as string | undefined;
-    if (!period) throw new UsageError('credits needs --period YYYY-MM or YYYY-Qn');
+    if (!period) throw new UsageError('credits needs --period YYYY-MM, YYYY-Qn or YYYY');
     try {
       periodKindOfLabel(period);
     } catch (e) {
@@ -138,11 +198,13 @@ export async function creditsCommand(argv: string[], io: CommandIO): Promise<num
       const rep = ev.credits!;
       reportWarnings(io, ev.warnings);
       if (rep.skipped.length > 0) {
-        const other = /Q/.test(period) ? 'month (--period YYYY-MM)' : 'quarter (--period YYYY-Qn)';
-        io.stderr(`obligo: note: ${rep.skipped.length} SLA${rep.skipped.length === 1 ? '' : 's'} measured per ${other} not included: ${rep.skipped.join(', ')}\n`);
+        io.stderr(`obligo: note: ${rep.skipped.length} SLA${rep.skipped.length === 1 ? '' : 's'} measured per quarter not included in a month (use --period YYYY-Qn): ${rep.skipped.join(', ')}\n`);
       }
-      if (common.format === 'json') printJson(io, creditsJson(rep));
-      else if (common.format === 'csv') io.stdout(creditsCsv(rep));
+      for (const [what, list] of [['outside the contract term', rep.outsideTerm], ['not started at --at', rep.notStarted]] as const) {
+        if (list.length > 0) io.stderr(`obligo: note: ${list.length} period${list.length === 1 ? '' : 's'} ${what}, not listed: ${list.join(', ')}\n`);
+      }
+      if (common.format === 'json') printJson(io, creditsJson(rep, slas));
+      else if (common.format === 'csv') io.stdout(creditsCsv(rep, slas));
       else io.stdout(creditsTable(rep));
       const incomplete = rep.credits.filter((r) => r.flags.includes('incomplete-data'));
       if (incomplete.length > 0) {

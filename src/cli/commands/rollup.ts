@@ -1,7 +1,8 @@
 // `obligo rollup --from DATE --to DATE`: persist hourly rollups of every selected SLA, so that credits
 // can be computed after Prometheus has dropped the raw samples. Only hours that ended by --at are
 // written; re-running is idempotent (rows are replaced).
-import { computeRollups } from '../../measure/rollup.js';
+import { labelRange, periodKindOfLabel, PeriodLabelError } from '../../measure/credits.js';
+import { computeRollups, mergeRollupSummaries, type RollupSummary } from '../../measure/rollup.js';
 import { RollupStore } from '../../store/sqlite.js';
 import {
   COMMON_HELP,
@@ -18,14 +19,18 @@ import {
 } from '../common.js';
 import type { CommandIO } from '../io.js';
 
-const HELP = `usage: obligo rollup --from DATE --to DATE [options]
+const HELP = `usage: obligo rollup --period YYYY-MM|YYYY-Qn|YYYY [options]
+       obligo rollup --from DATE --to DATE [options]
 
 Compute hourly rollups from Prometheus and store them (hours that ended by --at only). An hour whose
 data is incomplete (a gap, or a partial response) is not stored: the run names it and exits 2 (with
 --allow-incomplete, 0); a later run stores it once its data is whole.
-DATE is YYYY-MM-DD (midnight UTC) or an RFC 3339 time; --to is exclusive.
+--period takes each contract's months in its own time zone (2026-03 of a New York contract is
+2026-03-01T05:00Z – 2026-04-01T04:00Z). DATE is YYYY-MM-DD (midnight UTC) or an RFC 3339 time; --to
+is exclusive.
 
 ${COMMON_HELP}
+  --period LABEL       a month, quarter or year in each contract's zone (instead of --from/--to)
   --format table|json  output format (default table)
   --allow-incomplete   exit 0 even when some hours could not be stored
 `;
@@ -36,28 +41,63 @@ function isoHour(ms: number): string {
 
 export async function rollupCommand(argv: string[], io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
-    const { common, extra } = parseCommon(argv, io, { from: { type: 'string' }, to: { type: 'string' }, 'allow-incomplete': { type: 'boolean' } });
+    const { common, extra } = parseCommon(argv, io, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      period: { type: 'string' },
+      'allow-incomplete': { type: 'boolean' },
+    });
     if (common.help) {
       io.stdout(HELP);
       return 0;
     }
-    if (!extra.from || !extra.to) throw new UsageError('rollup needs --from DATE and --to DATE');
-    const from = parseDateOrInstant(extra.from as string, '--from');
-    const to = parseDateOrInstant(extra.to as string, '--to');
-    if (!(to > from)) throw new UsageError('--to must be after --from');
+    const label = extra.period as string | undefined;
+    if (label !== undefined && (extra.from || extra.to)) throw new UsageError('rollup takes --period LABEL or --from DATE --to DATE, not both');
+    if (label !== undefined) {
+      try {
+        periodKindOfLabel(label);
+      } catch (e) {
+        if (e instanceof PeriodLabelError) throw new UsageError(e.message);
+        throw e;
+      }
+    } else if (!extra.from || !extra.to) throw new UsageError('rollup needs --period LABEL, or --from DATE and --to DATE');
+    const fixedFrom = label === undefined ? parseDateOrInstant(extra.from as string, '--from') : 0;
+    const fixedTo = label === undefined ? parseDateOrInstant(extra.to as string, '--to') : 0;
+    if (label === undefined && !(fixedTo > fixedFrom)) throw new UsageError('--to must be after --from');
     const source = requirePrometheus(common);
     const { slas } = await loadSelection(common, io);
+    // One range per time zone: --period is each contract's own month (quarter, year).
+    const byRange = new Map<string, { from: number; to: number; slas: typeof slas }>();
+    for (const s of slas) {
+      const r = label === undefined ? { start: fixedFrom, end: fixedTo } : labelRange(label, s.contract.timezone);
+      const key = `${r.start}/${r.end}`;
+      const g = byRange.get(key) ?? { from: r.start, to: r.end, slas: [] };
+      g.slas.push(s);
+      byRange.set(key, g);
+    }
+    const from = Math.min(...[...byRange.values()].map((g) => g.from));
+    const to = Math.max(...[...byRange.values()].map((g) => g.to));
     const store = RollupStore.open(common.dbPath);
     try {
-      const r = await computeRollups(slas, { from, to, at: common.at, source, store });
+      const parts: RollupSummary[] = [];
+      for (const g of byRange.values()) parts.push(await computeRollups(g.slas, { from: g.from, to: g.to, at: common.at, source, store }));
+      const r = mergeRollupSummaries(parts);
       reportWarnings(io, r.warnings);
       if (common.format === 'json') {
-        printJson(io, { db: common.dbPath, from: isoUtc(from), to: isoUtc(to), at: isoUtc(common.at), ...r });
+        printJson(io, {
+          db: common.dbPath,
+          ...(label === undefined ? {} : { period: label }),
+          from: isoUtc(from),
+          to: isoUtc(to),
+          ranges: [...byRange.values()].map((g) => ({ from: isoUtc(g.from), to: isoUtc(g.to), slas: g.slas.map((s) => s.sla.key) })),
+          at: isoUtc(common.at),
+          ...r,
+        });
       } else {
         const rows = Object.entries(r.perSla);
         io.stdout(
           `wrote ${r.written} hourly rollups for ${rows.length} SLA${rows.length === 1 ? '' : 's'} to ${common.dbPath} ` +
-            `(${isoUtc(from)} – ${isoUtc(Math.min(to, common.at))}, ${r.requests} Prometheus request${r.requests === 1 ? '' : 's'})\n`,
+            `(${label === undefined ? '' : `${label} in each contract's zone: `}${isoUtc(from)} – ${isoUtc(Math.min(to, common.at))}, ${r.requests} Prometheus request${r.requests === 1 ? '' : 's'})\n`,
         );
         if (rows.length > 0) io.stdout(renderTable(rows, [{ header: 'SLA', value: (x) => x[0] }, { header: 'HOURS', value: (x) => String(x[1]), align: 'right' }]));
         if (r.kept > 0) io.stdout(`kept ${r.kept} stored hour${r.kept === 1 ? '' : 's'} that had data where Prometheus now has none\n`);
