@@ -3,7 +3,7 @@
 //   # want: <code> <row>:<col> <first line of the message>     (one line per error OPA reports)
 //   # accepted                                                  (OPA compiles it)
 // checks.test.ts holds our engine to these lines; checks-opa.test.ts re-derives them from OPA.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../../src/policy/rego/builtins/index.js';
@@ -75,4 +75,19 @@ export function opaCheck(opaPath: string, files: string[]): Want[] {
   if (r.status === 0) return [];
   const out = JSON.parse(r.stdout || r.stderr) as { errors: { code: string; message: string; location?: { row: number; col: number } }[] };
   return out.errors.map((e) => ({ code: e.code, row: e.location?.row ?? 0, col: e.location?.col ?? 0, message: e.message.split('\n')[0]! }));
+}
+
+/** opaCheck without blocking the event loop (long differential runs). */
+export function opaCheckAsync(opaPath: string, files: string[]): Promise<Want[]> {
+  return new Promise((resolve, reject) => {
+    execFile(opaPath, ['check', '--format', 'json', '--max-errors', '-1', ...files], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve([]);
+      try {
+        const out = JSON.parse(stdout || stderr) as { errors: { code: string; message: string; location?: { row: number; col: number } }[] };
+        resolve(out.errors.map((e) => ({ code: e.code, row: e.location?.row ?? 0, col: e.location?.col ?? 0, message: e.message.split('\n')[0]! })));
+      } catch {
+        reject(err);
+      }
+    });
+  });
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/tools.js';
-import { opaCheck, ourErrors } from './checks-fixtures.js';
+import { opaCheckAsync, ourErrors } from './checks-fixtures.js';
 import { LIB, program } from './differential-errors.js';
 
 const opa = requireTool('opa');
@@ -22,21 +22,21 @@ describe(`ill-formed programs: our verdict is OPA's${opa.skipNote}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'obligo-differr-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!opa.ok)(`${RUNS} generated programs (seed ${SEED})`, () => {
+  it.skipIf(!opa.ok)(`${RUNS} generated programs (seed ${SEED})`, async () => {
     const programs = fc.sample(program, { numRuns: RUNS, seed: SEED });
     const missed: string[] = []; // OPA rejects, we accept
     const extra: string[] = []; // OPA accepts, we reject
     const kind: string[] = []; // both reject, with different kinds of error
     let opaRejected = 0;
     let weRejected = 0;
-    programs.forEach((text, i) => {
+    for (const [i, text] of programs.entries()) {
       const d = join(dir, String(i));
       mkdirSync(d);
       const prog = join(d, 'prog.rego');
       const lib = join(d, 'lib.rego');
       writeFileSync(prog, text);
       writeFileSync(lib, LIB);
-      const theirs = opaCheck(opa.path!, [prog, lib]);
+      const theirs = await opaCheckAsync(opa.path!, [prog, lib]);
       const ours = ourErrors([
         { path: prog, text },
         { path: lib, text: LIB },
@@ -50,7 +50,7 @@ describe(`ill-formed programs: our verdict is OPA's${opa.skipNote}`, () => {
       if (theirs.length && !ours.length) missed.push(show());
       else if (!theirs.length && ours.length) extra.push(show());
       else if (theirs.length && !theirs.some((w) => w.code === ours[0]!.code)) kind.push(show());
-    });
+    }
     console.log(
       `differential-errors: ${RUNS} programs (seed ${SEED}): OPA rejected ${opaRejected}, we rejected ${weRejected}; ` +
         `rejected by OPA only ${missed.length}, by us only ${extra.length}, different kind ${kind.length}`,
