@@ -1,6 +1,7 @@
 // `obligo demo`: the whole pipeline on embedded defaults, with no external server.
-//   contract → validate → compile → (synthetic month of traffic → private Prometheus) → status,
-//   decisions, credits, gate.
+//   contract → validate → compile → live: `obligo serve` pages a simulated vendor's outage to a fake
+//   PagerDuty and resolves it → history: a synthetic month in a private Prometheus → status, decisions,
+//   credits, gate.
 // The Prometheus part needs the `prometheus` and `promtool` binaries (Debian's `prometheus` package);
 // without them the demo stops after compiling and says how to get them.
 import { existsSync, readdirSync } from 'node:fs';
@@ -37,6 +38,8 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
       options: {
         contracts: { type: 'string' },
         out: { type: 'string', default: 'out' },
+        keep: { type: 'boolean' },
+        'no-live': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -46,7 +49,7 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
     return 2;
   }
   if (values.help) {
-    io.stdout('usage: obligo demo [--contracts DIR] [--out DIR]\n');
+    io.stdout('usage: obligo demo [--contracts DIR] [--out DIR] [--keep] [--no-live]\n\n  --keep     leave the live part (Prometheus, simulated vendor, fake PagerDuty, obligo serve) running\n  --no-live  skip the live part\n');
     return 0;
   }
   const contractsDir = values.contracts ?? (existsSync('contracts') ? 'contracts' : join(packageRoot(), 'contracts'));
@@ -70,7 +73,21 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
     return 0;
   }
 
-  heading('synthetic traffic → private Prometheus');
+  let kept: (() => Promise<void>) | undefined;
+  if (!values['no-live']) {
+    heading('obligo serve: a vendor outage, paged with the escalation contacts, then resolved');
+    const { runLiveDemo } = await import('../../demo/live.js');
+    let http;
+    try {
+      http = ((await import(new URL('../../server/http.js', import.meta.url).href)) as { createHttpHandler?: never }).createHttpHandler;
+    } catch {
+      http = undefined;
+    }
+    const live = await runLiveDemo({ say, keep: values.keep, http });
+    if (values.keep) kept = live.stop;
+  }
+
+  heading('a month of history: synthetic traffic → private Prometheus');
   const traffic = generateTraffic(demoTrafficSpec(TRAFFIC_START, TRAFFIC_END));
   say(
     `${traffic.seriesCount} series, ${traffic.truth.minutes} minutes per service ` +
@@ -115,7 +132,12 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
   }
 
   heading('outputs');
-  say(`Compiled outputs are in ${resolve(out)}: prometheus/ (rules), openslo/, grafana/ (dashboards), policies/ (Rego).`);
-  say('Next: `obligo status|credits|gate --prometheus URL` against your own Prometheus; see README.md.');
+  say(`Compiled outputs are in ${resolve(out)}: prometheus/ (rules), alertmanager/, openslo/, grafana/ (dashboards), policies/ (Rego).`);
+  say('Next: `obligo serve --config obligo.yaml`, or `obligo status|credits|gate --prometheus URL` against your own Prometheus; see README.md.');
+  if (kept) {
+    say('The live part is still running (--keep); Ctrl-C stops it.');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await kept();
+  }
   return 0;
 }
