@@ -21,7 +21,7 @@ export interface Want {
 
 export interface Fixture {
   name: string; // file name
-  path: string;
+  path: string; // absolute
   text: string; // the whole file (the trailing verdict lines are comments)
   accepted: boolean;
   wants: Want[];
@@ -70,8 +70,8 @@ export function ourErrors(files: { path: string; text: string }[]): RegoError[] 
 }
 
 /** The real OPA's verdict on some files (`opa check --format json`, v1): [] when it compiles them. */
-export function opaCheck(opaPath: string, files: string[]): Want[] {
-  const r = spawnSync(opaPath, ['check', '--format', 'json', '--max-errors', '-1', ...files], { encoding: 'utf8' });
+export function opaCheck(opaPath: string, files: string[], cwd?: string): Want[] {
+  const r = spawnSync(opaPath, ['check', '--format', 'json', '--max-errors', '-1', ...files], { encoding: 'utf8', cwd });
   if (r.status === 0) return [];
   const out = JSON.parse(r.stdout || r.stderr) as { errors: { code: string; message: string; location?: { row: number; col: number } }[] };
   return out.errors.map((e) => ({ code: e.code, row: e.location?.row ?? 0, col: e.location?.col ?? 0, message: e.message.split('\n')[0]! }));

@@ -39,11 +39,16 @@ export function checkConflicts(n: RuleNode, errors: RegoError[]): void {
     for (const d of n.defaults) kinds.add(d.kind);
     const valueKinds = [...kinds];
     if (valueKinds.length > 1 || (valueKinds.length && n.funcs.some((f) => !f.isDefault))) {
-      const r = n.rules[0] ?? n.funcs[0]!;
+      // at the first rule in source order, as OPA
+      const r = [...n.rules, ...n.defaults, ...n.funcs].sort((a, b) => compareLoc(a.loc, b.loc))[0]!;
       errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, r.loc));
     }
-    const defaults = [...n.defaults, ...n.funcs.filter((f) => f.isDefault)];
-    if (defaults.length > 1) errors.push(new RegoError('rego_type_error', `multiple default rules ${name} found`, defaults[1]!.loc));
+    const defaults = [...n.defaults, ...n.funcs.filter((f) => f.isDefault)].sort((a, b) => compareLoc(a.loc, b.loc));
+    if (defaults.length > 1) {
+      // OPA reports it at the package of the first one, listing them all
+      const at = defaults.map((d) => `${d.loc.file}:${d.loc.row}`).join(', ');
+      errors.push(new RegoError('rego_type_error', `multiple default rules ${name} found at ${at}`, defaults[0]!.module.pkgLoc));
+    }
     const arities = new Set(n.funcs.map((f) => f.args!.length));
     if (arities.size > 1) errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, n.funcs[0]!.loc));
   }
@@ -529,6 +534,11 @@ export function firstStage(recoverable: readonly RegoError[], errors: readonly R
     e.code === 'rego_parse_error' ? 0 : e.code === 'rego_compile_error' ? 1 : e.code === 'rego_type_error' ? 2 : e.code === 'rego_unsafe_var_error' ? 3 : 4;
   const min = Math.min(...errors.map(rank));
   return sortByLocation([...recoverable, ...errors.filter((e) => rank(e) === min)]);
+}
+
+function compareLoc(x: Location, y: Location): number {
+  if (x.file !== y.file) return x.file < y.file ? -1 : 1;
+  return x.row - y.row || x.col - y.col;
 }
 
 export function sortByLocation(errs: readonly RegoError[]): RegoError[] {
