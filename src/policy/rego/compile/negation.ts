@@ -10,6 +10,7 @@
 // This pass applies the same rewriting to every negated expression of a body (and of the bodies
 // nested in it), before the safety reordering.
 import type { Expr, Term, With } from '../ast/types.js';
+import { visitBody } from '../ast/visit.js';
 
 export interface NegationContext {
   /** a fresh variable name */
@@ -18,8 +19,23 @@ export interface NegationContext {
   isQuery: boolean;
 }
 
-/** Rewrites the negated expressions of a body (and nested bodies) in place; returns the new body. */
+/** Whether a body (or a body nested in it) has a negated expression. */
+function hasNot(body: Expr[]): boolean {
+  let found = false;
+  visitBody(body, {
+    expr: (e) => {
+      if (e.k === 'not') found = true;
+      return !found;
+    },
+    term: (t) => !found && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
+  });
+  return found;
+}
+
+/** Rewrites the negated expressions of a body (and nested bodies); returns the new body (the same
+ * array when it has none). */
 export function hoistNegations(body: Expr[], ctx: NegationContext): Expr[] {
+  if (!hasNot(body)) return body;
   const out: Expr[] = [];
   for (const e0 of body) {
     const e = nested(e0, ctx);
