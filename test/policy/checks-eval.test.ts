@@ -92,6 +92,12 @@ const CASES: Case[] = [
     query: 'data.test.p',
     want: { '1': 'a' },
   },
+  {
+    name: 'bits.and(1, 1, 1) is a call with its output argument: true, as in OPA',
+    module: 'package test\n\np if bits.and(1, 1, 1)\n\nq if bits.and(1, 1, 2)\n',
+    query: 'data.test',
+    want: { p: true },
+  },
 ];
 
 /** The value of a query's single expression in OPA (undefined when it has no result). */

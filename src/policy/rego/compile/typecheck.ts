@@ -289,11 +289,17 @@ export class TypeChecker {
       n = n.children.get(t.v);
       if (!n) return;
     }
-    const all = (x: RuleNode): void => {
-      this.ensure(x);
-      for (const c of x.children.values()) all(c);
-    };
-    all(n);
+    this.ensureSubtree(n);
+  }
+
+  /** nodes whose whole subtree is typed (or being typed) */
+  private subtrees = new Set<RuleNode>();
+
+  private ensureSubtree(n: RuleNode): void {
+    if (this.subtrees.has(n)) return;
+    this.subtrees.add(n);
+    this.ensure(n);
+    for (const c of n.children.values()) this.ensureSubtree(c);
   }
 
   private checkRule(r: CompiledRule): void {
