@@ -23,12 +23,13 @@ operators: {'equal': 2, 'neq': 2, 'lt': 2, 'lte': 2, 'gt': 2, 'gte': 2, 'plus': 
   crypto: {'crypto.md5': 1, 'crypto.hmac.md5': 2, 'crypto.sha1': 1, 'crypto.hmac.sha1': 2, 'crypto.sha256': 1, 'crypto.hmac.sha256': 2, 'crypto.hmac.sha512': 2, 'crypto.hmac.equal': 2},
   ids: {'uuid.rfc4122': 1, 'uuid.parse': 1, 'semver.is_valid': 1, 'semver.compare': 2},
   jsonpaths: {'json.filter': 2, 'json.remove': 2, 'json.patch': 2},
-  net: {'net.cidr_contains': 2, 'net.cidr_intersects': 2, 'net.cidr_is_valid': 1, 'net.cidr_expand': 1, 'net.cidr_merge': 1, 'net.cidr_contains_matches': 2},
+  net: {'net.cidr_contains': 2, 'net.cidr_intersects': 2, 'net.cidr_is_valid': 1, 'net.cidr_expand': 1, 'net.cidr_merge': 1, 'net.cidr_contains_matches': 2, 'net.lookup_ip_addr': 1},
   globsmatch: {'regex.globs_match': 2},
   template: {'strings.render_template': 2},
   jsonschema: {'json.verify_schema': 1, 'json.match_schema': 2},
   jwt: {'io.jwt.decode': 1, 'io.jwt.verify_rs256': 2, 'io.jwt.verify_rs384': 2, 'io.jwt.verify_rs512': 2, 'io.jwt.verify_ps256': 2, 'io.jwt.verify_ps384': 2, 'io.jwt.verify_ps512': 2, 'io.jwt.verify_es256': 2, 'io.jwt.verify_es384': 2, 'io.jwt.verify_es512': 2, 'io.jwt.verify_eddsa': 2, 'io.jwt.verify_hs256': 2, 'io.jwt.verify_hs384': 2, 'io.jwt.verify_hs512': 2, 'io.jwt.decode_verify': 2, 'io.jwt.encode_sign_raw': 3, 'io.jwt.encode_sign': 3},
   x509: {'crypto.x509.parse_certificates': 1, 'crypto.x509.parse_and_verify_certificates': 1, 'crypto.x509.parse_and_verify_certificates_with_options': 2, 'crypto.x509.parse_certificate_request': 1, 'crypto.x509.parse_rsa_private_key': 1, 'crypto.parse_private_keys': 1, 'crypto.x509.parse_keypair': 2},
+  providers: {'providers.aws.sign_req': 3},
 } as const satisfies Record<string, Record<string, number>>;
 
 export type BuiltinFamily = keyof typeof BUILTIN_FAMILIES;

@@ -3,7 +3,8 @@
 // Family files register their builtins into the shared map on import: operators, aggregates,
 // types, strings (+ sprintf, template), numbers, collections (array/object/set/walk/graph),
 // encoding (json/yaml/base64/hex/urlquery), jsonpaths (json.filter/remove/patch), jsonschema,
-// time, units, regex (+ globsmatch), glob, bits, crypto, ids (uuid/semver), net, jwt, x509.
+// time, units, regex (+ globsmatch), glob, bits, crypto, ids (uuid/semver), net, jwt, x509,
+// providers (providers.aws.sign_req).
 // The evaluator implements print, walk, rego.metadata.*, rego.parse_module and http.send itself.
 export { builtins, BuiltinError } from './registry.js';
 export type { Builtin, BuiltinContext } from './registry.js';
@@ -31,3 +32,4 @@ import './template.js';
 import './jsonschema.js';
 import './jwt.js';
 import './x509.js';
+import './providers.js';

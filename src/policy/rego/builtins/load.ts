@@ -26,6 +26,7 @@ const LOADERS: Record<BuiltinFamily, () => Promise<unknown>> = {
   jsonschema: () => import('./jsonschema.js'),
   jwt: () => import('./jwt.js'),
   x509: () => import('./x509.js'),
+  providers: () => import('./providers.js'),
 };
 
 const loaded = new Map<BuiltinFamily, Promise<unknown>>();

@@ -1,4 +1,6 @@
 // net.cidr_* builtins over IPv4/IPv6 addresses held as bigint.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { RObject, RSet, type Value } from '../value.js';
 import { builtinError, elementErr, str, typeErr } from './args.js';
 import { def } from './registry.js';
@@ -235,4 +237,36 @@ def('net.cidr_contains_matches', 2, (args) => {
     }
   }
   return out;
+});
+
+// ---- net.lookup_ip_addr ----
+// Evaluation is synchronous and makes no network calls: an IP address is its own answer and host
+// names come from the hosts file (/etc/hosts, read synchronously, as the resolver reads it first);
+// any other name is a builtin error (undefined unless strict), never a hang.
+function hostsFile(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let text = '';
+  try {
+    text = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (!addr || !isIP(addr)) continue;
+    for (const n of names) {
+      const list = out.get(n.toLowerCase()) ?? [];
+      if (!list.includes(addr)) list.push(addr);
+      out.set(n.toLowerCase(), list);
+    }
+  }
+  return out;
+}
+
+def('net.lookup_ip_addr', 1, (args) => {
+  const name = str('net.lookup_ip_addr', args, 0);
+  if (isIP(name)) return RSet.from([name]);
+  const addrs = hostsFile().get(name.toLowerCase());
+  if (addrs?.length) return RSet.from(addrs);
+  throw builtinError('net.lookup_ip_addr', `lookup ${name}: no such host in the hosts file (this engine makes no DNS queries)`);
 });
