@@ -200,10 +200,9 @@ export function termString(t: Term): string {
 
 // ---------------------------------------------------------------- errors
 
+/** A rego_type_error: OPA's one-line message, then its details (have/want, the ref and a caret) on tab-indented lines. */
 function typeError(loc: Location, message: string, details: string[] = []): RegoError {
-  const e = new RegoError('rego_type_error', message + (details.length ? '\n\t' + details.join('\n\t') : ''), loc);
-  e.bare = message + (details.length ? '\n\t' + details.join('\n\t') : '');
-  return e;
+  return new RegoError('rego_type_error', message + (details.length ? '\n\t' + details.join('\n\t') : ''), loc);
 }
 
 interface TypedError {
@@ -599,7 +598,7 @@ export class TypeChecker {
     }
     if (tpe.k === 'any' && tpe.of.length === 0) return { type: A };
     if (tpe.k !== 'func') return { err: { err: typeError(t.loc, `undefined function ${fn}`), nil: false } };
-    const name = userName(fn);
+    const name = fn;
     const fargs = tpe.result ? [...tpe.args, tpe.result] : [...tpe.args];
     const args: (Term | null)[] = top ? [...t.args] : [...t.args, null]; // null: the hoisted output variable
     let outType: Type | undefined;
@@ -979,10 +978,6 @@ function selectRef(t: Type | undefined, tail: Term[], typeOf: (x: Term) => Type 
   if (h.t === 'scalar') return selectRef(select(t, h.v), tail.slice(1), typeOf);
   if (isEmptyCollection(t)) return A;
   return selectRef(valuesOf(t), tail.slice(1), typeOf);
-}
-
-function userName(fn: string): string {
-  return fn;
 }
 
 function sortErrors(errs: RegoError[]): RegoError[] {
