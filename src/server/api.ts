@@ -150,51 +150,120 @@ export interface OnDemandOptions {
   cacheTtlMs?: number;
 }
 
-class OnDemand {
+interface Flight {
+  at: number;
+  done: boolean;
+  started: boolean;
+  /** Requests still waiting for this answer. */
+  waiters: number;
+  p: Promise<unknown>;
+  cancel(): void;
+}
+
+interface Job {
+  start(): void;
+  cancelled: boolean;
+}
+
+/**
+ * On-demand evaluations (credits, gate): at most `concurrency` run at once and `queue` wait; a request
+ * identical to one in progress (or answered less than cacheTtlMs ago) shares its answer; a queued
+ * evaluation whose every requester went away is dropped before it starts.
+ */
+export class OnDemand {
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly flights = new Map<string, { at: number; done: boolean; p: Promise<unknown> }>();
+  private readonly queue: Job[] = [];
+  private readonly flights = new Map<string, Flight>();
 
   constructor(
     private readonly opts: Required<OnDemandOptions>,
     private readonly now: () => number,
   ) {}
 
-  /** Run `fn` for `key`, sharing an identical evaluation in progress or finished less than cacheTtlMs ago. */
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /** Evaluations running and waiting (for tests and the benchmark). */
+  get load(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queue.filter((j) => !j.cancelled).length };
+  }
+
+  run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const t = this.now();
     for (const [k, f] of this.flights) if (f.done && t - f.at > this.opts.cacheTtlMs) this.flights.delete(k);
-    const hit = this.flights.get(key);
-    if (hit) return hit.p as Promise<T>;
-    if (this.running >= this.opts.concurrency && this.waiting.length >= this.opts.queue) {
-      return Promise.reject(new ApiError(503, 'too many evaluations in progress; try again shortly', { 'retry-after': '1' }));
+    let flight = this.flights.get(key);
+    if (!flight) {
+      if (this.running >= this.opts.concurrency && this.load.queued >= this.opts.queue) {
+        return Promise.reject(new ApiError(503, 'too many evaluations in progress; try again shortly', { 'retry-after': '1' }));
+      }
+      flight = this.start(key, fn);
     }
-    const entry = { at: t, done: false, p: undefined as unknown as Promise<unknown> };
-    entry.p = this.slot(fn).then(
+    const f = flight;
+    if (!f.done) {
+      f.waiters++;
+      signal?.addEventListener(
+        'abort',
+        () => {
+          f.waiters--;
+          if (f.waiters === 0) f.cancel();
+        },
+        { once: true },
+      );
+    }
+    return f.p as Promise<T>;
+  }
+
+  private start<T>(key: string, fn: () => Promise<T>): Flight {
+    const flight: Flight = { at: this.now(), done: false, started: false, waiters: 0, p: Promise.resolve(), cancel() {} };
+    flight.p = new Promise<T>((resolve, reject) => {
+      const job: Job = {
+        cancelled: false,
+        start: () => {
+          flight.started = true;
+          this.running++;
+          fn()
+            .then(resolve, reject)
+            .finally(() => {
+              this.running--;
+              this.next();
+            });
+        },
+      };
+      flight.cancel = () => {
+        if (flight.started || job.cancelled) return;
+        job.cancelled = true;
+        reject(new ApiError(499, 'the client went away before the evaluation started'));
+      };
+      if (this.running < this.opts.concurrency) job.start();
+      else this.queue.push(job);
+    }).then(
       (v) => {
-        entry.done = true;
-        entry.at = this.now();
+        flight.done = true;
+        flight.at = this.now();
         return v;
       },
       (e) => {
-        this.flights.delete(key); // failures are not cached
+        if (this.flights.get(key) === flight) this.flights.delete(key); // failures are not kept
         throw e;
       },
     );
-    this.flights.set(key, entry);
-    return entry.p as Promise<T>;
+    flight.p.catch(() => undefined); // a cancelled flight may have no one left to observe it
+    this.flights.set(key, flight);
+    return flight;
   }
 
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.opts.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    this.running++;
-    try {
-      return await fn();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
+  private next(): void {
+    while (this.running < this.opts.concurrency && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      if (!job.cancelled) job.start();
     }
   }
+}
+
+/** Aborts when the client closes the connection before the answer was sent. */
+function clientGone(res: Response): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -339,7 +408,12 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
   const remember = (r: TickReport) => {
     if (r.ok && (!lastGood || r.tick > lastGood.report.tick)) lastGood = { report: r, evaluation: r.evaluation };
   };
-  const unsubscribe = runtime.onTick(remember);
+  /** Serialized /status answers of the current ticks (cleared by every tick). */
+  const statusBodies = new Map<string, string>();
+  const unsubscribe = runtime.onTick((r) => {
+    statusBodies.clear();
+    remember(r);
+  });
   const latest = runtime.latest();
   if (latest) remember(latest);
 
@@ -399,16 +473,24 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
         throw evaluationError(e);
       }
     }
-    const ev = lastGood.evaluation;
-    const statuses = (ev?.status?.slas ?? []).filter((s) => !keys || keys.has(s.key));
-    res.json({
-      ...(ev?.status ? statusReportFields(ev.status) : { at: iso(lastGood.report.at), warnings: [], requests: 0, windowRequests: 0 }),
-      /** True when the latest tick failed: these are the numbers of the last successful one. */
-      stale: last.tick !== lastGood.report.tick,
-      evaluatedTick: lastGood.report.tick,
-      tick: tickDoc(last),
-      slas: statuses.map((s) => statusWithDecision(s, ev?.decisions?.get(s.key))),
-    });
+    // One body per (evaluated tick, latest tick, selection), built once: the answer is the same until a tick.
+    const cacheKey = `${lastGood.report.tick}\u0000${last.tick}\u0000${JSON.stringify(sel)}`;
+    let body = statusBodies.get(cacheKey);
+    if (body === undefined) {
+      const ev = lastGood.evaluation;
+      const statuses = (ev?.status?.slas ?? []).filter((s) => !keys || keys.has(s.key));
+      body = JSON.stringify({
+        ...(ev?.status ? statusReportFields(ev.status) : { at: iso(lastGood.report.at), warnings: [], requests: 0, windowRequests: 0 }),
+        /** True when the latest tick failed: these are the numbers of the last successful one. */
+        stale: last.tick !== lastGood.report.tick,
+        evaluatedTick: lastGood.report.tick,
+        tick: tickDoc(last),
+        slas: statuses.map((s) => statusWithDecision(s, ev?.decisions?.get(s.key))),
+      });
+      if (statusBodies.size >= 64) statusBodies.clear();
+      statusBodies.set(cacheKey, body);
+    }
+    res.type('application/json').send(body);
   });
 
   get('/credits', async (req, res) => {
@@ -427,12 +509,13 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
     const at = atParam === undefined ? undefined : parseInstantParam('at', atParam);
     const sel = selectionOf(p);
     const key = JSON.stringify(['credits', period, sel, at ?? null, runtime.contracts().version]);
-    const { rep, slas } = await onDemand
+    const answer = await onDemand
       .run(key, () =>
         withSpan('obligo.api.credits', { 'obligo.period': period }, async () => {
           const ev = await runtime.evaluate({ at: at ?? now(), credits: { period }, selection: sel });
-          return { rep: ev.credits as ActedReport, slas: ev.slas };
+          return { rep: ev.credits as ActedReport, slas: ev.slas } as { rep: ActedReport; slas: Evaluation['slas']; json?: string; csv?: string };
         }),
+        clientGone(res),
       )
       .catch((e) => {
         throw evaluationError(e);
@@ -440,10 +523,11 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
     if (format === 'csv') {
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="obligo-credits-${period}.csv"`);
-      res.send(opts.credits.csv(rep, slas));
+      // Written once per evaluation, however many requests share it.
+      res.send((answer.csv ??= opts.credits.csv(answer.rep, answer.slas)));
       return;
     }
-    res.json(opts.credits.json(rep, slas));
+    res.type('application/json').send((answer.json ??= JSON.stringify(opts.credits.json(answer.rep, answer.slas))));
   });
 
   get('/gate', async (req, res) => {
@@ -469,6 +553,7 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
           const ev = await runtime.evaluate({ at: at ?? now(), gate: { minBudget, change }, selection: sel });
           return gateJson(ev.status!.at, ev.gate!, ev.status!.slas);
         }),
+        clientGone(res),
       );
       res.json(doc);
     } catch (e) {

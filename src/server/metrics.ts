@@ -198,7 +198,16 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
     filesStale.set(snap.stale.length);
   }
 
-  async function render(): Promise<string> {
+  /** Concurrent scrapes share one rendering. */
+  let rendering: Promise<string> | undefined;
+  function render(): Promise<string> {
+    rendering ??= renderNow().finally(() => {
+      rendering = undefined;
+    });
+    return rendering;
+  }
+
+  async function renderNow(): Promise<string> {
     const c = runtime.counters();
     setCounter(ticks, c.ticks);
     setCounter(tickFailures, c.tickFailures);
