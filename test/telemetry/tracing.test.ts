@@ -28,6 +28,7 @@ import { creditsCsv, creditsJson } from '../../src/cli/commands/credits.js';
 import { ServeConfigSchema } from '../../src/server/config.js';
 import { serveHttp } from '../../src/server/http.js';
 import { startServe } from '../../src/server/serve.js';
+import { pagerdutyFetch, prometheusFetch, traceTick } from '../../src/telemetry/hooks.js';
 import { promqlAttributes, safeUrl, tracedFetch, withSpan } from '../../src/telemetry/tracing.js';
 
 interface Recorded {
@@ -164,6 +165,25 @@ describe('tracing with a registered TracerProvider', () => {
     // A refused connection: the span ends with the error.
     await expect(f('http://127.0.0.1:1/x')).rejects.toThrow();
     expect(spans[2]).toMatchObject({ ended: true, status: { code: SpanStatusCode.ERROR } });
+  });
+
+  it('serve hooks: traceTick (ERROR when the tick reports a failure), prometheusFetch and pagerdutyFetch', async () => {
+    spans.length = 0;
+    const report = { tick: 7, ok: false, error: 'Prometheus at http://p:9090 answered 503', leader: true, incomplete: ['c/s'], prometheus: { requests: 4, failures: 4 }, alerts: { observations: 3, transitions: 1, events: 1 } };
+    expect(await traceTick(Date.UTC(2026, 3, 10, 20), async () => report)).toBe(report);
+    expect(spans[0]).toMatchObject({
+      name: 'obligo.tick',
+      ended: true,
+      status: { code: SpanStatusCode.ERROR, message: report.error },
+      attributes: { 'obligo.tick.at': '2026-04-10T20:00:00.000Z', 'obligo.tick.number': 7, 'obligo.tick.ok': false, 'obligo.tick.incomplete_slas': 1, 'obligo.prometheus.requests': 4, 'obligo.alerts.events': 1 },
+    });
+    await (await prometheusFetch()(`${url}/api/v1/query?query=up`)).text();
+    await (await pagerdutyFetch()(`${url}/v2/enqueue`, { method: 'POST', body: JSON.stringify({ routing_key: 'R0UTING' }) })).text();
+    expect(spans.slice(1).map((x) => [x.name, x.kind, x.attributes['db.query.text'], x.attributes['url.full']])).toEqual([
+      ['prometheus.query', SpanKind.CLIENT, 'up', `${url}/api/v1/query`],
+      ['pagerduty.send', SpanKind.CLIENT, undefined, `${url}/v2/enqueue`],
+    ]);
+    expect(JSON.stringify(spans)).not.toContain('R0UTING');
   });
 
   it('safeUrl drops credentials and the query string', () => {
