@@ -7,20 +7,15 @@ import { visitBody, visitTerm } from '../ast/visit.js';
 import { builtinArity } from '../builtins/decls.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
 import type { CompiledRule, RuleNode } from './ir.js';
-import { builtinType, userVarName } from './typecheck.js';
+import { builtinType, DEPRECATED_BUILTINS, userVarName } from './typecheck.js';
 import { argsString } from './types.js';
-
-/** Builtins that Rego v1 no longer has (OPA still knows them, to say so). */
-const DEPRECATED_BUILTINS = new Set([
-  'all', 'any', 'cast_array', 'cast_boolean', 'cast_null', 'cast_object', 'cast_set', 'cast_string', 'net.cidr_overlap', 're_match', 'set_diff',
-]);
 
 /** Calls to functions that are neither builtins nor rules, unless some `with` replaces them. */
 export function checkUnknownFns(unknown: readonly { op: string; loc: Location }[], mocked: ReadonlySet<string>, errors: RegoError[]): void {
   for (const u of unknown) {
     if (mocked.has(u.op)) continue;
-    if (DEPRECATED_BUILTINS.has(u.op)) errors.push(new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${u.op}`, u.loc));
-    else errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
+    // deprecated builtins are declared: the type checker reports them, in OPA's later stage
+    if (!DEPRECATED_BUILTINS.has(u.op)) errors.push(new RegoError('rego_type_error', `undefined function ${u.op}`, u.loc));
   }
 }
 
@@ -448,9 +443,7 @@ function checkUnusedDeclared(body: readonly Expr[], out: ModuleCheckResult, used
   body.forEach((e, i) => {
     if (e.k !== 'some') return;
     const others = new Set<string>(usedOutside);
-    body.forEach((x, j) => {
-      if (j !== i) exprVars(x, others);
-    });
+    for (const v of usedVars(body.filter((_, j) => j !== i))) others.add(v);
     for (const v of e.vars) {
       if (v.t === 'var' && !v.name.startsWith('$') && !others.has(v.name)) {
         out.recoverable.push(new RegoError('rego_compile_error', `declared var ${v.name} unused`, e.loc));

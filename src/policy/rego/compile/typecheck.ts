@@ -43,6 +43,11 @@ import {
 
 // ---------------------------------------------------------------- builtin signatures
 
+/** Builtins that Rego v1 no longer has (OPA still declares them, to say so). */
+export const DEPRECATED_BUILTINS: ReadonlySet<string> = new Set([
+  'all', 'any', 'cast_array', 'cast_boolean', 'cast_null', 'cast_object', 'cast_set', 'cast_string', 'net.cidr_overlap', 're_match', 'set_diff',
+]);
+
 const SIGS = new Map<string, FuncType | null>();
 
 /** OPA's declared type of a builtin (undefined when it has none). */
@@ -587,6 +592,7 @@ export class TypeChecker {
   private checkCall(env: VarEnv, t: Extract<Term, { t: 'call' }>, top: boolean): { type?: Type; err?: TypedError } {
     const fn = t.fn ?? t.op;
     if (fn === 'print' || fn === 'internal.print' || t.fnRef) return { type: A };
+    if (DEPRECATED_BUILTINS.has(fn)) this.errors.push(typeError(t.loc, `deprecated built-in function calls in expression: ${fn}`));
     if (top && (fn === 'internal.member_2' || fn === 'internal.member_3')) {
       const err = this.checkMember(env, t.args, t.loc);
       if (err) return { err };
