@@ -4,7 +4,7 @@
 import type { Contract } from '../contract/model.js';
 import { assembleContractCredits } from '../measure/credit-rows.js';
 import { measureCredits } from '../measure/credits.js';
-import type { SlaMeasurement } from '../measure/measure-slas.js';
+import type { PeriodState, SlaMeasurement } from '../measure/measure-slas.js';
 import type { FetchSlicesOptions } from '../measure/fetch-slices.js';
 import type { PromSource } from '../measure/source.js';
 import { measureStatus } from '../measure/status.js';
@@ -30,6 +30,8 @@ export interface StatusOptions {
   persist?: boolean;
   atRiskBelow?: number;
   fetch?: FetchSlicesOptions;
+  /** Period-to-date state kept between evaluations (serve's ticks). */
+  state?: PeriodState;
 }
 
 export interface EvaluateRequest {
@@ -73,6 +75,7 @@ export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promis
       persist: o.persist,
       atRiskBelow: o.atRiskBelow,
       fetch: o.fetch,
+      state: o.state,
     });
   }
   if (req.decisions && out.status) {

@@ -15,8 +15,10 @@
 // Only complete hours (no gap, no partial response) are ever stored as rollups.
 import type { Contract, Sla } from '../contract/model.js';
 import type { RollupRepository, StoredRollup } from './rollup-store.js';
-import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, sliceContextFor, type DetailedMeasurement } from '../slo/measure.js';
-import type { Measurement, MeasurementFlag } from '../slo/methods.js';
+import { COUNT_SCALE, RATIO_SCALE } from '../slo/exact.js';
+import { decimalToUnits } from '../slo/exact.js';
+import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, measurePeriodFromTally, sliceContextFor, type DetailedMeasurement } from '../slo/measure.js';
+import { copyTally, emptyTally, feedTally, type Measurement, type MeasurementFlag, type SliceTally } from '../slo/methods.js';
 import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
 import { summariseHour, type SliceObservation, type SliceRollup } from '../slo/slices.js';
@@ -107,6 +109,11 @@ export interface MeasureOptions {
   completeHoursOnly?: boolean;
   /** How much of the end of the measured range `recent` keeps (default 3 days: the longest burn-rate window). */
   recentMs?: number;
+  /**
+   * Period-to-date state kept between evaluations (serve): the tally of each SLA's complete hours, so a
+   * tick reads from Prometheus and classifies only the hours after them (and reads no stored rollup).
+   */
+  state?: PeriodState;
   /** Return the slice observations read from Prometheus with each measurement (default false). */
   keepObservations?: boolean;
   fetch?: FetchSlicesOptions;
@@ -143,8 +150,58 @@ export function usesRollups(sla: Pick<Sla, 'measurement'>): boolean {
 const alignUp = (t: number, origin: number, step: number) => origin + Math.ceil((t - origin) / step) * step;
 const alignDown = (t: number, origin: number, step: number) => origin + Math.floor((t - origin) / step) * step;
 
+/** One SLA's complete hours so far in one period, as serve keeps them between ticks. */
+interface PeriodEntry {
+  /** End of the last complete hour in the tally (the next block to read starts here). */
+  upTo: number;
+  tally: SliceTally;
+  /** Statuses of the last recentMs of the complete hours, from grid index recentFirst. */
+  recent: string;
+  recentFirst: number;
+  /** The SLI's total series had a sample in one of these hours (a later missing sample is a gap). */
+  seen: boolean;
+  /** Where each hour of the tally came from. */
+  blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>;
+}
+
+/**
+ * Period-to-date state for many SLAs, kept between evaluations. Keyed by SLA, definition hash and period
+ * start: an edited SLA or a new period starts afresh. `prune` forgets SLAs no longer evaluated.
+ */
+export class PeriodState {
+  private readonly entries = new Map<string, PeriodEntry>();
+  private used = new Set<string>();
+
+  static key(t: MeasureTarget, hash: string): string {
+    return `${t.sla.key}\u0000${hash}\u0000${t.period.start}`;
+  }
+
+  get(key: string): PeriodEntry | undefined {
+    this.used.add(key);
+    return this.entries.get(key);
+  }
+
+  set(key: string, e: PeriodEntry): void {
+    this.used.add(key);
+    this.entries.set(key, e);
+  }
+
+  /** Forget the entries not used since the last prune (removed SLAs, past periods). */
+  prune(): void {
+    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
+    this.used = new Set();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 interface Plan {
   target: MeasureTarget;
+  /** Period-to-date state of this SLA (with opts.state). */
+  entry?: PeriodEntry;
+  stateKey?: string;
   asOf: number;
   hash: string;
   stored: StoredRollup[];
@@ -252,6 +309,86 @@ function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
   return { grid: d.grid, firstIndex: d.block.firstIndex + drop, statuses: d.block.statuses.slice(drop) };
 }
 
+function rollupSums(r: SliceRollup) {
+  return {
+    goodUnits: decimalToUnits(r.goodSum, COUNT_SCALE),
+    totalUnits: decimalToUnits(r.totalSum, COUNT_SCALE),
+    errorRatioUnits: decimalToUnits(r.errorRatioSum, RATIO_SCALE),
+    clampedSlices: r.clampedSlices,
+  };
+}
+
+/**
+ * The measurement of one SLA from its period-to-date state plus the hours read now: the complete hours
+ * (stored, or read now and complete and old enough) extend the state; the rest is fed to a copy only.
+ */
+function measureWithState(
+  plan: Plan,
+  observations: SliceObservation[],
+  asOf: number,
+  flags: MeasurementFlag[],
+  o: { lag: number; recentMs: number; url: string; now: () => number; state: PeriodState },
+): { detailed: { measurement: Measurement }; fresh: StoredRollup[]; blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>; recent: RecentSlices } {
+  const { contract, sla, period } = plan.target;
+  const sliceMs = sla.measurement.sliceSeconds * 1000;
+  const grid = { origin: period.start, sliceMs };
+  const ctx = sliceContextFor(contract, sla, period, asOf);
+  const byBlock = bucketByBlock(observations, period.start);
+  const hours = [
+    ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: r.summary as SliceRollup, source: 'rollup' as const, final: true })),
+    ...plan.missing.map((b) => {
+      const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
+      return { ...b, r, source: 'prometheus' as const, final: b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
+    }),
+  ].sort((a, b) => a.start - b.start);
+  const range = measuredRange(period, contract, asOf);
+  const first = range ? hourBlocks(period, range.start, range.end)[0]?.start ?? period.start : period.start;
+  const entry: PeriodEntry = plan.entry ?? { upTo: first, tally: emptyTally(), recent: '', recentFirst: Math.round((first - period.start) / sliceMs), seen: false, blocks: [] };
+  const keep = Math.max(1, Math.ceil(o.recentMs / sliceMs));
+  const trim = (e: { recent: string; recentFirst: number }) => {
+    const drop = e.recent.length - keep;
+    if (drop > 0) {
+      e.recent = e.recent.slice(drop);
+      e.recentFirst += drop;
+    }
+  };
+  const fresh: StoredRollup[] = [];
+  let i = 0;
+  for (; i < hours.length && hours[i]!.final && hours[i]!.start === entry.upTo; i++) {
+    const h = hours[i]!;
+    feedTally(entry.tally, h.r.statuses, sla.measurement, rollupSums(h.r));
+    entry.upTo = h.end;
+    entry.recent += h.r.statuses;
+    trim(entry);
+    entry.seen ||= h.r.seen === true || /[gb]/.test(h.r.statuses);
+    entry.blocks.push({ start: h.start, end: h.end, source: h.source });
+    if (h.source === 'prometheus') fresh.push(toStoredRollup(plan.target, plan.hash, h.r, h.start, o.url, o.now()));
+  }
+  if (range && plan.stateKey !== undefined) o.state.set(plan.stateKey, entry);
+  const tally = copyTally(entry.tally);
+  const view = { recent: entry.recent, recentFirst: entry.recentFirst };
+  const blocks = [...entry.blocks];
+  for (; i < hours.length; i++) {
+    const h = hours[i]!;
+    feedTally(tally, h.r.statuses, sla.measurement, rollupSums(h.r));
+    view.recent += h.r.statuses;
+    trim(view);
+    blocks.push({ start: h.start, end: h.end, source: h.source });
+  }
+  // As a block of the measured range would: nothing after its end (the current hour's future slices).
+  if (range) {
+    const endIndex = Math.floor((range.end - period.start) / sliceMs);
+    const over = view.recentFirst + view.recent.length - endIndex;
+    if (over > 0) view.recent = view.recent.slice(0, Math.max(0, view.recent.length - over));
+  }
+  return {
+    detailed: { measurement: measurePeriodFromTally(contract, sla, period, tally, asOf, flags) },
+    fresh,
+    blocks,
+    recent: { grid, firstIndex: view.recentFirst, statuses: view.recent },
+  };
+}
+
 /** The instant a target is measured to: asOf, or with completeHoursOnly the start of asOf's hour block. */
 function planAsOf(t: MeasureTarget, opts: Pick<MeasureOptions, 'asOf' | 'completeHoursOnly'>): number {
   const { period } = t;
@@ -264,9 +401,10 @@ function planAsOf(t: MeasureTarget, opts: Pick<MeasureOptions, 'asOf' | 'complet
 /** Measure every target as of opts.asOf; one batched fetch for all the slices the store lacks. */
 export async function measureTargets(targets: readonly MeasureTarget[], opts: MeasureOptions): Promise<SlaMeasurement[]> {
   // Stored hours first (the store may be asynchronous), then the plans.
+  const entries = targets.map((t) => (opts.state && usesRollups(t.sla) ? opts.state.get(PeriodState.key(t, definitionHash(t.contract, t.sla))) : undefined));
   const storedOf = await Promise.all(
-    targets.map(async (t) => {
-      if (!opts.store || opts.ignoreRollups || !usesRollups(t.sla)) return [] as StoredRollup[];
+    targets.map(async (t, i) => {
+      if (!opts.store || opts.ignoreRollups || !usesRollups(t.sla) || entries[i]) return [] as StoredRollup[];
       const range = measuredRange(t.period, t.contract, planAsOf(t, opts));
       if (!range) return [];
       const first = hourBlocks(t.period, range.start, range.end)[0];
@@ -280,6 +418,10 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     const asOf = planAsOf(target, opts);
     const range = measuredRange(period, contract, asOf);
     const plan: Plan = { target, asOf, hash, stored: [], missing: [], raw };
+    if (opts.state && !raw) {
+      plan.stateKey = PeriodState.key(target, hash);
+      plan.entry = entries[i];
+    }
     if (!range) return plan;
     const sliceMs = sla.measurement.sliceSeconds * 1000;
     if (plan.raw) {
@@ -288,7 +430,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       if (to > from) plan.query = { id: String(i), sla, origin: period.start, from, to };
       return plan;
     }
-    const blocks = hourBlocks(period, range.start, range.end);
+    const blocks = hourBlocks(period, plan.entry ? Math.max(range.start, plan.entry.upTo) : range.start, range.end);
     const have = new Map<number, StoredRollup>();
     for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
     for (const b of blocks) {
@@ -329,16 +471,23 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     let asOf = plan.asOf;
     let observations: SliceObservation[] = [];
     if (plan.query && f) {
-      const seriesElsewhere = plan.stored.some(rollupSawSeries);
+      const seriesElsewhere = plan.stored.some(rollupSawSeries) || plan.entry?.seen === true;
       const r = observationsFromFetch(f, plan.query, sliceMs, seriesElsewhere, plan.asOf - ingestDelay);
       observations = r.observations;
       if (r.measuredTo < plan.query.to) asOf = r.measuredTo;
     }
-    let detailed: DetailedMeasurement;
+    let detailed: DetailedMeasurement | { measurement: Measurement };
+    let recentOverride: RecentSlices | undefined;
     const freshRollups: StoredRollup[] = [];
     const blockSources: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }> = [];
     if (plan.raw) {
       detailed = measurePeriodDetailed(contract, sla, period, observations, asOf, flags);
+    } else if (plan.stateKey !== undefined) {
+      const r = measureWithState(plan, observations, asOf, flags, { lag, recentMs, url, now, state: opts.state! });
+      detailed = r.detailed;
+      freshRollups.push(...r.fresh);
+      blockSources.push(...r.blocks);
+      recentOverride = r.recent;
     } else {
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
@@ -361,14 +510,14 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       measurement: detailed.measurement,
       measuredThrough: asOf,
       freshRollups,
-      recent: recentOf(detailed, recentMs),
+      recent: recentOverride ?? recentOf(detailed as DetailedMeasurement, recentMs),
       ...(opts.keepObservations ? { observations } : {}),
       evidence: {
         source: fromProm && fromStore ? 'rollups+prometheus' : fromProm ? 'prometheus' : fromStore ? 'rollups' : 'none',
         prometheusUrl: fromProm ? url : undefined,
         queries: Object.values(sliceExprs(sla)),
-        rollupHours: plan.stored.length,
-        prometheusHours: plan.raw ? 0 : plan.missing.length,
+        rollupHours: blockSources.filter((b) => b.source === 'rollup').length,
+        prometheusHours: blockSources.filter((b) => b.source === 'prometheus').length,
         hours: sourceRuns(blockSources),
         requeried: f?.requeried ?? [],
         warnings: f?.warnings ?? [],

@@ -11,7 +11,7 @@ import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/meth
 import { durationSeconds } from '../contract/model.js';
 import { periodContaining } from '../slo/periods.js';
 import type { SlaState } from '../evaluate/types.js';
-import { measureTargets, type MeasureEvidence, type SlaMeasurement } from './measure-slas.js';
+import { measureTargets, type MeasureEvidence, type PeriodState, type SlaMeasurement } from './measure-slas.js';
 import type { FetchSlicesOptions } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 import { fetchWindowRatios } from './windows.js';
@@ -85,6 +85,8 @@ export interface MeasureStatusOptions {
    */
   completeHoursOnly?: boolean;
   fetch?: FetchSlicesOptions;
+  /** Period-to-date state kept between evaluations (serve). */
+  state?: PeriodState;
 }
 
 export function isoInZone(ms: number, zone: string): string {
@@ -109,7 +111,7 @@ export async function measureStatus(
   );
   const measured = await measureTargets(
     slas.map(({ contract, sla }) => ({ contract, sla, period: periodContaining(sla.period, contract.timezone, opts.at) })),
-    { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly },
+    { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly, state: opts.state },
   );
   const out: SlaStatus[] = measured.map((m) => {
     const { contract, sla, period, measurement } = m;

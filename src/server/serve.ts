@@ -20,6 +20,7 @@ import { evaluate, type EvaluateRequest } from '../evaluate/evaluate.js';
 import { PolicyCache } from '../evaluate/policies.js';
 import { selectSlas, type Selection } from '../evaluate/selection.js';
 import type { Evaluation, SelectedSla } from '../evaluate/types.js';
+import { PeriodState } from '../measure/measure-slas.js';
 import type { RollupRepository } from '../measure/rollup-store.js';
 import type { PromSource } from '../measure/source.js';
 import { PrometheusClient, type PrometheusAuth } from '../prometheus/client.js';
@@ -208,6 +209,8 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   };
 
   const counters: EngineCounters = { ticks: 0, tickFailures: 0, prometheusErrors: 0 };
+  // Each SLA's complete hours so far, kept between ticks: a tick reads only the hours after them.
+  const periodState = new PeriodState();
   const listeners = new Set<(r: TickReport) => void>();
   let latest: TickReport | undefined;
   let tickNo = 0;
@@ -250,11 +253,12 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       if (slas.length > 0) {
         try {
           evaluation = await evaluate(
-            { at, slas, decisions: true, currentCredits: true, status: { useRules: config.prometheus.useRules, persist: leader } },
+            { at, slas, decisions: true, currentCredits: true, status: { useRules: config.prometheus.useRules, persist: leader, state: periodState } },
             { source: source as PromSource, store: stores.rollups, policies },
           );
           report.ok = true;
           report.evaluation = evaluation;
+          periodState.prune();
         } catch (e) {
           problems.push(problemOf(e));
           report.error = (e as Error).message;

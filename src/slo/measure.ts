@@ -2,7 +2,7 @@
 // slice observations or from hourly rollups. Pure: asOfMs is a parameter, never the clock.
 import type { Contract, Sla } from '../contract/model.js';
 import { maintenanceCalendar } from './maintenance.js';
-import { type Measurement, type MeasurementFlag, measureBlock } from './methods.js';
+import { type Measurement, type MeasurementFlag, type SliceTally, measureBlock, measureTally } from './methods.js';
 import { type Period, measuredRange } from './periods.js';
 import {
   type SliceBlock,
@@ -89,3 +89,16 @@ export function measureFromRollups(rollups: Iterable<SliceRollup>, ctx: SliceCon
 }
 
 
+
+/** Measure from a tally of the whole measured range (serve's period-to-date state plus the newest hours). */
+export function measurePeriodFromTally(
+  contract: MeasureContract,
+  sla: Pick<Sla, 'measurement'>,
+  period: Period,
+  tally: SliceTally,
+  asOfMs?: number,
+  flags: readonly MeasurementFlag[] = [],
+): Measurement {
+  const ctx = sliceContextFor(contract, sla, period, asOfMs);
+  return measureTally(tally, sla.measurement, [...frameFlags(ctx, period), ...flags]);
+}

@@ -114,46 +114,92 @@ interface SliceCounts {
   openBadRun: boolean;
 }
 
-/** Count slices; with `runs`, apply minConsecutiveBadSlices (timeslices). */
-export function countSlices(statuses: string, noData: NoData, minRun: number, runs: boolean): SliceCounts {
-  let good = 0;
-  let bad = 0;
-  let nd = 0;
-  let excluded = 0;
-  let data = 0;
-  let gaps = 0;
-  let run = 0;
-  const minimum = runs ? Math.max(1, minRun) : 1;
+/**
+ * A running count of classified slices that can be fed block by block (hour by hour) and resumed: the
+ * counts and exact sums so far, and the bad run still open at the end (it may continue into the next
+ * block). countSlices is one feed then finish; serve keeps one per SLA for the complete hours so far.
+ */
+export interface SliceTally {
+  good: number;
+  bad: number;
+  noData: number;
+  excluded: number;
+  data: number;
+  gaps: number;
+  /** Length of the run of bad slices at the end, not yet counted good or bad. */
+  run: number;
+  goodUnits: bigint;
+  totalUnits: bigint;
+  errorRatioUnits: bigint;
+  clampedSlices: number;
+}
+
+export function emptyTally(): SliceTally {
+  return { good: 0, bad: 0, noData: 0, excluded: 0, data: 0, gaps: 0, run: 0, goodUnits: 0n, totalUnits: 0n, errorRatioUnits: 0n, clampedSlices: 0 };
+}
+
+export function copyTally(t: SliceTally): SliceTally {
+  return { ...t };
+}
+
+/** Feed a status string (and, optionally, the block's exact sums) into a tally, in time order. */
+export function feedTally(
+  t: SliceTally,
+  statuses: string,
+  spec: Pick<MethodSpec, 'noData' | 'minConsecutiveBadSlices' | 'method'>,
+  sums?: { goodUnits: bigint; totalUnits: bigint; errorRatioUnits: bigint; clampedSlices: number },
+): void {
+  const minimum = spec.method === 'timeslices' ? Math.max(1, spec.minConsecutiveBadSlices) : 1;
   const closeRun = () => {
-    if (run >= minimum) bad += run;
-    else good += run;
-    run = 0;
+    if (t.run >= minimum) t.bad += t.run;
+    else t.good += t.run;
+    t.run = 0;
   };
   for (let i = 0; i < statuses.length; i++) {
     let c = statuses[i]!;
     if (c === '.') continue;
     if (c === 'x' || c === '?') {
-      if (c === 'x') excluded++;
-      else gaps++;
+      if (c === 'x') t.excluded++;
+      else t.gaps++;
       closeRun();
       continue;
     }
     if (c === 'n') {
-      nd++;
-      if (noData === 'ignore') continue;
-      c = noData === 'good' ? 'g' : 'b';
+      t.noData++;
+      if (spec.noData === 'ignore') continue;
+      c = spec.noData === 'good' ? 'g' : 'b';
     } else {
-      data++;
+      t.data++;
     }
-    if (c === 'b') run++;
+    if (c === 'b') t.run++;
     else {
       closeRun();
-      good++;
+      t.good++;
     }
   }
-  const openBadRun = run > 0 && run < minimum;
-  closeRun();
-  return { good, bad, noData: nd, excluded, data, gaps, openBadRun };
+  if (sums) {
+    t.goodUnits += sums.goodUnits;
+    t.totalUnits += sums.totalUnits;
+    t.errorRatioUnits += sums.errorRatioUnits;
+    t.clampedSlices += sums.clampedSlices;
+  }
+}
+
+/** Close a tally: the open run is counted good when shorter than minConsecutiveBadSlices. */
+function finishTally(t: SliceTally, spec: Pick<MethodSpec, 'minConsecutiveBadSlices' | 'method'>): SliceCounts {
+  const minimum = spec.method === 'timeslices' ? Math.max(1, spec.minConsecutiveBadSlices) : 1;
+  const openBadRun = t.run > 0 && t.run < minimum;
+  const good = t.good + (t.run >= minimum ? 0 : t.run);
+  const bad = t.bad + (t.run >= minimum ? t.run : 0);
+  return { good, bad, noData: t.noData, excluded: t.excluded, data: t.data, gaps: t.gaps, openBadRun };
+}
+
+/** Count slices; with `runs`, apply minConsecutiveBadSlices (timeslices). */
+export function countSlices(statuses: string, noData: NoData, minRun: number, runs: boolean): SliceCounts {
+  const spec = { noData, minConsecutiveBadSlices: minRun, method: runs ? ('timeslices' as const) : ('events' as const) };
+  const t = emptyTally();
+  feedTally(t, statuses, spec);
+  return finishTally(t, spec);
 }
 
 /** A run of slices counted bad (after minConsecutiveBadSlices), as evidence: [start, end) epoch ms. */
@@ -197,7 +243,15 @@ export function badRuns(block: Pick<SliceBlock, 'firstIndex' | 'statuses'>, grid
 
 /** Measure a block of classified slices (the whole measured range) by the spec's method. */
 export function measureBlock(block: SliceBlock, spec: MethodSpec, extraFlags: readonly MeasurementFlag[] = []): Measurement {
-  const c = countSlices(block.statuses, spec.noData, spec.minConsecutiveBadSlices, spec.method === 'timeslices');
+  const t = emptyTally();
+  feedTally(t, block.statuses, spec, block);
+  return measureTally(t, spec, extraFlags);
+}
+
+/** Measure from a tally of the whole measured range (measureBlock, or serve's period-to-date state). */
+export function measureTally(tally: SliceTally, spec: MethodSpec, extraFlags: readonly MeasurementFlag[] = []): Measurement {
+  const c = finishTally(tally, spec);
+  const block = tally;
   const sliceMinutes = spec.sliceSeconds / 60;
   const measuredSlices = c.good + c.bad + (spec.noData === 'ignore' ? c.noData : 0);
   const flags = new Set<MeasurementFlag>(extraFlags);
