@@ -36,7 +36,7 @@ describe('obligo status|gate|credits as a process', () => {
 
   it('bad arguments: exit 2 with the reason', async () => {
     const r = await obligo(['credits', '--period', '2026-13', '--contracts', CONTRACTS]);
-    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'obligo: --period expects YYYY-MM or YYYY-Qn (got "2026-13")\n' });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'obligo: --period expects YYYY-MM, YYYY-Qn or YYYY (got "2026-13")\n' });
     const s = await obligo(['status', '--contracts', CONTRACTS]);
     expect(s.code).toBe(2);
     expect(s.stderr).toBe('obligo: no Prometheus URL: use --prometheus URL or set OBLIGO_PROMETHEUS_URL\n');
