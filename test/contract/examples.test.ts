@@ -1,4 +1,4 @@
-// The example contracts in contracts/ are valid and follow /work/notes/metrics.md (ids, services,
+// The example contracts in contracts/ are valid and follow the project notes on metrics (ids, services,
 // styles) so the demo and the other rooms can rely on them.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
