@@ -1,0 +1,102 @@
+// One `obligo serve` tick for 2,000 and for 10,000 SLAs against a real Prometheus (Debian's 2.42) with the
+// compiled recording rules loaded and the month so far backfilled (50 synthetic services; SLAs of the same
+// shape share selectors). Reported per tick: HTTP requests to Prometheus (target ≤ 20), the tick's total
+// time against the time Prometheus itself spent answering (its evalTotalTime from stats=all; target ≤ 2×),
+// and resident memory. The first tick is cold (the month so far is read and classified once); the next
+// ticks keep the period-to-date state in memory and read only the current hour.
+// Run: npx tsx bench/serve-tick.ts [2000,10000] [ticks]
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePrometheus } from '../src/compile/prometheus.js';
+import { startPrometheus } from '../src/demo/prometheus-server.js';
+import { PrometheusClient } from '../src/prometheus/client.js';
+import { ServeConfigSchema } from '../src/server/config.js';
+import { startServe } from '../src/server/serve.js';
+import { loadContractText } from '../src/contract/load.js';
+
+const MIN = 60_000;
+const SERVICES = 50;
+const PER_CONTRACT = 20;
+const sizes = (process.argv[2] ?? '2000,10000').split(',').map(Number);
+const ticks = Number(process.argv[3] ?? 4);
+const METHODS = ['{ method: events }', '{ method: timeslices, slice: 1m, sliceGoodRatio: 0.95 }', '{ method: averaged, slice: 5m }'];
+
+function contractText(c: number): string {
+  let y =
+    `apiVersion: obligo.dev/v1\nkind: Contract\nmetadata: { id: bench-${c}, title: Bench ${c} }\nrole: customer\n` +
+    `parties: { vendor: { name: Vendor ${c} }, customer: { name: Example Corp } }\n` +
+    `escalation: [ { level: 1, name: NOC, email: noc@vendor.example, respondWithinMinutes: 15 } ]\n` +
+    `term: { start: 2026-01-01, timezone: UTC }\nfees: { currency: USD, monthly: 1000 }\nslas:\n`;
+  for (let s = 0; s < PER_CONTRACT; s++) {
+    const svc = `s${(c * PER_CONTRACT + s) % SERVICES}`;
+    y +=
+      `  - id: sla-${s}\n    objective: 99.9\n    period: month\n    sli:\n` +
+      `      good: sum(rate(obligo_demo_requests_total{service="${svc}",code!~"5.."}[{{.window}}]))\n` +
+      `      total: sum(rate(obligo_demo_requests_total{service="${svc}"}[{{.window}}]))\n` +
+      `    measurement: ${METHODS[(c + s) % 3]}\n    credits: { tiers: [ { below: 99.9, percent: 10 } ] }\n`;
+  }
+  return y;
+}
+
+const now = Math.floor(Date.now() / MIN) * MIN;
+const d = new Date(now);
+const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+const services = Array.from({ length: SERVICES }, (_, i) => ({
+  service: `s${i}`,
+  requestsPerMinute: 100 + i,
+  outages: [{ start: now - (2 + (i % 5)) * 3_600_000, end: now - (2 + (i % 5)) * 3_600_000 + 15 * MIN, errorRatio: 0.2 }],
+}));
+
+for (const n of sizes) {
+  const work = mkdtempSync(join(tmpdir(), 'obligo-bench-serve-'));
+  const contractsDir = join(work, 'contracts');
+  mkdirSync(contractsDir);
+  const contracts = [];
+  for (let c = 0; c < n / PER_CONTRACT; c++) {
+    const text = contractText(c);
+    writeFileSync(join(contractsDir, `bench-${c}.yaml`), text);
+    contracts.push(loadContractText(`bench-${c}.yaml`, text).contract!);
+  }
+  const ruleFiles = compilePrometheus(contracts, { prometheusFormat: 'prometheus' }).map((f, i) => {
+    const p = join(work, `rules-${i}.yaml`);
+    writeFileSync(p, f.content);
+    return p;
+  });
+  console.log(`\n${n} SLAs: backfilling ${SERVICES} services from ${new Date(monthStart).toISOString()} and starting Prometheus with ${ruleFiles.length} rule files…`);
+  const prom = await startPrometheus({ traffic: { start: monthStart, end: now, services }, ruleFiles, evaluationInterval: '30s' });
+  try {
+    const probe = new PrometheusClient({ url: prom.url });
+    for (let i = 0; ; i++) {
+      const v = await probe.vector('count(obligo:sli_error_ratio:rate5m)');
+      if ((v[0]?.value.v ?? 0) >= n) break;
+      if (i > 600) throw new Error('recording rules did not evaluate within 10 minutes');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const config = ServeConfigSchema.parse({
+      contracts: contractsDir,
+      prometheus: { url: prom.url, timeout: '300s' },
+      store: { sqlite: join(work, 'obligo.db') },
+      pagerduty: { eventsUrl: 'http://127.0.0.1:9/v2/enqueue' },
+    });
+    const serve = await startServe(config, { manualTicks: true });
+    try {
+      for (let t = 0; t < ticks; t++) {
+        const r = await serve.tickNow();
+        const rss = process.memoryUsage().rss / 2 ** 20;
+        const promMs = r.prometheus.evalSeconds * 1000;
+        console.log(
+          `tick ${r.tick}${t === 0 ? ' (cold)' : ''}: ok=${r.ok}${r.error ? ` (${r.error})` : ''}, ${r.prometheus.requests} requests, ${r.durationMs} ms total, ` +
+            `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
+            `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB`,
+        );
+        if (t + 1 < ticks) await new Promise((res) => setTimeout(res, 10_000));
+      }
+    } finally {
+      await serve.stop(1000);
+    }
+  } finally {
+    await prom.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
