@@ -9,7 +9,7 @@
 //                                       evaluation (at most 2 at once, the rest queue): the worst case
 // Request logs go through pino (to a sink), tokens are checked on every request, the rate limit is on
 // (set high). Everything listens on 127.0.0.1 only; each run is bounded in time.
-// Run: npx tsx bench/api.ts            (DURATION=10 CONNECTIONS=50 to change the defaults)
+// Run: npx tsx bench/api.ts            (DURATION=10 CONNECTIONS=50 to change the defaults, ONLY=<regexp> for some)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +100,10 @@ const run = autocannon as unknown as Run;
 const headers = { authorization: `Bearer ${TOKEN}` };
 const rows: string[] = [];
 
+const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
+
 async function bench(name: string, opts: Record<string, unknown>): Promise<void> {
+  if (ONLY && !ONLY.test(name)) return;
   // Warm up (and check the answer) with one request first.
   const path = (opts.path as string | undefined) ?? '/';
   const probe = await fetch(`${serve.url}${path}`, { headers });
