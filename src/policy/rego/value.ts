@@ -57,7 +57,7 @@ export class RObject {
   // String keys (the common case) live in `s` under the raw string, which saves building a
   // canonical key per lookup; other keys live in `m` under key(k). Insertion order is never
   // observable (iteration goes sorted).
-  private readonly s = new Map<string, [Value, Value]>();
+  private readonly s = new Map<string, Value>();
   private readonly m = new Map<string, [Value, Value]>();
   private sorted: [Value, Value][] | null = null;
   private ck: string | null = null;
@@ -80,7 +80,7 @@ export class RObject {
 
   /** Only for building a fresh object. */
   set(k: Value, v: Value): this {
-    if (typeof k === 'string') this.s.set(k, [k, v]);
+    if (typeof k === 'string') this.s.set(k, v);
     else this.m.set(key(k), [k, v]);
     this.sorted = null;
     this.ck = null;
@@ -94,7 +94,7 @@ export class RObject {
   }
 
   get(k: Value): Value | undefined {
-    return typeof k === 'string' ? this.s.get(k)?.[1] : this.m.get(key(k))?.[1];
+    return typeof k === 'string' ? this.s.get(k) : this.m.get(key(k))?.[1];
   }
 
   has(k: Value): boolean {
@@ -102,14 +102,19 @@ export class RObject {
   }
 
   getByKey(canonical: string): Value | undefined {
-    return canonical[0] === 's' ? this.s.get(canonical.slice(1))?.[1] : this.m.get(canonical)?.[1];
+    return canonical[0] === 's' ? this.s.get(canonical.slice(1)) : this.m.get(canonical)?.[1];
   }
 
   /** Entries in Rego's order of keys. */
   entries(): [Value, Value][] {
     if (!this.sorted) {
-      const all = this.m.size ? [...this.s.values(), ...this.m.values()] : [...this.s.values()];
-      this.sorted = all.sort((a, b) => compare(a[0], b[0]));
+      const all: [Value, Value][] = [];
+      for (const [k, v] of this.s) all.push([k, v]);
+      if (this.m.size) {
+        for (const e of this.m.values()) all.push(e);
+        all.sort((a, b) => compare(a[0], b[0]));
+      } else all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)); // string keys: code unit order
+      this.sorted = all;
     }
     return this.sorted;
   }

@@ -24,6 +24,8 @@ interface Ctx {
   overridden: Set<string> | null; // data paths (joined with \0) replaced by `with`
   fnMocks: Map<string, Mock> | null;
   cache: Map<string, Value | null>; // null = undefined
+  /** user function results: function name -> argument key -> result (null = undefined) */
+  calls: Map<string, Map<unknown, Value | null>>;
   inProgress: Set<string>;
 }
 
@@ -94,7 +96,7 @@ export class Run implements Runtime {
     this.compiler = program.compiler;
     this.strict = opts.strict;
     this.bctx = { strict: opts.strict, nowNs: opts.nowNs, cache: new Map(), maxSize: opts.maxValueSize ?? 0 };
-    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), inProgress: new Set() };
+    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: new Map(), inProgress: new Set() };
     this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
     this.deadline = opts.deadline ?? 0;
     this.maxSize = opts.maxValueSize ?? 0;
@@ -137,7 +139,7 @@ export class Run implements Runtime {
 
   runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean {
     const outer = this.ctx;
-    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), inProgress: outer.inProgress };
+    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: new Map(), inProgress: outer.inProgress };
     specs.forEach((w, i) => {
       const v = values[i]!;
       const isRef = typeof v === 'object' && v !== null && !Array.isArray(v) && 'fnRef' in v;
@@ -540,7 +542,7 @@ export class Run implements Runtime {
         // mocked by another function: inside it, no function mock applies (OPA: a mock does not
         // call other mocks, and calls to the mocked function reach the original)
         const outer = this.ctx;
-        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map() };
+        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map(), calls: new Map() };
         this.ctx = inner;
         try {
           return this.callFn(m.fn, args, (v) => {
@@ -660,9 +662,18 @@ export class Run implements Runtime {
   private callUser(fn: string, args: Value[], k: KV, loc?: Location): boolean {
     const rules = this.compiler.funcs.get(fn);
     if (!rules) return false; // a call through a data ref that is not a function
-    let ck = 'f\0' + fn;
-    for (const a of args) ck += '\0' + (typeof a === 'string' ? 's' + a : vkey(a));
-    const cached = this.ctx.cache.get(ck);
+    // results per function and arguments, for this query (and `with` context): one argument that is
+    // a string, number or boolean is its own key (no key string to build and hash)
+    let perFn = this.ctx.calls.get(fn);
+    if (!perFn) this.ctx.calls.set(fn, (perFn = new Map()));
+    const a0 = args[0];
+    const ck: unknown =
+      args.length === 1 && (typeof a0 === 'string' || typeof a0 === 'boolean' || (typeof a0 === 'number' && Number.isSafeInteger(a0)))
+        ? a0
+        : args.length === 1 && typeof a0 === 'number'
+          ? 'n' + a0
+          : '\0' + args.map(vkey).join('\0');
+    const cached = perFn.get(ck);
     if (cached !== undefined) return cached === null ? false : k(cached);
     let result: Value | undefined;
     for (const r of rules) {
@@ -692,7 +703,7 @@ export class Run implements Runtime {
         });
       }
     }
-    this.ctx.cache.set(ck, result === undefined ? null : result);
+    perFn.set(ck, result === undefined ? null : result);
     return result === undefined ? false : k(result);
   }
 }
