@@ -269,7 +269,8 @@ function clientGone(res: Response): AbortSignal {
 // ---------------------------------------------------------------------------------------------------
 // Views of the stores
 
-const iso = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
+/** RFC 3339 UTC as the CLI writes it (milliseconds only when there are some). */
+const iso = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 function refText(ref: SecretRef | undefined): string {
   if (!ref) return 'default';

@@ -144,7 +144,7 @@ export function createHttpApp(runtime: ServeRuntime, opts: HttpOptions): HttpApp
 
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';
-    res.json({ status: 'ok', live: true, startedAt: new Date(runtime.startedAt).toISOString() });
+    res.json({ status: 'ok', live: true, startedAt: new Date(runtime.startedAt).toISOString().replace('.000Z', 'Z') });
   });
 
   app.get('/readyz', (_req, res) => {

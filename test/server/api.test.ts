@@ -190,7 +190,7 @@ describeWithPrometheus('serve shells: REST API, /metrics, health (real serve, re
       const j = r.json;
       expect(j.at).toBe(AT);
       expect(j.stale).toBe(false);
-      expect(j.tick).toMatchObject({ number: tick.tick, at: new Date(AT_MS).toISOString(), ok: true, error: null, leader: true, incomplete: [] });
+      expect(j.tick).toMatchObject({ number: tick.tick, at: AT, ok: true, error: null, leader: true, incomplete: [] });
       expect(j.slas.map((s: Json) => s.key)).toEqual(['api-main/healthy', 'api-main/burning', 'api-maint/availability', 'api-gone/half']);
       const by = (k: string) => j.slas.find((s: Json) => s.key === k);
       const truth = prom.truth;
@@ -303,9 +303,9 @@ describeWithPrometheus('serve shells: REST API, /metrics, health (real serve, re
       const r = await get('/api/v1/alerts', TOKENS.viewer);
       expect(r.status).toBe(200);
       const page = r.json.states.find((s: Json) => s.dedupKey === 'obligo/api-main/burning/burn-page');
-      expect(page).toMatchObject({ contract: 'api-main', sla: 'burning', alert: 'burn-page', phase: 'firing', incident: 1, active: true, triggeredAt: new Date(AT_MS).toISOString() });
+      expect(page).toMatchObject({ contract: 'api-main', sla: 'burning', alert: 'burn-page', phase: 'firing', incident: 1, active: true, triggeredAt: AT });
       const tr = r.json.transitions.find((x: Json) => x.dedupKey === 'obligo/api-main/burning/burn-page');
-      expect(tr).toMatchObject({ to: 'firing', at: new Date(AT_MS).toISOString() });
+      expect(tr).toMatchObject({ to: 'firing', at: AT });
       expect(tr.eventIds.length).toBe(1);
       const later = await get(`/api/v1/alerts?since=${new Date(AT_MS + M).toISOString()}`, TOKENS.viewer);
       expect(later.json.transitions).toEqual([]);
