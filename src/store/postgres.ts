@@ -6,7 +6,8 @@
 //   together migrate once; a database newer than this obligo is refused.
 // - `schema` puts every table in that schema (created when missing) through the connections'
 //   search_path; without it the server's default search_path is used.
-// - Batches are one statement each (unnest of arrays): a tick's commit is BEGIN, at most four
+// - Batches are one statement each (a JSON array of records through json_to_recordset: one string to
+//   send, JSON documents kept byte for byte; twice as fast as arrays of strings): a tick's commit is BEGIN, at most four
 //   statements, COMMIT, whatever the number of alerts; `roundTrips` counts the statements sent.
 // - Concurrency: a state write compares the version read (a concurrent writer makes it a conflict,
 //   retried by applyTick); a deadlock or serialization failure between replicas is a conflict too.
@@ -366,8 +367,9 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
           c,
           `INSERT INTO rollups (contract, sla, definition_hash, hour_start, good_events, total_events, good_slices,
              bad_slices, nodata_slices, excluded_minutes, summary, source, computed_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
-             $8::float8[], $9::float8[], $10::float8[], $11::text[], $12::text[], $13::bigint[])
+           SELECT c, s, h, hs, ge, te, gs, bs, nd, ex, sm::text, src, ca
+             FROM json_to_recordset($1::json) AS u(c text, s text, h text, hs bigint, ge float8, te float8, gs float8,
+                  bs float8, nd float8, ex float8, sm json, src text, ca bigint)
            ON CONFLICT (contract, sla, definition_hash, hour_start) DO UPDATE SET
              good_events = excluded.good_events, total_events = excluded.total_events,
              good_slices = excluded.good_slices, bad_slices = excluded.bad_slices,
@@ -375,19 +377,23 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
              summary = excluded.summary, source = excluded.source, computed_at = excluded.computed_at
            WHERE excluded.good_slices + excluded.bad_slices > 0 OR rollups.good_slices + rollups.bad_slices = 0`,
           [
-            ch.map((r) => r.contract),
-            ch.map((r) => r.sla),
-            ch.map((r) => r.definitionHash),
-            ch.map((r) => r.hourStart),
-            ch.map((r) => r.goodEvents),
-            ch.map((r) => r.totalEvents),
-            ch.map((r) => r.goodSlices),
-            ch.map((r) => r.badSlices),
-            ch.map((r) => r.noDataSlices),
-            ch.map((r) => r.excludedMinutes),
-            ch.map((r) => JSON.stringify(r.summary)),
-            ch.map((r) => r.source),
-            ch.map((r) => r.computedAt),
+            JSON.stringify(
+              ch.map((r) => ({
+                c: r.contract,
+                s: r.sla,
+                h: r.definitionHash,
+                hs: r.hourStart,
+                ge: r.goodEvents,
+                te: r.totalEvents,
+                gs: r.goodSlices,
+                bs: r.badSlices,
+                nd: r.noDataSlices,
+                ex: r.excludedMinutes,
+                sm: r.summary,
+                src: r.source,
+                ca: r.computedAt,
+              })),
+            ),
           ],
           'cannot write rollups',
         );
@@ -490,17 +496,10 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
         const r = await this.q<{ dedup_key: string }>(
           cl,
           `INSERT INTO alert_states (dedup_key, contract, sla, alert, phase, state, version, updated_at)
-           SELECT k, c, s, a, p, st, 1, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(k, c, s, a, p, st)
+           SELECT k, c, s, a, p, st::text, 1, $2 FROM json_to_recordset($1::json) AS u(k text, c text, s text, a text, p text, st json, n int)
+           ORDER BY n
            ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`,
-          [
-            inserts.map((s) => s.dedupKey),
-            inserts.map((s) => s.key.contract),
-            inserts.map((s) => s.key.sla),
-            inserts.map((s) => s.key.alert),
-            inserts.map((s) => s.phase),
-            inserts.map((s) => JSON.stringify(s)),
-            now,
-          ],
+          [JSON.stringify(inserts.map((st, n) => ({ k: st.dedupKey, c: st.key.contract, s: st.key.sla, a: st.key.alert, p: st.phase, st, n }))), now],
           'cannot write alert states',
         );
         if (r.rows.length !== inserts.length) {
@@ -512,11 +511,11 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
       if (updates.length > 0) {
         const r = await this.q<{ dedup_key: string }>(
           cl,
-          `UPDATE alert_states t SET phase = u.p, state = u.st, version = t.version + 1, updated_at = $5
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS u(k, p, st, v)
+          `UPDATE alert_states t SET phase = u.p, state = u.st::text, version = t.version + 1, updated_at = $2
+             FROM json_to_recordset($1::json) AS u(k text, p text, st json, v int)
             WHERE t.dedup_key = u.k AND t.version = u.v
            RETURNING t.dedup_key`,
-          [updates.map((s) => s.state.dedupKey), updates.map((s) => s.state.phase), updates.map((s) => JSON.stringify(s.state)), updates.map((s) => s.expectedVersion), now],
+          [JSON.stringify(updates.map((x) => ({ k: x.state.dedupKey, p: x.state.phase, st: x.state, v: x.expectedVersion }))), now],
           'cannot write alert states',
         );
         if (r.rows.length !== updates.length) {
@@ -530,21 +529,10 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
         await this.q(
           cl,
           `INSERT INTO alert_transitions (dedup_key, contract, sla, alert, at, from_phase, to_phase, reason, evidence, event_ids, recorded_at)
-           SELECT k, c, s, a, at, f, t, r, ev, ids, $11 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
-             $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS u(k, c, s, a, at, f, t, r, ev, ids, n) ORDER BY n`,
-          [
-            ts.map((t) => t.dedupKey),
-            ts.map((t) => t.key.contract),
-            ts.map((t) => t.key.sla),
-            ts.map((t) => t.key.alert),
-            ts.map((t) => t.at),
-            ts.map((t) => t.from),
-            ts.map((t) => t.to),
-            ts.map((t) => t.reason),
-            ts.map((t) => JSON.stringify(t.evidence)),
-            ts.map((t) => JSON.stringify(t.eventIds)),
-            now,
-          ],
+           SELECT k, c, s, a, at, f, t, r, ev::text, ids::text, $2
+             FROM json_to_recordset($1::json) AS u(k text, c text, s text, a text, at bigint, f text, t text, r text, ev json, ids json, n int)
+            ORDER BY n`,
+          [JSON.stringify(ts.map((t, n) => ({ k: t.dedupKey, c: t.key.contract, s: t.key.sla, a: t.key.alert, at: t.at, f: t.from, t: t.to, r: t.reason, ev: t.evidence, ids: t.eventIds, n }))), now],
           'cannot write alert transitions',
         );
       }
@@ -553,10 +541,10 @@ export class PostgresStore implements RollupRepository, AlertStore, OutboxStore 
         const r = await this.q<{ event_id: string }>(
           cl,
           `INSERT INTO outbox (event_id, dedup_key, action, routing, body, created_at, next_attempt_at)
-           SELECT e, k, a, r, b, $6, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(e, k, a, r, b, n)
+           SELECT e, k, a, r::text, b::text, $2, $2 FROM json_to_recordset($1::json) AS u(e text, k text, a text, r json, b json, n int)
            ORDER BY n
            ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-          [es.map((e) => e.eventId), es.map((e) => e.dedupKey), es.map((e) => e.action), es.map((e) => JSON.stringify(e.routing)), es.map((e) => JSON.stringify(e.body)), now],
+          [JSON.stringify(es.map((e, n) => ({ e: e.eventId, k: e.dedupKey, a: e.action, r: e.routing, b: e.body, n }))), now],
           'cannot write the outbox',
         );
         if (r.rows.length !== es.length) {

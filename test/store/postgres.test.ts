@@ -96,6 +96,24 @@ describe.skipIf(!pgTools.ok)(`PostgresStore${pgTools.skipNote}`, () => {
     await expect(PostgresStore.open({ url, schema: 'Upper' })).rejects.toThrow(/must match/);
   });
 
+  it('stores JSON documents byte for byte as JSON.stringify wrote them (key order, unicode, escapes)', async () => {
+    const sc = schema();
+    const s = await PostgresStore.open({ url, schema: sc });
+    const summary = { z: 1, a: [0.1 + 0.2, 1e21, -5e-324], 'ü\u2028': 'tab\t "quoted" \\ ☃', nested: { y: null, b: true } };
+    await s.upsert([{ contract: 'c', sla: 's', definitionHash: 'h', hourStart: 0, goodEvents: 0.1 + 0.2, totalEvents: 1e21, goodSlices: 1, badSlices: 0, noDataSlices: 0, excludedMinutes: 0, summary, source: 'p', computedAt: 1 }]);
+    await applyTick(s, { at: T0, observations: [obs({ summary: 'Ünïcödé "page" \\ ☃' })], policy: { forMs: 0, resolveAfterMs: 0 }, now: T0 });
+    const [r] = await raw<{ summary: string; good_events: number }>(`SELECT summary, good_events FROM ${sc}.rollups`);
+    expect(r!.summary).toBe(JSON.stringify(summary));
+    expect((await s.range({ contract: 'c', sla: 's', definitionHash: 'h' }, 0, 1))[0]).toMatchObject({ goodEvents: 0.1 + 0.2, totalEvents: 1e21, summary });
+    const [st] = await raw<{ state: string }>(`SELECT state FROM ${sc}.alert_states`);
+    const [state] = await s.listStates();
+    expect(st!.state).toBe(JSON.stringify(state!.state));
+    const [ob] = await raw<{ body: string }>(`SELECT body FROM ${sc}.outbox`);
+    expect(ob!.body).toBe(JSON.stringify((await s.list())[0]!.body));
+    expect(ob!.body).toContain('Ünïcödé');
+    await s.close();
+  });
+
   it('keeps the transition log append-only (update, delete, truncate refused)', async () => {
     const sc = schema();
     const s = await PostgresStore.open({ url, schema: sc });
