@@ -71,6 +71,8 @@ export interface CallSpec {
 export interface Runtime {
   input(): Value | undefined;
   dataRef(spec: DataRefSpec, env: Env, k: KV): boolean;
+  /** the single value of a data ref whose operands are all bound (undefined: none) */
+  dataValue(spec: DataRefSpec, env: Env): Value | undefined;
   /** calls a builtin or user function (with mocks applied) */
   call(c: CallSpec, args: Value[], k: KV): boolean;
   /** the single result of a call, undefined when it has none */
@@ -652,16 +654,7 @@ export class Planner {
     if (h.t === 'var' && h.name === 'data') {
       const spec: DataRefSpec = { ops };
       m = (r, env, k) => r.dataRef(spec, env, k);
-      if (allBound) {
-        s = (r, env) => {
-          let out: Value | undefined;
-          r.dataRef(spec, env, (v) => {
-            out = v;
-            return true;
-          });
-          return out;
-        };
-      }
+      if (allBound) s = (r, env) => r.dataValue(spec, env);
     } else {
       let head: ValFn | undefined;
       let headM: TermFn | undefined;

@@ -176,6 +176,39 @@ export class Run implements Runtime {
 
   // ------------------------------------------------------------------ the data tree
 
+  dataValue(spec: DataRefSpec, env: Env): Value | undefined {
+    // the common case, a rule (data.pkg.rule or its local name) and bound operands below it: the
+    // rule's value, indexed, without continuations
+    if (!this.ctx.overridden) {
+      const ops = spec.ops;
+      const pre = (spec.pre as Prefix | undefined) ?? (spec.pre = resolvePrefix(this.compiler.root, ops));
+      const node = pre.node;
+      if (node && node.hasRules && !(node.keyed && pre.i < ops.length)) {
+        const data = this.ctx.data;
+        if (pre.data !== data) {
+          let b: Value | undefined = data;
+          for (let j = 0; j < pre.i && b !== undefined; j++) b = b instanceof RObject ? b.get((ops[j] as { v: string }).v) : undefined;
+          pre.data = data;
+          pre.base = b;
+        }
+        let v = this.nodeValue(node, pre.base);
+        for (let j = pre.i; j < ops.length && v !== undefined; j++) {
+          const op = ops[j]!;
+          const key = op.k === 0 ? op.v : op.k === 1 ? env[op.slot] : op.t.s!(this, env);
+          if (key === undefined) return undefined;
+          v = index(v, key);
+        }
+        return v;
+      }
+    }
+    let out: Value | undefined;
+    this.dataRef(spec, env, (v) => {
+      out = v;
+      return true;
+    });
+    return out;
+  }
+
   dataRef(spec: DataRefSpec, env: Env, k: KV): boolean {
     const ops = spec.ops;
     if (this.ctx.overridden) return this.evalDataRef(ops, 0, this.compiler.root, this.ctx.data, [], env, k);
