@@ -96,8 +96,10 @@ export const ServeConfigSchema = z.strictObject({
       tokens: z.array(z.strictObject({ name: z.string().min(1), role: z.enum(ROLES), token: SecretRefSchema })).default([]),
       /** Requests per minute per client address on /api (health and metrics are not limited). */
       rateLimitPerMinute: z.number().int().positive().default(600),
+      /** Ask for a token (any role) on /metrics too (default: Prometheus scrapes without one). */
+      metricsRequireToken: z.boolean().default(false),
     })
-    .default({ listen: '127.0.0.1:8080', tokens: [], rateLimitPerMinute: 600 }),
+    .default({ listen: '127.0.0.1:8080', tokens: [], rateLimitPerMinute: 600, metricsRequireToken: false }),
   links: z.strictObject({ grafana: HttpUrl.optional(), runbooks: HttpUrl.optional() }).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
 });

@@ -35,6 +35,7 @@ import { ContractSet } from './contract-set.js';
 import { PagerDutyClient } from './pagerduty-client.js';
 import type { EngineCounters, HealthReport, ServeRuntime, TickReport } from './runtime.js';
 import { OutboxSender } from './sender.js';
+import { pagerdutyFetch, prometheusFetch, traceTick } from '../telemetry/hooks.js';
 
 /** The small logging surface serve needs (pino's Logger satisfies it). */
 export interface ServeLogger {
@@ -105,7 +106,7 @@ function prometheusSourceFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Clie
   let auth: PrometheusAuth | undefined;
   if (p.bearerToken) auth = { bearer: resolveSecret(p.bearerToken, env) };
   else if (p.basicAuth) auth = { basic: { username: p.basicAuth.username, password: resolveSecret(p.basicAuth.password, env) } };
-  return promSource(new PrometheusClient({ url: p.url, headers: p.headers, timeoutMs: parseDurationMs(p.timeout), maxResponseBytes: p.maxBytes, auth }));
+  return promSource(new PrometheusClient({ url: p.url, headers: p.headers, timeoutMs: parseDurationMs(p.timeout), maxResponseBytes: p.maxBytes, auth, fetch: prometheusFetch() }));
 }
 
 /** Hash of the policy files (names, sizes, modification times): a change recompiles the policies. */
@@ -189,7 +190,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   const policyCache = new PolicyCache({ policyDir: config.policies, env });
   const source: ClientPromSource = prometheusSourceFrom(config, env);
   const stores = deps.stores ? await deps.stores(config) : sqliteStores(config);
-  const pdClient = new PagerDutyClient({ url: config.pagerduty.eventsUrl, timeoutMs: parseDurationMs(config.pagerduty.timeout) });
+  const pdClient = new PagerDutyClient({ url: config.pagerduty.eventsUrl, timeoutMs: parseDurationMs(config.pagerduty.timeout), fetch: pagerdutyFetch() });
   const sender = new OutboxSender({
     outbox: stores.alerts,
     client: pdClient,
@@ -335,7 +336,8 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   /** One tick at a time: a tick asked for while one runs waits for it, then runs. */
   async function runTick(at?: number): Promise<TickReport> {
     while (running) await running.catch(() => undefined);
-    const p = tick(at ?? now());
+    const t = at ?? now();
+    const p = traceTick(t, () => tick(t));
     running = p;
     try {
       return await p;
@@ -375,19 +377,27 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
     },
   };
 
+  // The HTTP shell is built first: if it cannot be (a token reference not set…), nothing has started.
+  const handler = deps.http ? await deps.http(runtime) : undefined;
   await leadership.start?.();
   await sender.start();
 
   let server: Server | undefined;
   let url: string | undefined;
-  if (deps.http) {
-    const handler = await deps.http(runtime);
+  if (handler) {
     server = createServer(handler);
     const { host, port } = parseListen(config.server.listen);
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(port, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+    } catch (e) {
+      await sender.stop();
+      await leadership.stop?.();
+      await stores.close();
+      throw e;
+    }
     const addr = server.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
     log.info({ url }, 'listening');

@@ -77,12 +77,9 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
   if (!values['no-live']) {
     heading('obligo serve: a vendor outage, paged with the escalation contacts, then resolved');
     const { runLiveDemo } = await import('../../demo/live.js');
-    let http;
-    try {
-      http = ((await import(new URL('../../server/http.js', import.meta.url).href)) as { createHttpHandler?: never }).createHttpHandler;
-    } catch {
-      http = undefined;
-    }
+    const { serveHttp } = await import('../../server/http.js');
+    const { creditsCsv, creditsJson } = await import('./credits.js');
+    const http = serveHttp({ credits: { json: creditsJson, csv: creditsCsv } });
     const live = await runLiveDemo({ say, keep: values.keep, http });
     if (values.keep) kept = live.stop;
   }

@@ -2,7 +2,10 @@
 // Config problems are printed as file:line:column: field: message and exit 2; SIGTERM/SIGINT finish the
 // tick in progress and flush the outbox before exiting.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadServeConfig } from '../../server/config.js';
+import { ConfigError, loadServeConfig, type ServeConfig } from '../../server/config.js';
+import { serveHttp } from '../../server/http.js';
+import { createLogger } from '../../telemetry/logger.js';
+import { creditsCsv, creditsJson } from './credits.js';
 import { startServe, type ServeDeps } from '../../server/serve.js';
 import type { CommandIO } from '../io.js';
 
@@ -18,22 +21,10 @@ outbox) with the vendor's escalation contacts, and serves /api/v1, /metrics, /he
   --check         validate the configuration and the contracts, then exit
 `;
 
-/** Optional shells (REST API, metrics, logger), loaded when present in this build. */
-async function shells(config: Parameters<typeof startServe>[0], env: NodeJS.ProcessEnv): Promise<Pick<ServeDeps, 'http' | 'logger'>> {
-  const out: Pick<ServeDeps, 'http' | 'logger'> = {};
-  try {
-    const http = (await import(new URL('../../server/http.js', import.meta.url).href)) as { createHttpHandler?: ServeDeps['http'] };
-    if (http.createHttpHandler) out.http = http.createHttpHandler;
-  } catch {
-    // no HTTP shell in this build
-  }
-  try {
-    const t = (await import(new URL('../../telemetry/logger.js', import.meta.url).href)) as { createLogger?: (level: string, env: NodeJS.ProcessEnv) => ServeDeps['logger'] };
-    if (t.createLogger) out.logger = t.createLogger(config.log.level, env);
-  } catch {
-    // plain stderr logging below
-  }
-  return out;
+/** The shells: pino logger, REST API and /metrics (the CLI's credit writers, so the API's CSV is the CLI's). */
+function shells(config: ServeConfig, env: NodeJS.ProcessEnv): Pick<ServeDeps, 'http' | 'logger'> {
+  const logger = createLogger({ level: config.log.level });
+  return { logger, http: serveHttp({ credits: { json: creditsJson, csv: creditsCsv }, logger, env, metricsRequireToken: config.server.metricsRequireToken }) };
 }
 
 export async function serveCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -58,7 +49,7 @@ export async function serveCommand(argv: string[], io: CommandIO): Promise<numbe
     }
     throw e;
   }
-  const extra = await shells(config, io.env);
+  const extra = shells(config, io.env);
   const handle = await startServe(config, { env: io.env, manualTicks: Boolean(values.once || values.check), ...extra, ...(values.once || values.check ? { http: undefined } : {}) });
   if (values.check || values.once) {
     const r = await handle.tickNow();
@@ -86,7 +77,7 @@ export async function serveCommand(argv: string[], io: CommandIO): Promise<numbe
     } else io.stdout(`configuration valid; ${snap.contracts.length} contracts, ${snap.problems.length} problems\n`);
     return r.ok && snap.problems.length === 0 ? 0 : 2;
   }
-  if (!extra.logger) io.stderr(`obligo serve: evaluating ${config.contracts} every ${config.evaluation.interval} against ${new URL(config.prometheus.url).origin}${handle.url ? `; listening on ${handle.url}` : ''}\n`);
+  io.stderr(`obligo serve: evaluating ${config.contracts} every ${config.evaluation.interval} against ${new URL(config.prometheus.url).origin}${handle.url ? `; listening on ${handle.url}` : ''}\n`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       io.stderr(`obligo serve: ${sig}: finishing the tick and flushing the outbox…\n`);
