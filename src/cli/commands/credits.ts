@@ -62,6 +62,13 @@ function fixed(x: string | number | null, digits: number): string {
   return new MoneyDecimal(typeof x === 'number' ? String(x) : x).toFixed(digits, MoneyDecimal.ROUND_HALF_UP);
 }
 
+/** The value compared with the tiers, with the digits of the contract's rounding ("99.70"); '' for rounding none. */
+export function roundedText(r: Pick<CreditRow, 'rounding' | 'evidence'>): string {
+  const v = r.evidence.comparedAchieved;
+  if (r.rounding === 'none' || v === null) return '';
+  return fixed(v, r.rounding === 'nearest-0.1' ? 1 : 2);
+}
+
 /** The tier that matched, as the contract writes it: "below 99.9: 10%"; '' when none. */
 export function tierText(r: Pick<CreditRow, 'evidence'>, sla: Pick<Sla, 'tiers'> | undefined): string {
   const i = r.evidence.tierIndex;
@@ -82,7 +89,7 @@ export function creditCsvCells(r: CreditRow, action: string, sla: Sla | undefine
   const q = r.evidence.queries;
   return [
     r.contract, r.vendor, r.role, r.sla, r.period, r.periodStart, r.periodEnd, action, String(r.objective),
-    fixed(r.achievedDecimal, CSV_RATIO_DIGITS), r.rounding, r.rounding === 'none' ? '' : (r.evidence.comparedAchieved ?? ''), tierText(r, sla),
+    fixed(r.achievedDecimal, CSV_RATIO_DIGITS), r.rounding, roundedText(r), tierText(r, sla),
     String(r.creditPercent), formatAmount(r.base, r.currency), r.amount, r.cap, r.currency, String(r.capped), r.claimDeadline ?? '',
     fixed(r.coverage.ratio, CSV_RATIO_DIGITS), String(r.measuredMinutes), String(r.excludedMinutes), String(r.badMinutes),
     String(r.coverage.gapMinutes), r.flags.join(' '), r.evidence.source, String(r.evidence.rollupHours), String(r.evidence.prometheusHours),
