@@ -240,6 +240,16 @@ if (opa) {
   const evalNs = out.metrics?.timer_rego_query_eval_ns;
   if (!evalNs || out.result?.[0]?.expressions[0]?.value !== N) throw new Error(`opa eval failed: ${r.stderr.slice(0, 500)}`);
   rows.push(['real OPA 1.22.4 (opa eval, loop inside Rego, timer_rego_query_eval_ns)', N / (evalNs / 1e9), '']);
+  // opa bench: one input, evaluated repeatedly (its own harness); the same input on our engine
+  writeFileSync(join(dir, 'input.json'), JSON.stringify(inputs[1]));
+  const b = spawnSync(opa, ['bench', '--format', 'json', '--benchmem=false', '-d', join(work, 'data.json'), ...modules.map((_, i) => ['-d', join(work, `m${i}.rego`)]).flat(), '-i', join(dir, 'input.json'), 'data.obligo.decision.result'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const bench = JSON.parse(b.stdout) as { N: number; T: number };
+  rows.push(['real OPA 1.22.4 (opa bench, one input)', bench.N / (bench.T / 1e9), '']);
+  const one = inputs[1]!;
+  for (let i = 0; i < 2000; i++) engine.eval('data.obligo.decision.result', one);
+  const t1 = performance.now();
+  for (let i = 0; i < N; i++) engine.eval('data.obligo.decision.result', one);
+  rows.push(['built-in engine, the same one input', N / (ms(t1) / 1000), '']);
   const engineLoop = new RegoEngine();
   for (const m of modules) engineLoop.addModule(m.path, m.text);
   engineLoop.setData({ ...data, bench: { inputs } });
