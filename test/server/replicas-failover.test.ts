@@ -237,8 +237,9 @@ log: { level: warn }
       const rows = await store.list({ dedupKey: KEY });
       expect(rows.filter((r) => r.action === 'trigger')).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: 'sent' });
-      expect(leader.ticks().at(-1)!.delivered.trigger).toBe(1);
-      expect(follower.ticks().at(-1)!.delivered.trigger).toBe(0);
+      // the new leader sent it (its counters may include an engine-health page on a loaded machine); the follower sent nothing
+      expect(leader.ticks().at(-1)!.delivered.trigger).toBeGreaterThanOrEqual(1);
+      expect(follower.ticks().at(-1)!.delivered.trigger + follower.ticks().at(-1)!.delivered.resolve).toBe(0);
       // both survivors answer from the shared store: the same alert state
       const views = await Promise.all(
         [leader, follower].map(async (r) => {
@@ -280,6 +281,12 @@ log: { level: warn }
     const cut = await pg.query<{ n: number }>(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE usename = 'a2user'`);
     expect(cut.rows[0]!.n).toBeGreaterThanOrEqual(1);
     await a.until('a2 stops leading', () => !a.leads(), 30_000);
+    // what a2 had sent while it led (nothing of this test's outage; on a loaded machine maybe an engine-health page)
+    const sentBy = (r: Replica) => {
+      const d = r.ticks().at(-1)?.delivered;
+      return d ? d.trigger + d.resolve : 0;
+    };
+    const aSent = sentBy(a);
     await b.until('b2 leads', () => b.leads(), 60_000);
     // an outage now: the page goes out from b2; a2 sends nothing
     sim.setErrorRatio('svc-b', 1);
@@ -290,10 +297,9 @@ log: { level: warn }
     await a.until('a2 back, ticking as a follower', () => a.ticks().slice(n).some((t) => t.ok), 60_000);
     expect(a.ticks().slice(n).every((t) => !t.leader)).toBe(true);
     expect(a.leads()).toBe(false);
-    expect(a.ticks().at(-1)!.delivered.trigger).toBe(0);
-    // the sender's counters are reported with each tick: b2's next tick shows its delivery
+    // the sender's counters are reported with each tick: b2's next tick shows its delivery, a2's show none
     await b.until('b2 reports the page sent', () => (b.ticks().at(-1)?.delivered.trigger ?? 0) >= 1, 60_000);
-    expect(a.ticks().at(-1)!.delivered.trigger).toBe(0);
+    expect(sentBy(a)).toBe(aSent);
     expect(delivered(KEY, 'trigger')).toHaveLength(1);
     // b2 goes away: a2 takes the lock back and is the one that sends the resolve
     await b.kill('SIGTERM');
