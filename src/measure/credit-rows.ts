@@ -2,6 +2,7 @@
 // rounding) is credits/computeCredits; this adds what a report row carries besides: the measurement's
 // minutes and flags, provisional status, and the evidence of where the data came from.
 import { computeCredits, type CreditFlag as CoreCreditFlag } from '../credits/credit.js';
+import type { TierDoc } from '../contract/schema.js';
 import type { Coverage, MeasurementFlag } from '../slo/methods.js';
 import type { MeasureEvidence, SlaMeasurement } from './measure-slas.js';
 
@@ -47,6 +48,10 @@ export interface CreditRow {
   evidence: MeasureEvidence & {
     contractFile: string;
     contractHash: string;
+    /** metadata.revision of the contract, when it has one. */
+    contractRevision?: string;
+    /** The matched tier as the contract writes it, or null. */
+    tier: TierDoc | null;
     /** Index of the winning tier, and the value compared with the tiers (after rounding). */
     tierIndex: number | null;
     comparedAchieved: string | null;
@@ -114,6 +119,8 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
         ...m.evidence,
         contractFile: contract.file,
         contractHash: contract.hash,
+        ...(contract.revision !== undefined ? { contractRevision: contract.revision } : {}),
+        tier: c.tierIndex === null ? null : (m.sla.tiers[c.tierIndex] ?? null),
         tierIndex: c.tierIndex,
         comparedAchieved: c.compared,
         uncappedAmount: c.exactAmount,

@@ -4,7 +4,6 @@ import { creditDocument } from '../../evaluate/documents.js';
 import { evaluate } from '../../evaluate/evaluate.js';
 import { ObligoPolicies } from '../../evaluate/policies.js';
 import type { CreditAction } from '../../evaluate/types.js';
-import type { Contract, Sla } from '../../contract/model.js';
 import { formatAmount, MoneyDecimal } from '../../credits/money.js';
 import { periodKindOfLabel, PeriodLabelError, type CreditReport } from '../../measure/credits.js';
 import type { CreditRow, ContractTotal } from '../../measure/credit-rows.js';
@@ -21,7 +20,6 @@ import {
   renderTable,
   runCommand,
   UsageError,
-  type SelectedSla,
 } from '../common.js';
 import type { CommandIO } from '../io.js';
 
@@ -70,10 +68,8 @@ export function roundedText(r: Pick<CreditRow, 'rounding' | 'evidence'>): string
 }
 
 /** The tier that matched, as the contract writes it: "below 99.9: 10%"; '' when none. */
-export function tierText(r: Pick<CreditRow, 'evidence'>, sla: Pick<Sla, 'tiers'> | undefined): string {
-  const i = r.evidence.tierIndex;
-  if (i === null || !sla) return '';
-  const t = sla.tiers[i];
+export function tierText(r: Pick<CreditRow, 'evidence'>): string {
+  const t = r.evidence.tier;
   if (!t) return '';
   const bounds = [
     t.above !== undefined ? `above ${t.above}` : '',
@@ -85,20 +81,20 @@ export function tierText(r: Pick<CreditRow, 'evidence'>, sla: Pick<Sla, 'tiers'>
 }
 
 /** One CSV row of a credit row (columns of CSV_COLUMNS). */
-export function creditCsvCells(r: CreditRow, action: string, sla: Sla | undefined, revision: string | undefined): string[] {
+export function creditCsvCells(r: CreditRow, action: string): string[] {
   const q = r.evidence.queries;
   return [
     r.contract, r.vendor, r.role, r.sla, r.period, r.periodStart, r.periodEnd, action, String(r.objective),
-    fixed(r.achievedDecimal, CSV_RATIO_DIGITS), r.rounding, roundedText(r), tierText(r, sla),
+    fixed(r.achievedDecimal, CSV_RATIO_DIGITS), r.rounding, roundedText(r), tierText(r),
     String(r.creditPercent), formatAmount(r.base, r.currency), r.amount, r.cap, r.currency, String(r.capped), r.claimDeadline ?? '',
     fixed(r.coverage.ratio, CSV_RATIO_DIGITS), String(r.measuredMinutes), String(r.excludedMinutes), String(r.badMinutes),
     String(r.coverage.gapMinutes), r.flags.join(' '), r.evidence.source, String(r.evidence.rollupHours), String(r.evidence.prometheusHours),
-    q[0] ?? '', q[1] ?? '', r.evidence.definitionHash, r.evidence.contractFile, revision ?? '', r.evidence.contractHash,
+    q[0] ?? '', q[1] ?? '', r.evidence.definitionHash, r.evidence.contractFile, r.evidence.contractRevision ?? '', r.evidence.contractHash,
   ];
 }
 
 /** The fields the JSON has beyond creditDocument (the same as the CSV's). */
-function extraJson(r: CreditRow, sla: Sla | undefined): Record<string, unknown> {
+function extraJson(r: CreditRow): Record<string, unknown> {
   return {
     role: r.role,
     periodStart: r.periodStart,
@@ -106,24 +102,15 @@ function extraJson(r: CreditRow, sla: Sla | undefined): Record<string, unknown> 
     cap: r.cap,
     rounding: r.rounding,
     achievedRounded: r.evidence.comparedAchieved,
-    tier: tierText(r, sla) || null,
+    tier: tierText(r) || null,
   };
 }
 
-function lookupIn(slas: readonly SelectedSla[]): (r: CreditRow) => { sla?: Sla; contract?: Contract } {
-  const m = new Map(slas.map((s) => [`${s.contract.id}/${s.sla.id}`, s]));
-  return (r) => {
-    const s = m.get(`${r.contract}/${r.sla}`);
-    return { sla: s?.sla, contract: s?.contract };
-  };
-}
-
-export function creditsJson(rep: ActedReport, slas: readonly SelectedSla[] = []): unknown {
-  const look = lookupIn(slas);
+export function creditsJson(rep: ActedReport): unknown {
   return {
     period: rep.period,
     at: rep.at,
-    credits: rep.credits.map((r, i) => ({ ...creditDocument(r), ...extraJson(r, look(r).sla), action: rep.actions[i]!.action, actionReasons: rep.actions[i]!.reasons })),
+    credits: rep.credits.map((r, i) => ({ ...creditDocument(r), ...extraJson(r), action: rep.actions[i]!.action, actionReasons: rep.actions[i]!.reasons })),
     warnings: rep.warnings,
     totals: rep.totals.map((t) => ({ contract: t.contract, amount: t.amount, currency: t.currency, capped: t.capped, cap: t.cap, periods: t.periods })),
     skipped: rep.skipped,
@@ -133,14 +120,10 @@ export function creditsJson(rep: ActedReport, slas: readonly SelectedSla[] = [])
   };
 }
 
-export function creditsCsv(rep: ActedReport, slas: readonly SelectedSla[] = []): string {
-  const look = lookupIn(slas);
+export function creditsCsv(rep: ActedReport): string {
   return renderCsv(
     CSV_COLUMNS,
-    rep.credits.map((r, i) => {
-      const l = look(r);
-      return creditCsvCells(r, rep.actions[i]!.action, l.sla, l.contract?.revision);
-    }),
+    rep.credits.map((r, i) => creditCsvCells(r, rep.actions[i]!.action)),
   );
 }
 
@@ -210,8 +193,8 @@ export async function creditsCommand(argv: string[], io: CommandIO): Promise<num
       for (const [what, list] of [['outside the contract term', rep.outsideTerm], ['not started at --at', rep.notStarted]] as const) {
         if (list.length > 0) io.stderr(`obligo: note: ${list.length} period${list.length === 1 ? '' : 's'} ${what}, not listed: ${list.join(', ')}\n`);
       }
-      if (common.format === 'json') printJson(io, creditsJson(rep, slas));
-      else if (common.format === 'csv') io.stdout(creditsCsv(rep, slas));
+      if (common.format === 'json') printJson(io, creditsJson(rep));
+      else if (common.format === 'csv') io.stdout(creditsCsv(rep));
       else io.stdout(creditsTable(rep));
       const incomplete = rep.credits.filter((r) => r.flags.includes('incomplete-data'));
       if (incomplete.length > 0) {
