@@ -87,7 +87,9 @@ console.log(`${total} cases; ours fails ${Object.keys(ours).length}; OPA fails $
 for (const f of opaFailures) console.log('OPA: ' + f);
 if (write) {
   const reasons = Object.fromEntries(REASONS.map(([, k, r]) => [k, r]));
-  const prev = JSON.parse(readFileSync(listPath, 'utf8').toString() || '{}') as { reasons?: Record<string, string> };
-  writeFileSync(listPath, JSON.stringify({ reasons: { ...prev.reasons, ...reasons }, cases: ours }, null, 1) + '\n');
+  const prev = JSON.parse(readFileSync(listPath, 'utf8').toString() || '{}') as { reasons?: Record<string, string>; opa_failures?: { about?: string } };
+  const opaCases = Object.fromEntries(opaFailures.map((l) => [l.slice(0, l.indexOf('::') + l.slice(l.indexOf('::')).indexOf(': ')), l.slice(l.indexOf('::') + l.slice(l.indexOf('::')).indexOf(': ') + 2).slice(0, 240)]));
+  const list = { reasons: { ...prev.reasons, ...reasons }, cases: ours, opa_failures: { about: prev.opa_failures?.about ?? 'cases the real OPA itself does not pass through opa eval', cases: opaCases } };
+  writeFileSync(listPath, JSON.stringify(list, null, 1) + '\n');
   console.log(`wrote ${listPath}`);
 }
