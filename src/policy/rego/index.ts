@@ -11,7 +11,8 @@
 // Layers (each imports only the ones before it): value.ts, errors.ts (the data model) -> ast/ (lexer,
 // parser, syntax types, one visitor) -> builtins/decls.ts (names and arities) -> compile/ (name
 // resolution, safety reordering, recursion and conflict checks; IR types in compile/ir.ts) ->
-// eval/ (core, rules, calls) -> builtins/ implementations (loaded by family) -> engine.ts.
+// eval/ (closures.ts compiles rule bodies into closures once per rule; run.ts is one evaluation: the
+// data tree, caches, `with`, calls; values.ts) -> builtins/ implementations (loaded by family) -> engine.ts.
 // Importing this module loads every builtin family; engine.ts alone loads none (see builtins/load.ts).
 import './builtins/index.js';
 export { DEFAULT_MAX_VALUE_SIZE, DEFAULT_TIMEOUT_MS, RegoError, RegoErrors, RegoLimitError, type Location } from './errors.js';

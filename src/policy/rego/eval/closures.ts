@@ -361,10 +361,11 @@ export class Planner {
         },
       };
     }
+    const open = this.unifyOpen(a, b, c);
     const f: BodyFn = (r, env, k) => {
       const aU = ca.open !== null && ca.open(env);
       const bU = cb.open !== null && cb.open(env);
-      if (aU && bU) return this.unifyOpen(a, b, ca, cb, c)(r, env, k);
+      if (aU && bU) return open(r, env, k);
       if (aU) return cb.m(r, env, (v) => ca.match(r, v, env, k));
       if (bU) return ca.m(r, env, (v) => cb.match(r, v, env, k));
       return ca.m(r, env, (va) => cb.m(r, env, (vb) => (equal(va, vb) ? k() : false)));
@@ -373,9 +374,7 @@ export class Planner {
   }
 
   /** Both sides have unbound variables: composite against composite, element by element. */
-  private unifyOpen(a: Term, b: Term, ca: CTerm, cb: CTerm, c: C): BodyFn {
-    void ca;
-    void cb;
+  private unifyOpen(a: Term, b: Term, c: C): BodyFn {
     if (a.t === 'array' && b.t === 'array') {
       if (a.items.length !== b.items.length) return () => false;
       const pairs = a.items.map((x, i) => [this.term(x, c), this.term(b.items[i]!, c)] as [CTerm, CTerm]);
