@@ -45,6 +45,53 @@ export interface ObligoPolicyOptions {
   /** wasm bundle path; default from $OBLIGO_POLICY_BUNDLE. */
   bundle?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Load only what these entrypoints need (e.g. [ENTRYPOINTS.gate]): the hand-written modules their
+   * packages reach through data refs and imports, and the contracts' generated modules and data only
+   * when one of those reads data.obligo.contracts/catalog/settings. Default: everything.
+   */
+  entrypoints?: readonly string[];
+}
+
+/** The data paths a module's text reads (comments left out); undefined when it indexes data dynamically. */
+function dataRefsOf(text: string): string[][] | undefined {
+  const code = text.replace(/#[^\n]*/g, '');
+  if (/\bdata\s*\[/.test(code)) return undefined;
+  const out: string[][] = [];
+  for (const m of code.matchAll(/\bdata((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)) out.push(m[1]!.slice(1).split('.'));
+  return out;
+}
+
+function packageOf(text: string): string[] {
+  return (/^\s*package\s+([A-Za-z0-9_.]+)/m.exec(text.replace(/#[^\n]*/g, ''))?.[1] ?? '').split('.').filter(Boolean);
+}
+
+const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((x, i) => x === b[i]);
+
+/** Which hand-written modules the entrypoints reach, and whether the contracts' modules and data are needed. */
+export function selectModules(modules: { path: string; text: string }[], entrypoints: readonly string[]): { modules: { path: string; text: string }[]; contracts: boolean } {
+  const pkgs = modules.map((m) => packageOf(m.text));
+  const selected = new Set<number>();
+  const queue: string[][] = entrypoints.map((e) => e.split('/').filter(Boolean));
+  let contracts = false;
+  const generatedRoots = [['obligo', 'contracts'], ['obligo', 'catalog'], ['obligo', 'settings']];
+  while (queue.length) {
+    const path = queue.pop()!;
+    if (generatedRoots.some((g) => isPrefix(path, g) || isPrefix(g, path))) contracts = true;
+    pkgs.forEach((p, i) => {
+      if (selected.has(i) || !(isPrefix(p, path) || isPrefix(path, p))) return;
+      selected.add(i);
+      const refs = dataRefsOf(modules[i]!.text);
+      if (!refs) {
+        // dynamic data refs: anything may be needed
+        modules.forEach((_, j) => selected.add(j));
+        contracts = true;
+        return;
+      }
+      queue.push(...refs);
+    });
+  }
+  return { modules: modules.filter((_, i) => selected.has(i)), contracts };
 }
 
 /**
@@ -77,7 +124,14 @@ function cached(key: string, make: () => Promise<PolicyEngine>): Promise<PolicyE
 export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<PolicyEngine> {
   const env = opts.env ?? process.env;
   const backend = opts.backend ?? (env.OBLIGO_POLICY_BACKEND === 'wasm' ? 'wasm' : 'builtin');
-  const generated = compileRego(opts.contracts, { prometheusFormat: 'prometheus' });
+  let handWritten: { path: string; text: string }[] | undefined;
+  let needContracts = true;
+  if (backend === 'builtin' && opts.entrypoints?.length) {
+    const sel = selectModules(readPolicyModules(opts.policyDir ?? defaultPolicyDir()), opts.entrypoints);
+    handWritten = sel.modules;
+    needContracts = sel.contracts;
+  }
+  const generated = needContracts ? compileRego(opts.contracts, { prometheusFormat: 'prometheus' }) : [];
   const dataFile = generated.find((f) => f.path.endsWith('data.json'));
   const data = dataFile ? JSON.parse(dataFile.content) : {};
   if (backend === 'wasm') {
@@ -89,7 +143,7 @@ export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<Pol
     return cached(contentKey(['wasm', bundle, stamp.size, stamp.mtimeMs, data]), () => createPolicyEngine({ backend: 'wasm', bundle, data }));
   }
   const modules = [
-    ...readPolicyModules(opts.policyDir ?? defaultPolicyDir()),
+    ...(handWritten ?? readPolicyModules(opts.policyDir ?? defaultPolicyDir())),
     ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
   ];
   return cached(contentKey(['builtin', modules, data]), () => createPolicyEngine({ backend: 'builtin', modules, data }));

@@ -30,3 +30,40 @@ describe('compiled policies are cached by content hash', async () => {
     expect(await d.evaluate(ENTRYPOINTS.gate, { slas: [] })).toBeDefined();
   });
 });
+
+describe('loading only what an entrypoint needs', async () => {
+  const { contracts } = await loadContracts([join(root, 'contracts')]);
+  const { default: fc } = await import('fast-check');
+  const { statusArb, creditArb } = await import('./obligo-inputs.js');
+  const ids = contracts.map((c) => ({ id: c.id, slas: c.slas.map((s) => s.id) }));
+  const full = await loadObligoPolicies({ contracts, env: {}, policyDir: join(root, 'policies') });
+
+  it('the gate needs gate.rego alone (no contract modules, no data); it decides as the full engine', async () => {
+    const { selectModules, readPolicyModules } = await import('../../src/policy/obligo-policies.js');
+    const sel = selectModules(readPolicyModules(join(root, 'policies')), [ENTRYPOINTS.gate]);
+    expect(sel.modules.map((m) => m.path.split('/').pop())).toEqual(['gate.rego']);
+    expect(sel.contracts).toBe(false);
+    const gate = await loadObligoPolicies({ contracts, env: {}, policyDir: join(root, 'policies'), entrypoints: [ENTRYPOINTS.gate] });
+    expect(await gate.evaluate(ENTRYPOINTS.decision, { status: { contract: 'acme-compute', sla: 'availability', state: 'ok' } })).toBeUndefined();
+    await fc.assert(
+      fc.asyncProperty(fc.array(statusArb(ids), { maxLength: 3 }), fc.constantFrom(0, 0.3), async (slas, min_budget) => {
+        const input = { slas, min_budget };
+        expect(await gate.evaluate(ENTRYPOINTS.gate, input)).toEqual(await full.evaluate(ENTRYPOINTS.gate, input));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('decision and credits bring the contracts in, and decide as the full engine', async () => {
+    const decision = await loadObligoPolicies({ contracts, env: {}, policyDir: join(root, 'policies'), entrypoints: [ENTRYPOINTS.decision] });
+    const credits = await loadObligoPolicies({ contracts, env: {}, policyDir: join(root, 'policies'), entrypoints: [ENTRYPOINTS.credits] });
+    await fc.assert(
+      fc.asyncProperty(statusArb(ids), creditArb(ids), async (status, credit) => {
+        expect(await decision.evaluate(ENTRYPOINTS.decision, { status })).toEqual(await full.evaluate(ENTRYPOINTS.decision, { status }));
+        const ci = { credit, now: '2026-04-15T00:00:00Z' };
+        expect(await credits.evaluate(ENTRYPOINTS.credits, ci)).toEqual(await full.evaluate(ENTRYPOINTS.credits, ci));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
