@@ -181,7 +181,7 @@ export const SERVE_METRICS = {
 export const MAINTENANCE_ACTIVE_METRIC = SERVE_METRICS.maintenanceActive.name;
 
 /** The states `obligo_sla_state` enumerates. */
-export const SLA_STATES = ['ok', 'at-risk', 'breached', 'no-data'] as const;
+export const SLA_STATES = ['ok', 'at-risk', 'breached', 'no-data', 'outside-term'] as const;
 
 // ---------------------------------------------------------------------------------------------------
 // Notification

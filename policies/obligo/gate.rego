@@ -5,7 +5,8 @@
 #   min_budget:  fraction of the period's error budget that must remain (default 0)
 #   change:      { "rollback": bool, "labels": ["fix:acme-cdn/availability", …], "fixes": ["acme-cdn/availability"] }
 #
-# result: { "decision": "allow" | "deny" | "unknown", "allow": bool, "reasons": [...], "waived": [...] }
+# result: { "decision": "allow" | "deny" | "unknown", "allow": bool, "reasons": [...], "waived": [...],
+#           "blocking": [...], "unknowns": [...] }   (blocking: what denies; unknowns: why it cannot decide)
 #   unknown: no SLA selected, an SLA without data, or an SLA whose data is incomplete (coverage below
 #   its minimum, or a partial response): the caller exits 2. Incomplete data is never read as good or
 #   bad: such an SLA neither denies nor passes.
@@ -53,7 +54,7 @@ violations contains {"sla": key(s), "reason": sprintf("%s: SLA breached (achieve
 
 violations contains {"sla": key(s), "reason": sprintf("%s: error budget remaining %v%% is below the minimum %v%%", [key(s), pct(s.budgetRemaining), pct(min_budget)])} if {
 	some s in judged
-	not s.state in {"breached", "no-data"}
+	not s.state in {"breached", "no-data", "outside-term"}
 	is_number(s.budgetRemaining)
 	s.budgetRemaining < min_budget
 }
@@ -61,6 +62,11 @@ violations contains {"sla": key(s), "reason": sprintf("%s: error budget remainin
 unknowns contains sprintf("%s: no data for the current period", [key(s)]) if {
 	some s in judged
 	s.state == "no-data"
+}
+
+unknowns contains sprintf("%s: not in force (outside the contract term)", [key(s)]) if {
+	some s in judged
+	s.state == "outside-term"
 }
 
 unknowns contains sprintf("%s: cannot decide on incomplete data (partial response from Prometheus)", [key(s)]) if {
@@ -80,7 +86,7 @@ unknowns contains "no SLA matched the selection" if count(input.slas) == 0
 
 passes contains sprintf("%s: error budget remaining %v%% (minimum %v%%)", [key(s), pct(s.budgetRemaining), pct(min_budget)]) if {
 	some s in judged
-	not s.state in {"breached", "no-data"}
+	not s.state in {"breached", "no-data", "outside-term"}
 	is_number(s.budgetRemaining)
 	s.budgetRemaining >= min_budget
 }
@@ -121,4 +127,4 @@ reasons := array.concat(sorted(unknowns), sorted(passes)) if decision == "unknow
 
 reasons := array.concat(sorted(waived), sorted(passes)) if decision == "allow"
 
-result := {"decision": decision, "allow": allow, "reasons": reasons, "waived": sorted(waived)}
+result := {"decision": decision, "allow": allow, "reasons": reasons, "waived": sorted(waived), "blocking": sorted(blocking), "unknowns": sorted(unknowns)}

@@ -96,3 +96,18 @@ test_complete_coverage_is_judged if {
 	r := gate.result with input as {"slas": [object.union(breached, {"coverage": {"ratio": 1, "minimum": 0.99, "complete": true, "partialResponse": false}})]}
 	r.decision == "deny"
 }
+
+test_outside_term_is_not_in_force if {
+	r := gate.result with input as {"slas": [object.union(nodata, {"state": "outside-term"})]}
+	r.decision == "unknown"
+	r.unknowns == ["acme-cdn/availability: not in force (outside the contract term)"]
+	r.blocking == []
+}
+
+test_blocking_and_unknowns_are_listed_apart if {
+	other := object.union(nodata, {"sla": "latency"})
+	r := gate.result with input as {"slas": [breached, other]}
+	r.decision == "deny"
+	r.blocking == ["acme-cdn/availability: SLA breached (achieved 99.9% < objective 99.95%)"]
+	r.unknowns == ["acme-cdn/latency: no data for the current period"]
+}

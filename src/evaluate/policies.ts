@@ -82,13 +82,20 @@ export class ObligoPolicies {
   /** gate.rego for the selected SLAs. */
   async gate(slas: readonly SlaStatus[], minBudget: number, change: ChangeInfo): Promise<GateDecision> {
     const r = (await this.ask(ENTRYPOINTS.gate, { slas: slas.map(gateInput), min_budget: minBudget, change })) as
-      | { decision?: string; reasons?: unknown[]; waived?: unknown[] }
+      | { decision?: string; reasons?: unknown[]; waived?: unknown[]; blocking?: unknown[]; unknowns?: unknown[] }
       | undefined;
     if (!r || !['allow', 'deny', 'unknown'].includes(r.decision as string) || !Array.isArray(r.reasons)) {
       throw new PolicyError(`the gate policy gave no usable result at ${ENTRYPOINTS.gate} (expected {decision, allow, reasons})`);
     }
     const outcome = r.decision as GateDecision['outcome'];
-    return { allow: outcome === 'allow', outcome, reasons: r.reasons.map(String), waived: (r.waived ?? []).map(String) };
+    return {
+      allow: outcome === 'allow',
+      outcome,
+      reasons: r.reasons.map(String),
+      waived: (r.waived ?? []).map(String),
+      blocking: (r.blocking ?? []).map(String),
+      unknowns: (r.unknowns ?? []).map(String),
+    };
   }
 
   /** credits.rego for one credit row. */

@@ -5,7 +5,8 @@ import type { CreditReport } from '../measure/credits.js';
 import type { CreditRow } from '../measure/credit-rows.js';
 import type { StatusReport } from '../measure/status.js';
 
-export type SlaState = 'ok' | 'at-risk' | 'breached' | 'no-data';
+/** outside-term: the contract is not in force at that instant (before its term, or after it ended). */
+export type SlaState = 'ok' | 'at-risk' | 'breached' | 'no-data' | 'outside-term';
 
 /** What the gate policy (policies/obligo/gate.rego) is given of one SLA. */
 export interface GateSlaInput {
@@ -34,6 +35,9 @@ export interface GateDecision {
   reasons: string[];
   /** Violations let through by the change (rollback, fix:C/S): said as waived everywhere. */
   waived: string[];
+  /** What blocks the change (deny), and why it cannot be decided (unknown): for CI annotations. */
+  blocking: string[];
+  unknowns: string[];
 }
 
 /** What the change being gated is (gate.rego exempts rollbacks and fixes of the SLA at fault). */

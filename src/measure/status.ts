@@ -163,7 +163,7 @@ export async function measureStatus(
       windowCoverage: windowCov,
       coverage,
       warnings,
-      state: budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow }),
+      state: measurement.flags.includes('outside-term') ? 'outside-term' : budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow }),
       measuredMinutes: measurement.measuredMinutes,
       badMinutes: measurement.badMinutes,
       excludedMinutes: measurement.excludedMinutes,

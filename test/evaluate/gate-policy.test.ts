@@ -10,7 +10,7 @@ describe('gate.rego agrees with the reference TypeScript rule', async () => {
   it('on random selections of SLA statuses, coverage and minimum budgets', async () => {
     const status = fc.record({
       sla: fc.constantFrom('a', 'b', 'c'),
-      state: fc.constantFrom('ok', 'at-risk', 'breached', 'no-data'),
+      state: fc.constantFrom('ok', 'at-risk', 'breached', 'no-data', 'outside-term'),
       budget: fc.double({ min: -2, max: 1, noNaN: true }),
       coverage: fc.option(fc.record({ ratio: fc.double({ min: 0, max: 1, noNaN: true }), partialResponse: fc.boolean() }), { nil: undefined }),
     });
@@ -18,7 +18,7 @@ describe('gate.rego agrees with the reference TypeScript rule', async () => {
       fc.asyncProperty(fc.array(status, { maxLength: 4 }), fc.constantFrom(0, 0.1, 0.25, 0.5), async (rows, minBudget) => {
         // Consistent statuses, as measureStatus produces them: breached ⇔ budget < 0, no-data ⇔ nulls.
         const slas: GateSlaInput[] = rows.map((r, i) => {
-          const budget = r.state === 'breached' ? -Math.abs(r.budget) - 0.01 : r.state === 'no-data' ? null : Math.abs(r.budget);
+          const budget = r.state === 'breached' ? -Math.abs(r.budget) - 0.01 : r.state === 'no-data' || r.state === 'outside-term' ? null : Math.abs(r.budget);
           const cov = r.coverage && { ratio: r.coverage.ratio, minimum: 0.99, partialResponse: r.coverage.partialResponse, complete: r.coverage.ratio >= 0.99 && !r.coverage.partialResponse };
           return {
             key: `c${i}/${r.sla}`,

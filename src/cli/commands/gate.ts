@@ -130,7 +130,7 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
   } catch (err) {
     const known = describeFailure(err);
     if (!known) throw err;
-    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [] }, statuses: [], outage: isOutage(err) };
+    outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [], blocking: [], unknowns: [known] }, statuses: [], outage: isOutage(err) };
   }
   const failedOpen = outcome.code === 2 && failOpen && outcome.outage;
   if (failedOpen) io.stderr(`obligo: warning: gate cannot decide, Prometheus is out; allowing because of --fail-open: ${outcome.decision.reasons[0] ?? ''}\n`);
@@ -146,6 +146,8 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
       exitCode,
       failOpen: failedOpen,
       waived: d.waived,
+      blocking: d.blocking,
+      unknowns: d.unknowns,
       reasons: d.reasons,
       slas: outcome.statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, coverage: s.coverage })),
     });
