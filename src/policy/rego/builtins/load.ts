@@ -27,6 +27,7 @@ const LOADERS: Record<BuiltinFamily, () => Promise<unknown>> = {
   jwt: () => import('./jwt.js'),
   x509: () => import('./x509.js'),
   providers: () => import('./providers.js'),
+  graphql: () => import('./graphql.js'),
 };
 
 const loaded = new Map<BuiltinFamily, Promise<unknown>>();
