@@ -30,7 +30,7 @@ operators: {'equal': 2, 'neq': 2, 'lt': 2, 'lte': 2, 'gt': 2, 'gte': 2, 'plus': 
   jwt: {'io.jwt.decode': 1, 'io.jwt.verify_rs256': 2, 'io.jwt.verify_rs384': 2, 'io.jwt.verify_rs512': 2, 'io.jwt.verify_ps256': 2, 'io.jwt.verify_ps384': 2, 'io.jwt.verify_ps512': 2, 'io.jwt.verify_es256': 2, 'io.jwt.verify_es384': 2, 'io.jwt.verify_es512': 2, 'io.jwt.verify_eddsa': 2, 'io.jwt.verify_hs256': 2, 'io.jwt.verify_hs384': 2, 'io.jwt.verify_hs512': 2, 'io.jwt.decode_verify': 2, 'io.jwt.encode_sign_raw': 3, 'io.jwt.encode_sign': 3},
   x509: {'crypto.x509.parse_certificates': 1, 'crypto.x509.parse_and_verify_certificates': 1, 'crypto.x509.parse_and_verify_certificates_with_options': 2, 'crypto.x509.parse_certificate_request': 1, 'crypto.x509.parse_rsa_private_key': 1, 'crypto.parse_private_keys': 1, 'crypto.x509.parse_keypair': 2},
   providers: {'providers.aws.sign_req': 3},
-  graphql: {'graphql.schema_is_valid': 1, 'graphql.is_valid': 2},
+  graphql: {'graphql.schema_is_valid': 1, 'graphql.is_valid': 2, 'graphql.parse_query': 1, 'graphql.parse_schema': 1, 'graphql.parse': 2, 'graphql.parse_and_verify': 2},
 } as const satisfies Record<string, Record<string, number>>;
 
 export type BuiltinFamily = keyof typeof BUILTIN_FAMILIES;
