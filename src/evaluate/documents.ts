@@ -2,6 +2,7 @@
 // the policies are given as input — one shape, built here, so a policy sees exactly what a user sees.
 import type { CreditRow } from '../measure/credit-rows.js';
 import type { SlaStatus } from '../measure/status.js';
+import type { GateDecision } from './types.js';
 
 /** One SLA's status (`obligo status --format json` .slas[i]; decision.rego's input.status). */
 export function statusDocument(s: SlaStatus): Record<string, unknown> {
@@ -53,5 +54,24 @@ export function creditDocument(r: CreditRow): Record<string, unknown> {
     evidence: r.evidence,
     achievedDecimal: r.achievedDecimal,
     provisional: r.provisional,
+  };
+}
+
+/**
+ * A gate decision (`obligo gate --format json`; the REST API's /gate). `failOpen` is the CLI's only: the
+ * document leaves it out when undefined.
+ */
+export function gateDocument(at: string, d: GateDecision, statuses: readonly SlaStatus[], exit: { exitCode: number; failOpen?: boolean }): Record<string, unknown> {
+  return {
+    at,
+    decision: d.outcome,
+    allow: exit.exitCode === 0,
+    exitCode: exit.exitCode,
+    ...(exit.failOpen === undefined ? {} : { failOpen: exit.failOpen }),
+    waived: d.waived,
+    blocking: d.blocking,
+    unknowns: d.unknowns,
+    reasons: d.reasons,
+    slas: statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, coverage: s.coverage })),
   };
 }

@@ -5,6 +5,7 @@
 // CSV are the CLI's by construction.
 import { statusDocument } from '../evaluate/documents.js';
 import type { CreditAction, Decision, GateDecision, SelectedSla } from '../evaluate/types.js';
+import { gateDocument } from '../evaluate/documents.js';
 import type { CreditReport } from '../measure/credits.js';
 import type { SlaStatus, StatusReport } from '../measure/status.js';
 
@@ -29,14 +30,5 @@ export function statusReportFields(r: StatusReport): { at: string; warnings: str
 
 /** `obligo gate --format json` without --fail-open (the API has none): decision and exit code. */
 export function gateJson(at: string, d: GateDecision, statuses: readonly SlaStatus[]): Record<string, unknown> {
-  const exitCode = d.outcome === 'allow' ? 0 : d.outcome === 'deny' ? 1 : 2;
-  return {
-    at,
-    decision: d.outcome,
-    allow: exitCode === 0,
-    exitCode,
-    waived: d.waived,
-    reasons: d.reasons,
-    slas: statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, coverage: s.coverage })),
-  };
+  return gateDocument(at, d, statuses, { exitCode: d.outcome === 'allow' ? 0 : d.outcome === 'deny' ? 1 : 2 });
 }

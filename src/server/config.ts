@@ -100,6 +100,13 @@ export const ServeConfigSchema = z.strictObject({
       metricsRequireToken: z.boolean().default(false),
     })
     .default({ listen: '127.0.0.1:8080', tokens: [], rateLimitPerMinute: 600, metricsRequireToken: false }),
+  /**
+   * Several replicas on one PostgreSQL store: `leader` (one evaluates and sends, the others serve the API
+   * and take over within two ticks) or `sharded` (contracts spread over the live replicas by a stable hash).
+   */
+  replicas: z
+    .strictObject({ mode: z.enum(['leader', 'sharded']).default('leader'), heartbeat: Duration.default('5s') })
+    .default({ mode: 'leader', heartbeat: '5s' }),
   links: z.strictObject({ grafana: HttpUrl.optional(), runbooks: HttpUrl.optional() }).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
 });

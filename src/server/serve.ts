@@ -28,8 +28,8 @@ import { PrometheusError } from '../prometheus/errors.js';
 import { promSource, type ClientPromSource } from '../prometheus/prom-source.js';
 import { defaultPolicyDir } from '../policy/obligo-policies.js';
 import { maintenanceAt } from '../slo/maintenance.js';
-import { SqliteAlertStore } from '../store/alerts.js';
-import { RollupStore } from '../store/sqlite.js';
+import { openReplication } from './leadership.js';
+import { Sharding } from './sharding.js';
 import { parseDurationMs, parseListen, resolveSecret, type ServeConfig } from './config.js';
 import { ContractSet } from './contract-set.js';
 import { PagerDutyClient } from './pagerduty-client.js';
@@ -52,6 +52,8 @@ export interface Leadership {
   isLeader(): boolean;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Called when this replica gains or loses the lead (serve ticks at once when it gains it). */
+  onChange?(listener: (leader: boolean) => void): unknown;
 }
 
 export interface ServeStores {
@@ -62,6 +64,8 @@ export interface ServeStores {
 
 export interface ServeDeps {
   env?: NodeJS.ProcessEnv;
+  /** Sharded replicas: does this replica evaluate the contract? (default: every contract). */
+  owns?: (contractId: string) => boolean;
   /** Wall clock (ms). */
   now?: () => number;
   logger?: ServeLogger;
@@ -86,20 +90,6 @@ export interface ServeHandle {
   stop(flushMs?: number): Promise<void>;
 }
 
-function sqliteStores(config: ServeConfig): ServeStores {
-  if (!('sqlite' in config.store)) throw new Error('this build of obligo serve has no PostgreSQL store wired: use store: { sqlite: PATH }');
-  const path = config.store.sqlite;
-  const rollups = RollupStore.open(path);
-  const alerts = SqliteAlertStore.open(path);
-  return {
-    rollups,
-    alerts,
-    close() {
-      rollups.close();
-      alerts.close();
-    },
-  };
-}
 
 function prometheusSourceFrom(config: ServeConfig, env: NodeJS.ProcessEnv): ClientPromSource {
   const p = config.prometheus;
@@ -184,15 +174,27 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   const env = deps.env ?? process.env;
   const now = deps.now ?? Date.now;
   const log = deps.logger ?? quietLogger;
-  const leadership: Leadership = deps.leadership ?? { isLeader: () => true };
+  // Stores and leadership: given by the caller (replicas, tests), or those of config.store (SQLite: one
+  // replica, always the leader; PostgreSQL: an advisory-lock leader among the replicas, fenced sends).
+  const replication = deps.stores && deps.leadership ? undefined : await openReplication(config, { env, instanceId: deps.instanceId, logger: deps.logger });
+  const leadership: Leadership = deps.leadership ?? replication!.leadership;
+  // Sharded replicas (PostgreSQL): each evaluates, alerts on and sends for the contracts it owns.
+  let sharding: Sharding | undefined;
+  if (!deps.owns && config.replicas.mode === 'sharded') {
+    if (!replication?.postgres) throw new Error('replicas.mode sharded needs store: { postgres: … } (SQLite serves one replica)');
+    sharding = new Sharding({ store: replication.postgres, instanceId: deps.instanceId, heartbeatMs: parseDurationMs(config.replicas.heartbeat), logger: deps.logger });
+  }
+  const owns = deps.owns ?? (sharding ? (id: string) => sharding!.owns(id) : () => true);
+  const sharded = Boolean(deps.owns || sharding);
   const policyDir = config.policies ?? defaultPolicyDir();
   const contractSet = new ContractSet(config.contracts);
   const policyCache = new PolicyCache({ policyDir: config.policies, env });
   const source: ClientPromSource = prometheusSourceFrom(config, env);
-  const stores = deps.stores ? await deps.stores(config) : sqliteStores(config);
+  const stores = deps.stores ? await deps.stores(config) : replication!.stores;
   const pdClient = new PagerDutyClient({ url: config.pagerduty.eventsUrl, timeoutMs: parseDurationMs(config.pagerduty.timeout), fetch: pagerdutyFetch() });
   const sender = new OutboxSender({
-    outbox: stores.alerts,
+    // Sharded: every replica sends what it enqueued (claims are leased); else only the leader (fenced).
+    outbox: sharded && replication?.postgres ? replication.postgres : stores.alerts,
     client: pdClient,
     defaultRoutingKey: config.pagerduty.routingKey,
     resolveSecret: async (ref) => resolveSecret(ref, env),
@@ -216,16 +218,21 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   let latest: TickReport | undefined;
   let tickNo = 0;
   let running: Promise<TickReport> | undefined;
+  const stoppedRef = { stopped: false };
 
   const currentSlas = (sel?: Selection): SelectedSla[] => {
     const { contracts } = contractSet.current();
     return contracts.length === 0 ? [] : selectSlas(contracts, sel ?? {}, config.contracts);
   };
+  /** The SLAs this replica evaluates (all, unless contracts are sharded over replicas). */
+  const ownSlas = (): SelectedSla[] => currentSlas().filter((s) => owns(s.contract.id));
 
   async function tick(at: number): Promise<TickReport> {
     const startedAt = now();
     const usage0 = source.client.usage();
     const leader = leadership.isLeader();
+    // The replica that writes alerts and rollups: the leader, or with sharding every replica (its contracts).
+    const acting = sharded || leader;
     const report: TickReport = {
       tick: ++tickNo,
       at,
@@ -247,14 +254,14 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       const snap = contractSet.current();
       const policies = await policyCache.get(snap.contracts, policyFingerprint(policyDir));
       if (policyCache.error()) log.warn({ error: policyCache.error() }, 'policies not reloaded: the last good policies stay in force');
-      const slas = currentSlas();
+      const slas = ownSlas();
       const observations: AlertObservation[] = [];
       const problems: EngineProblem[] = [];
       let evaluation: Evaluation | undefined;
       if (slas.length > 0) {
         try {
           evaluation = await evaluate(
-            { at, slas, decisions: true, currentCredits: true, status: { useRules: config.prometheus.useRules, persist: leader, state: periodState } },
+            { at, slas, decisions: true, currentCredits: true, status: { useRules: config.prometheus.useRules, persist: acting, state: periodState } },
             { source: source as PromSource, store: stores.rollups, policies },
           );
           report.ok = true;
@@ -271,8 +278,8 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       report.incomplete = statuses.filter((s) => !s.coverage.complete).map((s) => s.key);
       for (const w of evaluation?.warnings ?? []) problems.push({ kind: 'incomplete', message: `partial response: ${w}` });
       if (evaluation) observations.push(...observationsOf(evaluation, slas, config));
-      const silent = statuses.filter((s) => s.state === 'no-data' && !s.flags.includes('outside-term')).length;
-      observations.push(
+      const silent = statuses.filter((s) => s.state === 'no-data').length;
+      if (leader) observations.push(
         engineHealthObservation({
           slasTotal: slas.length,
           slasFailed: evaluation ? 0 : slas.length,
@@ -282,15 +289,16 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
           routing: config.pagerduty.routingKey ? { routingKey: config.pagerduty.routingKey } : {},
         }),
       );
-      for (const c of snap.contracts) observations.push(...renewalObservations(c, at));
+      for (const c of snap.contracts) if (owns(c.id)) observations.push(...renewalObservations(c, at));
       report.alerts.observations = observations.length;
-      if (leader) {
+      if (acting) {
         const observed = new Set(observations.map((o) => `${o.key.contract}\u0000${o.key.sla ?? ''}\u0000${o.key.alert}`));
         const contracts = new Map(snap.contracts.map((c) => [c.id, c]));
         const exists = (k: AlertKey): boolean => {
           if (k.contract === '-') return true;
           const c = contracts.get(k.contract);
           if (!c) return false;
+          if (!owns(c.id)) return true; // another replica's contract: not ours to retire
           if (k.sla === null) return true;
           if (!c.slas.some((s) => s.id === k.sla)) return false;
           // An SLA that could not be evaluated keeps its alerts; one that was keeps only what it observed.
@@ -380,7 +388,14 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   // The HTTP shell is built first: if it cannot be (a token reference not set…), nothing has started.
   const handler = deps.http ? await deps.http(runtime) : undefined;
   await leadership.start?.();
+  await sharding?.start();
   await sender.start();
+  leadership.onChange?.((isLeader) => {
+    if (isLeader && !stoppedRef.stopped) void runTick().catch(() => undefined);
+  });
+  sharding?.onChange(() => {
+    if (!stoppedRef.stopped) void runTick().catch(() => undefined);
+  });
 
   let server: Server | undefined;
   let url: string | undefined;
@@ -403,10 +418,9 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
     log.info({ url }, 'listening');
   }
 
-  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const schedule = (delay: number) => {
-    if (stopped) return;
+    if (stoppedRef.stopped) return;
     timer = setTimeout(async () => {
       const start = now();
       await runTick(start).catch(() => undefined);
@@ -421,11 +435,12 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
     url,
     tickNow: (at?: number) => runTick(at),
     async stop(flushMs = 10_000) {
-      stopped = true;
+      stoppedRef.stopped = true;
       if (timer) clearTimeout(timer);
       while (running) await running.catch(() => undefined);
       await sender.flush(flushMs).catch(() => undefined);
       await sender.stop();
+      await sharding?.stop();
       await leadership.stop?.();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await stores.close();

@@ -4,6 +4,7 @@
 // matches nothing, a policy error or incomplete data still exit 2. One line of reason on stdout (a JSON
 // document with --format json); with $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.
 import { appendFileSync } from 'node:fs';
+import { gateDocument } from '../../evaluate/documents.js';
 import { evaluate } from '../../evaluate/evaluate.js';
 import { ObligoPolicies } from '../../evaluate/policies.js';
 import type { ChangeInfo, GateDecision } from '../../evaluate/types.js';
@@ -139,18 +140,7 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
   const atIso = isoUtc(at);
   const d = outcome.decision;
   if (format === 'json') {
-    printJson(io, {
-      at: atIso,
-      decision: d.outcome,
-      allow: exitCode === 0,
-      exitCode,
-      failOpen: failedOpen,
-      waived: d.waived,
-      blocking: d.blocking,
-      unknowns: d.unknowns,
-      reasons: d.reasons,
-      slas: outcome.statuses.map((s) => ({ key: s.key, state: s.state, objective: s.objective, achieved: s.achieved, budgetRemaining: s.budgetRemaining, coverage: s.coverage })),
-    });
+    printJson(io, gateDocument(atIso, d, outcome.statuses, { exitCode, failOpen: failedOpen }));
   } else {
     const word = d.outcome === 'allow' ? (d.waived.length > 0 ? 'allow (waived)' : 'allow') : d.outcome === 'deny' ? 'deny' : 'cannot decide';
     const n = outcome.statuses.length;
