@@ -20,6 +20,10 @@ export interface PolicyOptions {
   /** Hand-written policies; default: the policies/ folder shipped with Obligo. */
   policyDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Load only what these entrypoints need (the gate: gate.rego alone, no contract modules). */
+  entrypoints?: readonly string[];
+  /** Deadline of one policy evaluation (ms); past it the evaluation fails (PolicyError), never hangs. */
+  timeoutMs?: number;
 }
 
 function isoUtc(ms: number): string {
@@ -41,11 +45,14 @@ export function gateInput(s: SlaStatus): GateSlaInput {
 }
 
 export class ObligoPolicies {
-  private constructor(readonly engine: PolicyEngine) {}
+  private constructor(
+    readonly engine: PolicyEngine,
+    private readonly timeoutMs?: number,
+  ) {}
 
   static async load(contracts: readonly Contract[], opts: PolicyOptions = {}): Promise<ObligoPolicies> {
     try {
-      return new ObligoPolicies(await loadObligoPolicies({ contracts, policyDir: opts.policyDir, env: opts.env }));
+      return new ObligoPolicies(await loadObligoPolicies({ contracts, policyDir: opts.policyDir, env: opts.env, entrypoints: opts.entrypoints }), opts.timeoutMs);
     } catch (e) {
       throw new PolicyError(`cannot load the policies: ${(e as Error).message}`, { cause: e });
     }
@@ -53,7 +60,7 @@ export class ObligoPolicies {
 
   private async ask(entrypoint: string, input: unknown): Promise<unknown> {
     try {
-      return await this.engine.evaluate(entrypoint, input);
+      return await this.engine.evaluate(entrypoint, input, this.timeoutMs === undefined ? undefined : { timeoutMs: this.timeoutMs });
     } catch (e) {
       throw new PolicyError(`policy ${entrypoint} failed: ${(e as Error).message}`, { cause: e });
     }

@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { gateDocument } from '../../evaluate/documents.js';
 import { evaluate } from '../../evaluate/evaluate.js';
 import { ObligoPolicies } from '../../evaluate/policies.js';
+import { ENTRYPOINTS } from '../../policy/obligo-policies.js';
 import type { ChangeInfo, GateDecision } from '../../evaluate/types.js';
 import type { SlaStatus } from '../../measure/status.js';
 import { PrometheusError } from '../../prometheus/errors.js';
@@ -32,6 +33,7 @@ ${COMMON_HELP}
   --policies DIR       hand-written policies (default: the policies/ shipped with obligo); the decision
                        is data.obligo.gate.result ($OBLIGO_POLICY_BACKEND=wasm with
                        $OBLIGO_POLICY_BUNDLE evaluates a wasm bundle instead)
+  --timeout SECONDS    deadline of the policy evaluation (default 5); past it: exit 2
   --format table|json  one line of reason (default), or a JSON document
 `;
 
@@ -97,6 +99,7 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
       'change-label': { type: 'string', multiple: true },
       fixes: { type: 'string', multiple: true },
       policies: { type: 'string' },
+      timeout: { type: 'string' },
     });
     format = common.format;
     at = common.at;
@@ -117,8 +120,16 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
       labels: (extra['change-label'] as string[] | undefined) ?? [],
       fixes: (extra.fixes as string[] | undefined) ?? [],
     };
-    // Only the selected contracts' modules are compiled (the gate needs no other).
-    const policies = await ObligoPolicies.load([...new Set(slas.map((s) => s.contract))], { policyDir: extra.policies as string | undefined, env: io.env });
+    const timeout = extra.timeout as string | undefined;
+    const timeoutS = timeout === undefined ? 5 : Number(timeout);
+    if (!(timeoutS > 0 && timeoutS <= 3600)) throw new UsageError(`--timeout expects seconds between 0 and 3600 such as 5 (got "${timeout}")`);
+    // Only what gate.rego needs is compiled (it reads no contract module).
+    const policies = await ObligoPolicies.load([...new Set(slas.map((s) => s.contract))], {
+      policyDir: extra.policies as string | undefined,
+      env: io.env,
+      entrypoints: [ENTRYPOINTS.gate],
+      timeoutMs: timeoutS * 1000,
+    });
     const store = RollupStore.openIfExists(common.dbPath);
     try {
       const ev = await evaluate({ at: common.at, slas, gate: { minBudget, change } }, { source, store, policies });
