@@ -5,7 +5,7 @@ import { visitBody, visitExpr } from './ast/visit.js';
 import { Compiler } from './compile/compiler.js';
 import type { CompiledRule, RuleNode } from './compile/ir.js';
 import { DEFAULT_MAX_VALUE_SIZE, DEFAULT_TIMEOUT_MS, isResourceError, RegoError, RegoLimitError } from './errors.js';
-import type { QueryPlan } from './eval/closures.js';
+import type { QueryPlan, ValFn } from './eval/closures.js';
 import { Program, Run } from './eval/run.js';
 import { fromJS, RObject, type Value } from './value.js';
 
@@ -56,6 +56,8 @@ interface CompiledQuery {
   locs: { row: number; col: number }[];
   vars: string[]; // user-visible variables, in order of appearance
   strictFalse: boolean; // see Runtime.qStrictFalse
+  /** a query that is one term without iteration (a ref such as data.pkg.rule): its value, directly */
+  single?: { size: number; s: ValFn };
 }
 
 /** Whether a query iterates: a ref operand that is a variable, or `some`. */
@@ -157,7 +159,8 @@ export class RegoEngine {
     const plan = this.program!.planner.query(body);
     const locs = parsed.map((e) => ({ row: e.loc.row, col: e.loc.col }));
     const strictFalse = parsed.length > 1 || hasIteration(parsed);
-    cq = { plan, count: parsed.length, texts, locs, vars, strictFalse };
+    const single = strictFalse ? undefined : this.program!.planner.single(body);
+    cq = { plan, count: parsed.length, texts, locs, vars, strictFalse, single };
     if (this.queries.size > 1000) this.queries.clear();
     this.queries.set(q, cq);
     return cq;
@@ -197,6 +200,12 @@ export class RegoEngine {
 
   /** The value of a ref such as `data.pkg.rule` (undefined when undefined). */
   eval(ref: string, input?: unknown, opts: QueryOptions = {}): Value | undefined {
+    const cq = this.compileQuery(ref);
+    const single = cq.single;
+    if (single) {
+      const run = this.run({ ...opts, input });
+      return this.guard(() => single.s(run, new Array(single.size)));
+    }
     const r = this.query(ref, { ...opts, input });
     if (r.length === 0) return undefined;
     return r[0]!.expressions[0];
@@ -214,13 +223,15 @@ export class RegoEngine {
 
   private run(opts: QueryOptions): Run {
     this.ensureCompiled();
+    const now = Date.now();
     return new Run(this.program!, {
       strict: this.strict,
-      nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
+      nowNs: opts.nowNs,
+      startMs: now,
       input: opts.input === undefined ? undefined : this.guard(() => fromJS(opts.input)),
       data: this.data,
       printer: opts.print,
-      deadline: (opts.timeoutMs ?? this.timeoutMs) ? Date.now() + (opts.timeoutMs ?? this.timeoutMs) : 0,
+      deadline: (opts.timeoutMs ?? this.timeoutMs) ? now + (opts.timeoutMs ?? this.timeoutMs) : 0,
       maxValueSize: this.maxValueSize,
     });
   }

@@ -55,11 +55,13 @@ export function key(v: Value): string {
 
 export class RObject {
   // String keys (the common case) live in `s` under the raw string, which saves building a
-  // canonical key per lookup; other keys live in `m` under key(k). Insertion order is never
-  // observable (iteration goes sorted).
+  // canonical key per lookup; other keys live in `m` under key(k) (allocated on first use).
+  // Insertion order is never observable (iteration goes sorted).
   private readonly s = new Map<string, Value>();
-  private readonly m = new Map<string, [Value, Value]>();
+  private m: Map<string, [Value, Value]> | null = null;
   private sorted: [Value, Value][] | null = null;
+  private ks: Value[] | null = null;
+  private vs: Value[] | null = null;
   private ck: string | null = null;
 
   static from(entries: Iterable<[Value, Value]>): RObject {
@@ -75,42 +77,47 @@ export class RObject {
   }
 
   get size(): number {
-    return this.s.size + this.m.size;
+    return this.m === null ? this.s.size : this.s.size + this.m.size;
   }
 
   /** Only for building a fresh object. */
   set(k: Value, v: Value): this {
     if (typeof k === 'string') this.s.set(k, v);
-    else this.m.set(key(k), [k, v]);
-    this.sorted = null;
-    this.ck = null;
+    else (this.m ??= new Map()).set(key(k), [k, v]);
+    if (this.sorted !== null || this.ck !== null) this.invalidate();
     return this;
   }
 
-  delete(k: Value): boolean {
+  private invalidate(): void {
     this.sorted = null;
+    this.ks = null;
+    this.vs = null;
     this.ck = null;
-    return typeof k === 'string' ? this.s.delete(k) : this.m.delete(key(k));
+  }
+
+  delete(k: Value): boolean {
+    this.invalidate();
+    return typeof k === 'string' ? this.s.delete(k) : this.m !== null && this.m.delete(key(k));
   }
 
   get(k: Value): Value | undefined {
-    return typeof k === 'string' ? this.s.get(k) : this.m.get(key(k))?.[1];
+    return typeof k === 'string' ? this.s.get(k) : this.m === null ? undefined : this.m.get(key(k))?.[1];
   }
 
   has(k: Value): boolean {
-    return typeof k === 'string' ? this.s.has(k) : this.m.has(key(k));
+    return typeof k === 'string' ? this.s.has(k) : this.m !== null && this.m.has(key(k));
   }
 
   getByKey(canonical: string): Value | undefined {
-    return canonical[0] === 's' ? this.s.get(canonical.slice(1)) : this.m.get(canonical)?.[1];
+    return canonical[0] === 's' ? this.s.get(canonical.slice(1)) : this.m?.get(canonical)?.[1];
   }
 
   /** Entries in Rego's order of keys. */
   entries(): [Value, Value][] {
-    if (!this.sorted) {
+    if (this.sorted === null) {
       const all: [Value, Value][] = [];
       for (const [k, v] of this.s) all.push([k, v]);
-      if (this.m.size) {
+      if (this.m !== null && this.m.size) {
         for (const e of this.m.values()) all.push(e);
         all.sort((a, b) => compare(a[0], b[0]));
       } else all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)); // string keys: code unit order
@@ -119,12 +126,14 @@ export class RObject {
     return this.sorted;
   }
 
+  /** Keys in Rego's order (one array, computed once: do not mutate). */
   keys(): Value[] {
-    return this.entries().map((e) => e[0]);
+    return (this.ks ??= this.entries().map((e) => e[0]));
   }
 
+  /** Values in the order of their keys (one array, computed once: do not mutate). */
   values(): Value[] {
-    return this.entries().map((e) => e[1]);
+    return (this.vs ??= this.entries().map((e) => e[1]));
   }
 
   sortedKeys(): string[] {
@@ -149,15 +158,15 @@ export class RObject {
   clone(): RObject {
     const o = new RObject();
     for (const [k, e] of this.s) o.s.set(k, e);
-    for (const [k, e] of this.m) o.m.set(k, e);
+    if (this.m !== null) o.m = new Map(this.m);
     return o;
   }
 }
 
 export class RSet {
-  // strings under the raw string in `s`, other members under key(v) in `m` (see RObject)
-  private readonly s = new Map<string, string>();
-  private readonly m = new Map<string, Value>();
+  // strings in `s`, other members under key(v) in `m` (allocated on first use; see RObject)
+  private readonly s = new Set<string>();
+  private m: Map<string, Value> | null = null;
   private sorted: Value[] | null = null;
   private ck: string | null = null;
 
@@ -168,22 +177,23 @@ export class RSet {
   }
 
   get size(): number {
-    return this.s.size + this.m.size;
+    return this.m === null ? this.s.size : this.s.size + this.m.size;
   }
 
   /** Only for building a fresh set. */
   add(v: Value): this {
     if (typeof v === 'string') {
       if (!this.s.has(v)) {
-        this.s.set(v, v);
+        this.s.add(v);
         this.sorted = null;
         this.ck = null;
       }
       return this;
     }
     const k = key(v);
-    if (!this.m.has(k)) {
-      this.m.set(k, v);
+    const m = (this.m ??= new Map());
+    if (!m.has(k)) {
+      m.set(k, v);
       this.sorted = null;
       this.ck = null;
     }
@@ -193,18 +203,21 @@ export class RSet {
   delete(v: Value): boolean {
     this.sorted = null;
     this.ck = null;
-    return typeof v === 'string' ? this.s.delete(v) : this.m.delete(key(v));
+    return typeof v === 'string' ? this.s.delete(v) : this.m !== null && this.m.delete(key(v));
   }
 
   has(v: Value): boolean {
-    return typeof v === 'string' ? this.s.has(v) : this.m.has(key(v));
+    return typeof v === 'string' ? this.s.has(v) : this.m !== null && this.m.has(key(v));
   }
 
-  /** Members in Rego's order. */
+  /** Members in Rego's order (one array, computed once: do not mutate). */
   values(): Value[] {
-    if (!this.sorted) {
-      const all: Value[] = this.m.size ? [...this.s.values(), ...this.m.values()] : [...this.s.values()];
-      this.sorted = all.sort(compare);
+    if (this.sorted === null) {
+      if (this.m === null || this.m.size === 0) {
+        const all: string[] = [...this.s];
+        all.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // strings: code unit order
+        this.sorted = all;
+      } else this.sorted = [...this.s, ...this.m.values()].sort(compare);
     }
     return this.sorted;
   }
@@ -229,8 +242,8 @@ export class RSet {
 
   clone(): RSet {
     const s = new RSet();
-    for (const [k, v] of this.s) s.s.set(k, v);
-    for (const [k, v] of this.m) s.m.set(k, v);
+    for (const v of this.s) s.s.add(v);
+    if (this.m !== null) s.m = new Map(this.m);
     return s;
   }
 }

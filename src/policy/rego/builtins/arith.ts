@@ -112,7 +112,37 @@ export function mul(a: Num, b: Num): Num {
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
   if (isInt(a) && isInt(b)) return num(toBig(a) * toBig(b));
-  return fastMul(a, b) ?? fromDec(toDec(a).times(toDec(b)));
+  return fastMul(a, b) ?? exactMul(a, b) ?? fromDec(toDec(a).times(toDec(b)));
+}
+
+/** The shortest decimal form of a finite double as an integer mantissa and a power of ten. */
+function decimalParts(x: number): { m: bigint; e: number } | undefined {
+  if (!Number.isFinite(x)) return undefined;
+  const s = String(x);
+  const ei = s.indexOf('e');
+  const mant = ei < 0 ? s : s.slice(0, ei);
+  const dot = mant.indexOf('.');
+  const frac = dot < 0 ? 0 : mant.length - dot - 1;
+  const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
+  return { m: BigInt(digits), e: frac - (ei < 0 ? 0 : Number(s.slice(ei + 1))) };
+}
+
+/**
+ * The product of two doubles' shortest decimal forms, exactly (at most 34 significant digits, within
+ * the 40 of the decimal path, so the same result): an integer stays exact, anything else is the
+ * correctly rounded double of the exact product.
+ */
+function exactMul(a: Num, b: Num): Num | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  const x = decimalParts(a);
+  const y = x && decimalParts(b);
+  if (!x || !y) return undefined;
+  const p = x.m * y.m;
+  const e = x.e + y.e;
+  if (e <= 0) return num(e === 0 ? p : p * 10n ** BigInt(-e));
+  const scale = 10n ** BigInt(e);
+  if (p % scale === 0n) return num(p / scale);
+  return Number(p.toString() + 'e-' + e) + 0;
 }
 
 /** Caller checks for zero. */

@@ -27,7 +27,7 @@ def('object.get', 3, (args) => {
   const o = obj('object.get', args, 0);
   const k = args[1]!;
   const dflt = args[2]!;
-  if (!Array.isArray(k)) return o.has(k) ? o.get(k)! : dflt;
+  if (!Array.isArray(k)) return o.get(k) ?? dflt; // (values are never undefined)
   // An array key is a path into nested objects/arrays.
   let cur: Value = o;
   for (const seg of k) {

@@ -342,8 +342,67 @@ export function goSprintf(format: string, args: GoArg[]): string {
   return out;
 }
 
+// The common formats (only %v, %s, %d and %% without flags, width, precision or argument indexes)
+// are parsed once into literal parts and verbs; arguments whose text the fast path knows (strings,
+// safe integers, floats printed the same by Go's %v and JavaScript) skip goSprintf.
+type FastFormat = { lits: string[]; verbs: string[] } | null;
+const fastFormats = new Map<string, FastFormat>();
+
+function parseFast(format: string): FastFormat {
+  const lits: string[] = [];
+  const verbs: string[] = [];
+  let lit = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i]!;
+    if (c !== '%') {
+      lit += c;
+      continue;
+    }
+    const v = format[i + 1];
+    i++;
+    if (v === '%') lit += '%';
+    else if (v === 'v' || v === 's' || v === 'd') {
+      lits.push(lit);
+      verbs.push(v);
+      lit = '';
+    } else return null;
+  }
+  lits.push(lit);
+  return { lits, verbs };
+}
+
+/** The text of one argument under a fast verb, undefined when goSprintf must decide. */
+function fastArg(v: Value, verb: string): string | undefined {
+  if (typeof v === 'string') return verb === 'd' ? undefined : v;
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return verb === 's' ? undefined : String(v + 0);
+    // Go's %v of a float64 is fixed-point for exponents in [-4, 21) and shortest digits (as
+    // JavaScript's), but goes to exponent form from 1e6 on for %v (%g with the shortest precision)
+    const a = Math.abs(v);
+    return verb === 'v' && a >= 1e-4 && a < 1e6 ? String(v) : undefined;
+  }
+  if (verb !== 'd' && v !== null && typeof v === 'object') return regoString(v);
+  return undefined;
+}
+
 def('sprintf', 2, (args) => {
   const format = str('sprintf', args, 0);
   const values = arr('sprintf', args, 1);
+  let f = fastFormats.get(format);
+  if (f === undefined) {
+    f = parseFast(format);
+    if (fastFormats.size >= 1000) fastFormats.clear();
+    fastFormats.set(format, f);
+  }
+  if (f !== null && f.verbs.length === values.length) {
+    let out = f.lits[0]!;
+    let i = 0;
+    for (; i < values.length; i++) {
+      const t = fastArg(values[i]!, f.verbs[i]!);
+      if (t === undefined) break;
+      out += t + f.lits[i + 1]!;
+    }
+    if (i === values.length) return out;
+  }
   return goSprintf(format, values.map(toGoArg));
 });

@@ -189,6 +189,16 @@ export class Planner {
     return { layout, body: this.body(body, { layout, bound: new Set() }) };
   }
 
+  /** A query that is one term expression with a single value (no iteration, no `with`): that value. */
+  single(body: Expr[]): { size: number; s: ValFn } | undefined {
+    if (body.length !== 1) return undefined;
+    const e = body[0]!;
+    if (e.k !== 'term' || e.withs?.length) return undefined;
+    const layout = new Layout();
+    const t = this.term(e.term, { layout, bound: new Set() });
+    return t.s ? { size: layout.size, s: t.s } : undefined;
+  }
+
   /** A term evaluated on its own (default values). */
   standalone(t: Term): { layout: Layout; t: CTerm } {
     const layout = new Layout();

@@ -24,14 +24,17 @@ interface Ctx {
   overridden: Set<string> | null; // data paths (joined with \0) replaced by `with`
   fnMocks: Map<string, Mock> | null;
   cache: Map<string, Value | null>; // null = undefined
-  /** user function results: function name -> argument key -> result (null = undefined) */
-  calls: Map<string, Map<unknown, Value | null>>;
+  /** user function results: function name -> argument key -> result (null = undefined); created on first call */
+  calls: Map<string, Map<unknown, Value | null>> | null;
   inProgress: Set<string>;
 }
 
 export interface EvalOptions {
   strict: boolean;
-  nowNs: bigint;
+  /** time.now_ns() (default: startMs in nanoseconds, computed when first asked) */
+  nowNs?: bigint;
+  /** when the evaluation started (Date.now()) */
+  startMs: number;
   input: Value | undefined;
   data: Value;
   printer?: (s: string) => void;
@@ -39,6 +42,26 @@ export interface EvalOptions {
   deadline?: number;
   /** the largest collection evaluation may build (elements); 0: no limit */
   maxValueSize?: number;
+}
+
+/** The builtins' view of one evaluation: the time and the cache are made when first asked for. */
+class RunBuiltinContext implements BuiltinContext {
+  private ns: bigint | undefined;
+  private c: Map<string, unknown> | null = null;
+  constructor(
+    readonly strict: boolean,
+    fixedNs: bigint | undefined,
+    private readonly startMs: number,
+    readonly maxSize: number,
+  ) {
+    this.ns = fixedNs;
+  }
+  get nowNs(): bigint {
+    return (this.ns ??= BigInt(this.startMs) * 1_000_000n);
+  }
+  get cache(): Map<string, unknown> {
+    return (this.c ??= new Map());
+  }
 }
 
 /**
@@ -95,8 +118,8 @@ export class Run implements Runtime {
   ) {
     this.compiler = program.compiler;
     this.strict = opts.strict;
-    this.bctx = { strict: opts.strict, nowNs: opts.nowNs, cache: new Map(), maxSize: opts.maxValueSize ?? 0 };
-    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: new Map(), inProgress: new Set() };
+    this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0);
+    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: null, inProgress: new Set() };
     this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
     this.deadline = opts.deadline ?? 0;
     this.maxSize = opts.maxValueSize ?? 0;
@@ -139,7 +162,7 @@ export class Run implements Runtime {
 
   runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean {
     const outer = this.ctx;
-    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: new Map(), inProgress: outer.inProgress };
+    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: null, inProgress: outer.inProgress };
     specs.forEach((w, i) => {
       const v = values[i]!;
       const isRef = typeof v === 'object' && v !== null && !Array.isArray(v) && 'fnRef' in v;
@@ -575,7 +598,7 @@ export class Run implements Runtime {
         // mocked by another function: inside it, no function mock applies (OPA: a mock does not
         // call other mocks, and calls to the mocked function reach the original)
         const outer = this.ctx;
-        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map(), calls: new Map() };
+        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map(), calls: null };
         this.ctx = inner;
         try {
           return this.callFn(m.fn, args, (v) => {
@@ -697,8 +720,9 @@ export class Run implements Runtime {
     if (!rules) return false; // a call through a data ref that is not a function
     // results per function and arguments, for this query (and `with` context): one argument that is
     // a string, number or boolean is its own key (no key string to build and hash)
-    let perFn = this.ctx.calls.get(fn);
-    if (!perFn) this.ctx.calls.set(fn, (perFn = new Map()));
+    const calls = (this.ctx.calls ??= new Map());
+    let perFn = calls.get(fn);
+    if (!perFn) calls.set(fn, (perFn = new Map()));
     const a0 = args[0];
     const ck: unknown =
       args.length === 1 && (typeof a0 === 'string' || typeof a0 === 'boolean' || (typeof a0 === 'number' && Number.isSafeInteger(a0)))
