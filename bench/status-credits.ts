@@ -50,7 +50,10 @@ function contracts(n: number, perContract: number): Contract[] {
 
 const pairs = (cs: Contract[]) => cs.flatMap((contract) => contract.slas.map((sla) => ({ contract, sla })));
 const now = Math.floor(Date.now() / MIN) * MIN;
-const start = now - 26 * HOUR;
+// Traffic from the start of the month (at least 26 h back): a minute without samples of a series that has
+// samples elsewhere in the period is a gap, so the month so far must be covered to be measured.
+const nowDate = new Date(now);
+const start = Math.min(now - 26 * HOUR, Date.UTC(nowDate.getUTCFullYear(), nowDate.getUTCMonth(), 1));
 const work = mkdtempSync(join(tmpdir(), 'obligo-bench-'));
 
 // --- 1. status, 2,000 SLAs, recording rules loaded ----------------------------------------------
@@ -65,7 +68,7 @@ const services = Array.from({ length: SERVICES }, (_, i) => ({
   requestsPerMinute: 100 + i,
   outages: [{ start: now - (2 + (i % 5)) * HOUR, end: now - (2 + (i % 5)) * HOUR + 15 * MIN, errorRatio: 0.2 }],
 }));
-console.log(`backfilling ${SERVICES} services × 26 h and starting Prometheus with ${ruleFiles.length} rule files (2,000 SLAs)…`);
+console.log(`backfilling ${SERVICES} services × ${((now - start) / HOUR).toFixed(0)} h and starting Prometheus with ${ruleFiles.length} rule files (2,000 SLAs)…`);
 const prom = await startPrometheus({ traffic: { start, end: now, services }, ruleFiles, evaluationInterval: '30s' });
 try {
   // Wait for the first rule evaluation to have recorded every SLA's ratios.
