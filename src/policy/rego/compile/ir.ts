@@ -41,6 +41,10 @@ export class RuleNode {
   keyed: 'object' | 'set' | undefined;
   /** the value depends on neither input nor time/randomness: it may be cached across queries */
   isStatic = false;
+  /** the evaluator's front cache (eval/run.ts): the value (null: undefined) computed in the
+   * evaluation context whose id is cid */
+  cid = 0;
+  cval: unknown = null;
   get hasRules(): boolean {
     return this.rules.length > 0 || this.defaults.length > 0;
   }

@@ -17,10 +17,12 @@
 import type { Expr, Term } from '../ast/types.js';
 import { shallowTermVars } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
-import type { CompiledRule } from '../compile/ir.js';
+import type { BuiltinFn } from '../builtins/registry.js';
+import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
 import { equal, RObject, RSet, type Value } from '../value.js';
 import { formatValue, groundValue, index, iterate } from './values.js';
+import { CodeGen, type ClauseFn, type GenHost } from './codegen.js';
 
 export type Env = (Value | undefined)[];
 export type K = () => boolean;
@@ -85,6 +87,12 @@ export interface Runtime {
   /** checks the size of a value being built */
   grow(n: number, loc: Location): void;
   runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean;
+  /** no `with` replaces functions here (builtins may be computed inline) */
+  readonly nm: boolean;
+  /** the value of a rule node reached by a data ref of constant operands (spec), cached per evaluation */
+  ruleValue(node: RuleNode, spec: DataRefSpec): Value | undefined;
+  /** calls builtin f (the registered implementation of c.fn) unless `with` replaced it */
+  callB(c: CallSpec, f: BuiltinFn, args: Value[]): Value | undefined;
   /** values of the top-level query expressions (by Expr.qi), null outside a query */
   qvals: Value[] | null;
   qStrictFalse: boolean;
@@ -107,7 +115,7 @@ export class Layout {
 }
 
 /** Compile-time state: the layout and the variables bound at this point. */
-interface C {
+export interface C {
   layout: Layout;
   bound: Set<string>;
 }
@@ -116,6 +124,10 @@ interface C {
 export interface RulePlan {
   layout: Layout;
   args?: MatchFn[];
+  /** the slots of a function's arguments when they are distinct plain variables (bound directly) */
+  argSlots?: number[];
+  /** complete rules and functions: the main clause then the else clauses as generated functions */
+  clauses?: ClauseFn[];
   body: BodyFn;
   value?: CTerm;
   key?: CTerm;
@@ -158,7 +170,26 @@ function bindsOf(e: Expr, out: Set<string>): void {
 }
 
 export class Planner {
-  constructor(private readonly arityOf: (fn: string) => number | undefined) {}
+  private readonly arityOf: (fn: string) => number | undefined;
+  /** JavaScript generation of bodies and head terms (codegen.ts); undefined: closures only */
+  private readonly gen: CodeGen | undefined;
+
+  constructor(host: GenHost, opts: { codegen?: boolean } = {}) {
+    this.arityOf = (fn) => host.arityOf(fn);
+    this.gen = opts.codegen === false ? undefined : new CodeGen(this, host);
+  }
+
+  /** A head term (rule value, key, ref operand): its single value generated as JavaScript when it has one. */
+  private headTerm(t: Term, c: C): CTerm {
+    const ct = this.term(t, c);
+    if (!this.gen || !ct.s || ct.g !== undefined || t.t === 'var' || this.hasUnboundStatic(t, c)) return ct;
+    const s = this.gen.valFn(t, { layout: c.layout, bound: new Set(c.bound) });
+    if (!s) return ct;
+    return { ...ct, s, m: (r, env, k) => {
+      const v = s(r, env);
+      return v === undefined ? false : k(v);
+    } };
+  }
 
   // ------------------------------------------------------------------ units
 
@@ -172,16 +203,41 @@ export class Planner {
       for (const a of r.args) shallowTermVars(a, c.bound);
     }
     const argBound = new Set(c.bound);
-    const body = this.body(r.body, c);
-    const dyn = r.dyn.map((t) => this.term(t, c));
-    const key = r.key ? this.term(r.key, c) : undefined;
-    const value = r.value ? this.term(r.value, c) : undefined;
+    const name = r.path.join('.');
+    let argSlots: number[] | undefined;
+    if (r.args && r.args.every((a) => a.t === 'var') && new Set(r.args.map((a) => (a as { name: string }).name)).size === r.args.length) {
+      argSlots = r.args.map((a) => layout.slot((a as { name: string }).name));
+    }
+    // complete rules and functions: each clause (body and value) as one generated function
+    let clauses: ClauseFn[] | undefined;
+    if (this.gen && (r.kind === 'complete' || r.kind === 'func')) {
+      clauses = [];
+      for (const cl of [{ body: r.body, value: r.value }, ...r.elses]) {
+        const f = this.gen.clauseFn(cl.body, cl.value, { layout, bound: new Set(argBound) }, name);
+        if (!f) {
+          clauses = undefined;
+          break;
+        }
+        clauses.push(f);
+      }
+    }
+    // with clauses, the bodies are compiled only if something asks for them
+    const lazyBody = (exprs: Expr[], bound: Set<string>): BodyFn => {
+      if (!clauses) return this.body(exprs, { layout, bound }, name);
+      for (const e of exprs) bindsOf(e, bound);
+      let real: BodyFn | undefined;
+      return (rt, env, k) => (real ??= this.body(exprs, { layout, bound: new Set(argBound) }, name))(rt, env, k);
+    };
+    const body = lazyBody(r.body, c.bound);
+    const dyn = r.dyn.map((t) => this.headTerm(t, c));
+    const key = r.key ? this.headTerm(r.key, c) : undefined;
+    const value = r.value ? this.headTerm(r.value, c) : undefined;
     const elses = r.elses.map((e) => {
       const ce: C = { layout, bound: new Set(argBound) };
-      const b = this.body(e.body, ce);
-      return { body: b, value: e.value ? this.term(e.value, ce) : undefined };
+      const b = lazyBody(e.body, ce.bound);
+      return { body: b, value: e.value ? this.headTerm(e.value, ce) : undefined };
     });
-    return { layout, args, body, value, key, dyn, elses };
+    return { layout, args, argSlots, clauses, body, value, key, dyn, elses };
   }
 
   query(body: Expr[]): QueryPlan {
@@ -208,8 +264,9 @@ export class Planner {
   // ------------------------------------------------------------------ bodies and expressions
 
   /** Compiles a body; c.bound grows with what the body binds. */
-  body(body: Expr[], c: C): BodyFn {
+  body(body: Expr[], c: C, name?: string): BodyFn {
     if (body.length === 0) return emptyBody;
+    if (this.gen) return this.gen.body(body, c, name);
     const parts: { f: BodyFn; test?: (r: Runtime, env: Env) => boolean }[] = [];
     for (const e of body) {
       parts.push(this.expr(e, c));
@@ -226,7 +283,7 @@ export class Planner {
     return next!;
   }
 
-  private expr(e: Expr, c: C): { f: BodyFn; test?: (r: Runtime, env: Env) => boolean } {
+  expr(e: Expr, c: C): { f: BodyFn; test?: (r: Runtime, env: Env) => boolean } {
     if (e.withs?.length) return { f: this.withExpr(e, c) };
     switch (e.k) {
       case 'term': {
@@ -418,7 +475,7 @@ export class Planner {
   }
 
   /** Whether a term mentions a variable that is not bound at this point (outside nested bodies). */
-  private hasUnboundStatic(t: Term, c: C): boolean {
+  hasUnboundStatic(t: Term, c: C): boolean {
     const vs = shallowTermVars(t);
     for (const v of vs) if (!c.bound.has(v)) return true;
     return false;
@@ -651,6 +708,12 @@ export class Planner {
     const ct = this.term(t, c);
     if (ct.g !== undefined) return { op: { k: 0, v: ct.g }, bound: true };
     return { op: { k: 2, t: ct }, bound: !!ct.s && !this.hasUnboundStatic(t, c) };
+  }
+
+  /** The runtime form of a data ref's operands (after `data`), and whether they are all bound here. */
+  dataSpec(ops: Term[], c: C): { spec: DataRefSpec; allBound: boolean } {
+    const compiled = ops.map((x) => this.operand(x, c));
+    return { spec: { ops: compiled.map((x) => x.op) }, allBound: compiled.every((x) => x.bound) };
   }
 
   private ref(t: Extract<Term, { t: 'ref' }>, c: C): CTerm {

@@ -5,20 +5,25 @@
 import { moduleToValue } from '../ast/json.js';
 import { Parser } from '../ast/parser.js';
 import { builtinFamily } from '../builtins/decls.js';
-import { builtins, BuiltinError, type BuiltinContext } from '../builtins/registry.js';
+import { builtins, BuiltinError, type BuiltinContext, type BuiltinFn } from '../builtins/registry.js';
 import type { Compiler } from '../compile/compiler.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { isResourceError, RegoError, RegoLimitError, type Location } from '../errors.js';
 import { equal, fromJS, key as vkey, RObject, RSet, typeName, type Value } from '../value.js';
+import { CLAUSE_CONFLICT } from './codegen.js';
 import { Planner, refRest, type CallSpec, type CTerm, type DataRefSpec, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
 import { formatValue, index, insertObjectLeaf, insertSetMember, iterate, markRuleValue, member2, member3, mergeObjects, mergeVirtual, setPath } from './values.js';
 
 const CONFLICT = 'eval_conflict_error';
 
+let lastCtxId = 0;
+
 /** A function replaced by `with`: by a value or by another function. */
 type Mock = { value: Value } | { fn: string };
 
 interface Ctx {
+  /** unique among all contexts of all evaluations (RuleNode.cid) */
+  id: number;
   input: Value | undefined;
   data: Value; // base documents (patched by `with data...`)
   overridden: Set<string> | null; // data paths (joined with \0) replaced by `with`
@@ -73,8 +78,11 @@ export class Program {
   private readonly keyedPlans = new Map<CompiledRule, RulePlan>();
   private readonly defaults = new Map<CompiledRule, { size: number; t: CTerm }>();
 
-  constructor(readonly compiler: Compiler) {
-    this.planner = new Planner((fn) => compiler.arityOf(fn));
+  constructor(
+    readonly compiler: Compiler,
+    codegen = true,
+  ) {
+    this.planner = new Planner({ arityOf: (fn) => compiler.arityOf(fn), root: () => compiler.root }, { codegen });
   }
 
   plan(r: CompiledRule): RulePlan {
@@ -119,7 +127,7 @@ export class Run implements Runtime {
     this.compiler = program.compiler;
     this.strict = opts.strict;
     this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0);
-    this.ctx = { input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: null, inProgress: new Set() };
+    this.ctx = { id: ++lastCtxId, input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: null, inProgress: new Set() };
     this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
     this.deadline = opts.deadline ?? 0;
     this.maxSize = opts.maxValueSize ?? 0;
@@ -145,6 +153,24 @@ export class Run implements Runtime {
     return !!this.ctx.fnMocks?.has(fn);
   }
 
+  get nm(): boolean {
+    return this.ctx.fnMocks === null;
+  }
+
+  ruleValue(node: RuleNode, spec: DataRefSpec): Value | undefined {
+    if (node.cid === this.ctx.id) return (node.cval as Value | null) ?? undefined;
+    return this.dataValue(spec, NO_ENV);
+  }
+
+  callB(c: CallSpec, f: BuiltinFn, args: Value[]): Value | undefined {
+    if (this.ctx.fnMocks !== null) return this.call1(c, args);
+    try {
+      return f(args, this.bctx);
+    } catch (e) {
+      return this.builtinFailure(c.fn, e, c.loc);
+    }
+  }
+
   tick(): void {
     if (--this.budget > 0) return;
     this.budget = 4096;
@@ -162,7 +188,7 @@ export class Run implements Runtime {
 
   runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean {
     const outer = this.ctx;
-    const ctx: Ctx = { input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: null, inProgress: outer.inProgress };
+    const ctx: Ctx = { id: ++lastCtxId, input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: null, inProgress: outer.inProgress };
     specs.forEach((w, i) => {
       const v = values[i]!;
       const isRef = typeof v === 'object' && v !== null && !Array.isArray(v) && 'fnRef' in v;
@@ -331,7 +357,11 @@ export class Run implements Runtime {
     const ck = node.cacheKey;
     const shared = node.isStatic && !this.ctx.overridden && !this.ctx.fnMocks ? this.compiler.shared : undefined;
     const cached = (shared ?? this.ctx.cache).get(ck);
-    if (cached !== undefined) return cached === null ? undefined : cached;
+    if (cached !== undefined) {
+      node.cid = this.ctx.id;
+      node.cval = cached;
+      return cached === null ? undefined : cached;
+    }
     let result: Value | undefined;
     if (node.rules.length || node.defaults.length) {
       if (this.ctx.inProgress.has(ck)) {
@@ -371,6 +401,8 @@ export class Run implements Runtime {
     }
     if (result !== undefined && this.ctx.overridden) result = this.applyOverridesBelow(node.path, result);
     (shared ?? this.ctx.cache).set(ck, result === undefined ? null : result);
+    node.cid = this.ctx.id;
+    node.cval = result === undefined ? null : result;
     return result;
   }
 
@@ -433,7 +465,15 @@ export class Run implements Runtime {
     let sawComplete = false;
     for (const r of node.rules) {
       const p = this.program.plan(r);
-      if (r.kind === 'complete') {
+      if (r.kind === 'complete' && p.clauses) {
+        sawComplete = true;
+        const v = this.clauseValue(r, p, p.layout.env());
+        if (v === CLAUSE_CONFLICT) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', r.loc);
+        if (v !== undefined) {
+          if (complete === undefined) complete = v;
+          else if (!equal(complete, v)) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', r.loc);
+        }
+      } else if (r.kind === 'complete') {
         sawComplete = true;
         this.ruleValues(r, p, (v, valueTerm) => {
           if (complete === undefined) complete = v;
@@ -484,6 +524,22 @@ export class Run implements Runtime {
     if (obj) return obj;
     if (node.underRefHead) markRuleValue(complete ?? null);
     return complete;
+  }
+
+  /** The value of a rule's first clause that has one (generated clauses, see RulePlan.clauses). */
+  private clauseValue(r: CompiledRule, p: RulePlan, env: Env): Value | undefined | typeof CLAUSE_CONFLICT {
+    const clauses = p.clauses!;
+    this.ruleStack.push(r);
+    this.tick();
+    try {
+      for (let i = 0; i < clauses.length; i++) {
+        const v = clauses[i]!(this, env);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    } finally {
+      this.ruleStack.pop();
+    }
   }
 
   private evalTermOrTrue(t: CTerm | undefined, env: Env, k: KV): boolean {
@@ -598,7 +654,7 @@ export class Run implements Runtime {
         // mocked by another function: inside it, no function mock applies (OPA: a mock does not
         // call other mocks, and calls to the mocked function reach the original)
         const outer = this.ctx;
-        const inner: Ctx = { ...outer, fnMocks: null, cache: new Map(), calls: null };
+        const inner: Ctx = { ...outer, id: ++lastCtxId, fnMocks: null, cache: new Map(), calls: null };
         this.ctx = inner;
         try {
           return this.callFn(m.fn, args, (v) => {
@@ -723,13 +779,9 @@ export class Run implements Runtime {
     const calls = (this.ctx.calls ??= new Map());
     let perFn = calls.get(fn);
     if (!perFn) calls.set(fn, (perFn = new Map()));
-    const a0 = args[0];
-    const ck: unknown =
-      args.length === 1 && (typeof a0 === 'string' || typeof a0 === 'boolean' || (typeof a0 === 'number' && Number.isSafeInteger(a0)))
-        ? a0
-        : args.length === 1 && typeof a0 === 'number'
-          ? 'n' + a0
-          : '\0' + args.map(vkey).join('\0');
+    // one argument is its own key: a scalar by value (numbers are canonical, see value.ts num), a
+    // composite by identity (an equal composite elsewhere computes the same result again)
+    const ck: unknown = args.length === 1 ? args[0] : '\0' + args.map(vkey).join('\0');
     const cached = perFn.get(ck);
     if (cached !== undefined) return cached === null ? false : k(cached);
     let result: Value | undefined;
@@ -738,6 +790,16 @@ export class Run implements Runtime {
       if (r.args!.length !== args.length) continue;
       const p = this.program.plan(r);
       const env = p.layout.env();
+      if (p.clauses && p.argSlots) {
+        const slots = p.argSlots;
+        for (let i = 0; i < slots.length; i++) env[slots[i]!] = args[i];
+        const v = this.clauseValue(r, p, env);
+        if (v === CLAUSE_CONFLICT || (v !== undefined && result !== undefined && !equal(result, v))) {
+          throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? r.loc);
+        }
+        if (v !== undefined) result = v;
+        continue;
+      }
       const ms = p.args!;
       const onValue = (v: Value, valueTerm: CTerm | undefined): boolean => {
         if (result === undefined) result = v;
@@ -764,6 +826,8 @@ export class Run implements Runtime {
     return result === undefined ? false : k(result);
   }
 }
+
+const NO_ENV: Env = [];
 
 /** Where a data ref's constant string prefix leads in the rule tree (node undefined: below it, base
  * data only), with the base document at that path for one data value. */
