@@ -53,16 +53,52 @@ export function key(v: Value): string {
   throw new Error('not a Rego value: ' + String(v));
 }
 
+/** The keys (distinct strings, in Rego's order) shared by the objects one object literal builds. */
+export class Shape {
+  readonly index = new Map<string, number>();
+  constructor(readonly keys: string[]) {
+    keys.forEach((k, i) => this.index.set(k, i));
+  }
+
+  /** A shape for these keys (any order, distinct), and where each key's value goes in it. */
+  static of(keys: string[]): { shape: Shape; slot: number[] } {
+    const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const shape = new Shape(sorted);
+    return { shape, slot: keys.map((k) => shape.index.get(k)!) };
+  }
+}
+
 export class RObject {
   // String keys (the common case) live in `s` under the raw string, which saves building a
   // canonical key per lookup; other keys live in `m` under key(k) (allocated on first use).
+  // An object built by an object literal with constant keys has no map of its own: its values sit
+  // in `vals` in the order of its shape's keys (a map is made if it is ever changed).
   // Insertion order is never observable (iteration goes sorted).
-  private readonly s = new Map<string, Value>();
+  private s: Map<string, Value> | null;
   private m: Map<string, [Value, Value]> | null = null;
+  private shape: Shape | null;
+  private vals: Value[] | null;
   private sorted: [Value, Value][] | null = null;
   private ks: Value[] | null = null;
   private vs: Value[] | null = null;
   private ck: string | null = null;
+
+  constructor(shape?: Shape, vals?: Value[]) {
+    if (shape) {
+      this.s = null;
+      this.shape = shape;
+      this.vals = vals!;
+    } else {
+      this.s = new Map();
+      this.shape = null;
+      this.vals = null;
+    }
+  }
+
+  /** An object of a shape, its values in the order of the shape's keys. */
+  static shaped(shape: Shape, vals: Value[]): RObject {
+    return new RObject(shape, vals);
+  }
 
   static from(entries: Iterable<[Value, Value]>): RObject {
     const o = new RObject();
@@ -77,12 +113,29 @@ export class RObject {
   }
 
   get size(): number {
-    return this.m === null ? this.s.size : this.s.size + this.m.size;
+    const s = this.s;
+    if (s === null) return this.shape!.keys.length;
+    return this.m === null ? s.size : s.size + this.m.size;
+  }
+
+  /** The map of string keys (made from the shape the first time an object of a shape changes). */
+  private strings(): Map<string, Value> {
+    let s = this.s;
+    if (s === null) {
+      s = new Map();
+      const keys = this.shape!.keys;
+      const vals = this.vals!;
+      for (let i = 0; i < keys.length; i++) s.set(keys[i]!, vals[i]!);
+      this.s = s;
+      this.shape = null;
+      this.vals = null;
+    }
+    return s;
   }
 
   /** Only for building a fresh object. */
   set(k: Value, v: Value): this {
-    if (typeof k === 'string') this.s.set(k, v);
+    if (typeof k === 'string') (this.s ?? this.strings()).set(k, v);
     else (this.m ??= new Map()).set(key(k), [k, v]);
     if (this.sorted !== null || this.ck !== null) this.invalidate();
     return this;
@@ -97,30 +150,44 @@ export class RObject {
 
   delete(k: Value): boolean {
     this.invalidate();
-    return typeof k === 'string' ? this.s.delete(k) : this.m !== null && this.m.delete(key(k));
+    return typeof k === 'string' ? this.strings().delete(k) : this.m !== null && this.m.delete(key(k));
   }
 
   get(k: Value): Value | undefined {
-    return typeof k === 'string' ? this.s.get(k) : this.m === null ? undefined : this.m.get(key(k))?.[1];
+    if (typeof k === 'string') {
+      const s = this.s;
+      if (s !== null) return s.get(k);
+      const i = this.shape!.index.get(k);
+      return i === undefined ? undefined : this.vals![i];
+    }
+    return this.m === null ? undefined : this.m.get(key(k))?.[1];
   }
 
   has(k: Value): boolean {
-    return typeof k === 'string' ? this.s.has(k) : this.m !== null && this.m.has(key(k));
+    if (typeof k === 'string') return this.s !== null ? this.s.has(k) : this.shape!.index.has(k);
+    return this.m !== null && this.m.has(key(k));
   }
 
   getByKey(canonical: string): Value | undefined {
-    return canonical[0] === 's' ? this.s.get(canonical.slice(1)) : this.m?.get(canonical)?.[1];
+    return canonical[0] === 's' ? this.get(canonical.slice(1)) : this.m?.get(canonical)?.[1];
   }
 
   /** Entries in Rego's order of keys. */
   entries(): [Value, Value][] {
     if (this.sorted === null) {
       const all: [Value, Value][] = [];
-      for (const [k, v] of this.s) all.push([k, v]);
-      if (this.m !== null && this.m.size) {
-        for (const e of this.m.values()) all.push(e);
-        all.sort((a, b) => compare(a[0], b[0]));
-      } else all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)); // string keys: code unit order
+      const s = this.s;
+      if (s === null) {
+        const keys = this.shape!.keys;
+        const vals = this.vals!;
+        for (let i = 0; i < keys.length; i++) all.push([keys[i]!, vals[i]!]);
+      } else {
+        for (const [k, v] of s) all.push([k, v]);
+        if (this.m !== null && this.m.size) {
+          for (const e of this.m.values()) all.push(e);
+          all.sort((a, b) => compare(a[0], b[0]));
+        } else all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)); // string keys: code unit order
+      }
       this.sorted = all;
     }
     return this.sorted;
@@ -128,11 +195,13 @@ export class RObject {
 
   /** Keys in Rego's order (one array, computed once: do not mutate). */
   keys(): Value[] {
+    if (this.s === null) return this.shape!.keys;
     return (this.ks ??= this.entries().map((e) => e[0]));
   }
 
   /** Values in the order of their keys (one array, computed once: do not mutate). */
   values(): Value[] {
+    if (this.s === null) return this.vals!;
     return (this.vs ??= this.entries().map((e) => e[1]));
   }
 
@@ -157,7 +226,13 @@ export class RObject {
 
   clone(): RObject {
     const o = new RObject();
-    for (const [k, e] of this.s) o.s.set(k, e);
+    const s = this.s;
+    const os = o.s!;
+    if (s === null) {
+      const keys = this.shape!.keys;
+      const vals = this.vals!;
+      for (let i = 0; i < keys.length; i++) os.set(keys[i]!, vals[i]!);
+    } else for (const [k, e] of s) os.set(k, e);
     if (this.m !== null) o.m = new Map(this.m);
     return o;
   }

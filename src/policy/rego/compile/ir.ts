@@ -45,6 +45,8 @@ export class RuleNode {
    * evaluation context whose id is cid */
   cid = 0;
   cval: unknown = null;
+  /** being evaluated (a dynamic recursion check) */
+  busy = false;
   get hasRules(): boolean {
     return this.rules.length > 0 || this.defaults.length > 0;
   }

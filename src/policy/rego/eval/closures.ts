@@ -22,7 +22,7 @@ import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
 import { equal, RObject, RSet, type Value } from '../value.js';
 import { formatValue, groundValue, index, iterate } from './values.js';
-import { CodeGen, type ClauseFn, type GenHost } from './codegen.js';
+import { CodeGen, type ClauseFn, type FnInfo, type GenHost, type SetFn } from './codegen.js';
 
 export type Env = (Value | undefined)[];
 export type K = () => boolean;
@@ -93,6 +93,8 @@ export interface Runtime {
   ruleValue(node: RuleNode, spec: DataRefSpec): Value | undefined;
   /** calls builtin f (the registered implementation of c.fn) unless `with` replaced it */
   callB(c: CallSpec, f: BuiltinFn, args: Value[]): Value | undefined;
+  /** calls user function f (named c.fn) unless `with` replaced it */
+  callU(c: CallSpec, f: FnInfo, args: Value[]): Value | undefined;
   /** values of the top-level query expressions (by Expr.qi), null outside a query */
   qvals: Value[] | null;
   qStrictFalse: boolean;
@@ -128,6 +130,8 @@ export interface RulePlan {
   argSlots?: number[];
   /** complete rules and functions: the main clause then the else clauses as generated functions */
   clauses?: ClauseFn[];
+  /** partial set rules: body and key as one generated function */
+  setFn?: SetFn;
   body: BodyFn;
   value?: CTerm;
   key?: CTerm;
@@ -221,9 +225,13 @@ export class Planner {
         clauses.push(f);
       }
     }
-    // with clauses, the bodies are compiled only if something asks for them
+    const setFn =
+      this.gen && r.kind === 'set' && r.dyn.length === 0 && r.key && !preBound.length
+        ? this.gen.setFn(r.body, r.key, { layout, bound: new Set(argBound) }, r.loc, name)
+        : undefined;
+    // with clauses (or a set function), the bodies are compiled only if something asks for them
     const lazyBody = (exprs: Expr[], bound: Set<string>): BodyFn => {
-      if (!clauses) return this.body(exprs, { layout, bound }, name);
+      if (!clauses && !setFn) return this.body(exprs, { layout, bound }, name);
       for (const e of exprs) bindsOf(e, bound);
       let real: BodyFn | undefined;
       return (rt, env, k) => (real ??= this.body(exprs, { layout, bound: new Set(argBound) }, name))(rt, env, k);
@@ -237,7 +245,7 @@ export class Planner {
       const b = lazyBody(e.body, ce.bound);
       return { body: b, value: e.value ? this.headTerm(e.value, ce) : undefined };
     });
-    return { layout, args, argSlots, clauses, body, value, key, dyn, elses };
+    return { layout, args, argSlots, clauses, setFn, body, value, key, dyn, elses };
   }
 
   query(body: Expr[]): QueryPlan {

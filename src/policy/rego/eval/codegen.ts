@@ -20,9 +20,9 @@ import type { Expr, Term } from '../ast/types.js';
 import { shallowTermVars } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
 import { builtins } from '../builtins/registry.js';
-import type { RuleNode } from '../compile/ir.js';
+import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
-import { compare, equal, RObject, RSet, type Value } from '../value.js';
+import { compare, equal, key as vkey, RObject, RSet, Shape, type Value } from '../value.js';
 import type { BodyFn, C, CallSpec, DataRefSpec, Planner, ValFn } from './closures.js';
 import { groundValue, index, member2 } from './values.js';
 
@@ -36,6 +36,9 @@ interface Fx {
 interface Cx {
   fx: Fx;
   stop: () => string;
+  /** refs and variables computed so far in scope (termKey -> the constant holding the value): the
+   * code after them is nested inside their block, so it may reuse them */
+  memo: Map<string, string>;
 }
 
 type Kont = (cx: Cx) => string;
@@ -175,6 +178,32 @@ function bindsOf(e: Expr, out: Set<string>): void {
   }
 }
 
+/** A key naming a variable or a ref of constants, variables and such refs (null: not memoised). */
+function termKey(t: Term): string | null {
+  switch (t.t) {
+    case 'scalar':
+      return 'c' + vkey(t.v);
+    case 'var':
+      return 'v' + t.name;
+    case 'ref': {
+      let out = 'r' + t.terms.length + '(';
+      for (const x of t.terms) {
+        const k = termKey(x);
+        if (k === null) return null;
+        out += k.length + ':' + k;
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+/** termKey of the ref made of the first n terms of t (n >= 1). */
+function prefixKey(terms: Term[], n: number): string | null {
+  return termKey({ t: 'ref', terms: terms.slice(0, n), loc: terms[0]!.loc });
+}
+
 /** Where a data ref's constant prefix leads in the rule tree (see run.ts resolvePrefix). */
 function staticPrefix(root: RuleNode, ops: Term[]): { node: RuleNode | undefined; i: number } {
   let node: RuleNode | undefined = root;
@@ -197,8 +226,19 @@ export const CLAUSE_CONFLICT: unique symbol = Symbol('conflict');
  */
 export type ClauseFn = (r: Parameters<BodyFn>[0], env: Parameters<BodyFn>[1]) => Value | undefined | typeof CLAUSE_CONFLICT;
 
+/** A partial set rule: adds its members to out. */
+export type SetFn = (r: Parameters<BodyFn>[0], env: Parameters<BodyFn>[1], out: RSet) => void;
+
+/** A user function as generated calls see it: its rules, and its results in one evaluation context. */
+export interface FnInfo {
+  rules: CompiledRule[];
+  cid: number;
+  memo: Map<unknown, Value | null> | null;
+}
+
 export interface GenHost {
   arityOf(fn: string): number | undefined;
+  fnInfo(fn: string): FnInfo | null;
   root(): RuleNode;
 }
 
@@ -214,7 +254,7 @@ export class CodeGen {
   body(exprs: Expr[], c: C, name?: string): BodyFn {
     const u = new Unit();
     const fx: Fx = { undo: [] };
-    const cx: Cx = { fx, stop: () => undoCode(fx.undo, 0) + 'return true;' };
+    const cx: Cx = { fx, stop: () => undoCode(fx.undo, 0) + 'return true;', memo: new Map() };
     const code = this.exprs(u, exprs, 0, c, cx, (cx2) => `if (k()) { ${cx2.stop()} }`);
     return u.build<BodyFn>('r, env, k', code + '\nreturn false;', name);
   }
@@ -224,7 +264,7 @@ export class CodeGen {
     const u = new Unit();
     const fx: Fx = { undo: [] };
     const done = `return conf ? ${u.k(CLAUSE_CONFLICT)} : res;`;
-    const cx: Cx = { fx, stop: () => undoCode(fx.undo, 0) + done };
+    const cx: Cx = { fx, stop: () => undoCode(fx.undo, 0) + done, memo: new Map() };
     const g = value === undefined ? true : value.t === 'scalar' || value.t === 'array' || value.t === 'object' || value.t === 'set' ? groundValue(value) : undefined;
     const kont: Kont = (cx2) => {
       const K = u.fresh('L');
@@ -253,11 +293,39 @@ ${code}
 ${done}`, name);
   }
 
+  /** A partial set rule's body and key: adds every key to `out` (checking the size bound);
+   * undefined when the key is not single-valued. */
+  setFn(exprs: Expr[], key: Term, c: C, loc: Location, name?: string): SetFn | undefined {
+    const u = new Unit();
+    const fx: Fx = { undo: [] };
+    const cx: Cx = { fx, stop: () => undoCode(fx.undo, 0) + 'return;', memo: new Map() };
+    const g = key.t === 'scalar' || key.t === 'array' || key.t === 'object' || key.t === 'set' ? groundValue(key) : undefined;
+    const kont: Kont = (cx2) => {
+      const K = u.fresh('L');
+      let v: Val | null;
+      if (g !== undefined) v = { pre: '', v: u.k(g) };
+      else {
+        v = this.val(u, key, c, cx2, `break ${K};`);
+        if (!v) throw new Unsupported();
+      }
+      // a constant key: the first solution is all there is to add
+      return `${K}: {\n${v.pre}\nout.add(${v.v});\nr.grow(out.size, ${u.k(loc)});\n${g !== undefined ? cx2.stop() : ''}\n}`;
+    };
+    let code: string;
+    try {
+      code = this.exprs(u, exprs, 0, c, cx, kont);
+    } catch (e) {
+      if (e instanceof Unsupported) return undefined;
+      throw e;
+    }
+    return u.build<SetFn>('r, env, out', code, name);
+  }
+
   /** A single-valued term: (r, env) => value or undefined; undefined when the term is not single-valued here. */
   valFn(t: Term, c: C, name?: string): ValFn | undefined {
     const u = new Unit();
     const fx: Fx = { undo: [] };
-    const cx: Cx = { fx, stop: () => 'return undefined;' };
+    const cx: Cx = { fx, stop: () => 'return undefined;', memo: new Map() };
     let v: Val | null;
     try {
       v = this.val(u, t, c, cx, 'return undefined;');
@@ -282,20 +350,29 @@ ${done}`, name);
 
   private expr(u: Unit, e: Expr, c: C, cx: Cx, rest: Kont): string {
     if (e.withs?.length || e.qi !== undefined) return this.fallbackExpr(u, e, c, cx, rest);
+    const snap = new Map(cx.memo);
+    let code: string | null;
     switch (e.k) {
       case 'some':
         return rest(cx);
       case 'term':
-        return this.termExpr(u, e, e.term, c, cx, rest);
+        code = this.termExpr(u, e.term, c, cx, rest);
+        break;
       case 'unify':
-        return this.unify(u, e, c, cx, rest);
+        code = this.unify(u, e, c, cx, rest);
+        break;
       case 'somein':
-        return this.someIn(u, e, c, cx, rest);
+        code = this.someIn(u, e, c, cx, rest);
+        break;
       case 'not':
         return this.not(u, e, c, cx, rest);
       default:
-        return this.fallbackExpr(u, e, c, cx, rest);
+        code = null;
     }
+    if (code !== null) return code;
+    // (the native forms decide before emitting the rest, so nothing of it was emitted)
+    cx.memo = snap;
+    return this.fallbackExpr(u, e, c, cx, rest);
   }
 
   /** The closures' form of an expression, with the rest of the body as its continuation. */
@@ -303,21 +380,25 @@ ${done}`, name);
     const { f, test } = this.p.expr(e, c);
     if (test) return `if (${u.k(test)}(r, env)) {\n${rest(cx)}\n}`;
     const afx: Fx = { undo: [] };
-    const acx: Cx = { fx: afx, stop: () => undoCode(afx.undo, 0) + 'return true;' };
+    const acx: Cx = { fx: afx, stop: () => undoCode(afx.undo, 0) + 'return true;', memo: new Map(cx.memo) };
     return `if (${u.k(f)}(r, env, () => {\n${rest(acx)}\nreturn false;\n})) { ${cx.stop()} }`;
   }
 
   /** Emits a term's value for an expression, or null; Unsupported inside means the same as null. */
   private tryVal(u: Unit, t: Term, c: C, cx: Cx, fail: string): Val | null {
+    const before = new Map(cx.memo);
+    let v: Val | null;
     try {
-      return this.val(u, t, c, cx, fail);
+      v = this.val(u, t, c, cx, fail);
     } catch (e) {
-      if (e instanceof Unsupported) return null;
-      throw e;
+      if (!(e instanceof Unsupported)) throw e;
+      v = null;
     }
+    if (!v) cx.memo = before;
+    return v;
   }
 
-  private termExpr(u: Unit, e: Expr, t: Term, c: C, cx: Cx, rest: Kont): string {
+  private termExpr(u: Unit, t: Term, c: C, cx: Cx, rest: Kont): string | null {
     const L = u.fresh('L');
     if (t.t === 'call') {
       const fn = t.fn ?? t.op;
@@ -328,7 +409,7 @@ ${done}`, name);
         const ins: Val[] = [];
         for (const a of t.args.slice(0, arity)) {
           const v = this.tryVal(u, a, c, cx, `break ${L};`);
-          if (!v) return this.fallbackExpr(u, e, c, cx, rest);
+          if (!v) return null;
           ins.push(v);
         }
         const res = u.fresh('t');
@@ -336,16 +417,16 @@ ${done}`, name);
         const pre = ins.map((x) => x.pre).join('\n') + `\nconst ${res} = ${call};\nif (${res} === undefined) break ${L};`;
         if (out.t === 'var' && !c.bound.has(out.name)) return `${L}: {\n${pre}\n${this.bind(u, c, out, res, L, cx, rest)}\n}`;
         const ov = this.tryVal(u, out, c, cx, `break ${L};`);
-        if (!ov) return this.fallbackExpr(u, e, c, cx, rest);
+        if (!ov) return null;
         return `${L}: {\n${pre}\n${ov.pre}\nif (!equal(${res}, ${ov.v})) break ${L};\n${rest(cx)}\n}`;
       }
     }
     const v = this.tryVal(u, t, c, cx, `break ${L};`);
-    if (!v) return this.fallbackExpr(u, e, c, cx, rest);
+    if (!v) return null;
     return `${L}: {\n${v.pre}\nif (${v.v} === false) break ${L};\n${rest(cx)}\n}`;
   }
 
-  private unify(u: Unit, e: Extract<Expr, { k: 'unify' }>, c: C, cx: Cx, rest: Kont): string {
+  private unify(u: Unit, e: Extract<Expr, { k: 'unify' }>, c: C, cx: Cx, rest: Kont): string | null {
     const L = u.fresh('L');
     const fail = `break ${L};`;
     const va = this.tryVal(u, e.a, c, cx, fail);
@@ -353,7 +434,7 @@ ${done}`, name);
     if (va && vb) return `${L}: {\n${va.pre}\n${vb.pre}\nif (!equal(${va.v}, ${vb.v})) break ${L};\n${rest(cx)}\n}`;
     if (e.a.t === 'var' && vb) return `${L}: {\n${vb.pre}\n${this.bind(u, c, e.a, vb.v, L, cx, rest)}\n}`;
     if (e.b.t === 'var' && va) return `${L}: {\n${va.pre}\n${this.bind(u, c, e.b, va.v, L, cx, rest)}\n}`;
-    return this.fallbackExpr(u, e, c, cx, rest);
+    return null;
   }
 
   /** Binds a variable to a value (or, bound already, compares), runs the rest, unbinds. */
@@ -368,11 +449,11 @@ ${done}`, name);
     return code + '\n' + undo;
   }
 
-  private someIn(u: Unit, e: Extract<Expr, { k: 'somein' }>, c: C, cx: Cx, rest: Kont): string {
-    if (e.val.t !== 'var' || (e.key && e.key.t !== 'var')) return this.fallbackExpr(u, e, c, cx, rest);
+  private someIn(u: Unit, e: Extract<Expr, { k: 'somein' }>, c: C, cx: Cx, rest: Kont): string | null {
+    if (e.val.t !== 'var' || (e.key && e.key.t !== 'var')) return null;
     const L = u.fresh('L');
     const coll = this.tryVal(u, e.coll, c, cx, `break ${L};`);
-    if (!coll) return this.fallbackExpr(u, e, c, cx, rest);
+    if (!coll) return null;
     const vs = u.fresh('vs');
     const ks = u.fresh('ks');
     const i = u.fresh('i');
@@ -403,7 +484,7 @@ ${done}`, name);
     const ok = u.fresh('ok');
     const N = u.fresh('N');
     const mark = cx.fx.undo.length;
-    const ncx: Cx = { fx: cx.fx, stop: () => undoCode(cx.fx.undo, mark) + `${ok} = true; break ${N};` };
+    const ncx: Cx = { fx: cx.fx, stop: () => undoCode(cx.fx.undo, mark) + `${ok} = true; break ${N};`, memo: new Map(cx.memo) };
     const innerCode = this.expr(u, e.expr, inner, ncx, (cx2) => cx2.stop());
     return `let ${ok} = false;\n${N}: {\n${innerCode}\n}\nif (!${ok}) {\n${rest(cx)}\n}`;
   }
@@ -427,8 +508,11 @@ ${done}`, name);
     switch (t.t) {
       case 'var': {
         if (!c.bound.has(t.name)) return null;
+        const known = cx.memo.get('v' + t.name);
+        if (known !== undefined) return { pre: '', v: known };
         const s = c.layout.slot(t.name);
         const x = u.fresh('t');
+        cx.memo.set('v' + t.name, x);
         return { pre: `const ${x} = env[${s}];\nif (${x} === undefined) unsafeVar(${u.k(t.name)}, ${u.k(t.loc)});`, v: x };
       }
       case 'ref':
@@ -483,9 +567,12 @@ ${done}`, name);
     const x = u.fresh('t');
     let pre = '';
     for (let i = 0; i < ks.length; i++) pre += ks[i]!.pre + '\n' + vs[i]!.pre + '\n';
-    if (distinctStrings) {
-      pre += `const ${x} = new RObject();\n`;
-      for (let i = 0; i < ks.length; i++) pre += `${x}.set(${ks[i]!.v}, ${vs[i]!.v});\n`;
+    if (distinctStrings && ks.length) {
+      // constant keys: one shape for every object this literal builds, values in its key order
+      const { shape, slot } = Shape.of(t.items.map(([a]) => (a as { v: string }).v));
+      const ordered: string[] = new Array(slot.length);
+      slot.forEach((j, i) => (ordered[j] = vs[i]!.v));
+      pre += `const ${x} = new RObject(${u.k(shape)}, [${ordered.join(', ')}]);\n`;
     } else {
       pre += `const ${x} = mkObj([${ks.map((k, i) => k.v + ', ' + vs[i]!.v).join(', ')}], ${u.k(t.loc)});\n`;
     }
@@ -499,7 +586,7 @@ ${done}`, name);
     const loc = u.k(t.loc);
     const mark = cx.fx.undo.length;
     // a stop cannot reach a comprehension's body (its continuation never stops); leave the body if one did
-    const bcx: Cx = { fx: cx.fx, stop: () => undoCode(cx.fx.undo, mark) + `break ${B};` };
+    const bcx: Cx = { fx: cx.fx, stop: () => undoCode(cx.fx.undo, mark) + `break ${B};`, memo: new Map(cx.memo) };
     let init: string;
     let kont: Kont;
     if (t.t === 'objcomp') {
@@ -538,32 +625,55 @@ ${done}`, name);
   private ref(u: Unit, t: Extract<Term, { t: 'ref' }>, c: C, cx: Cx, fail: string): Val | null {
     const h = t.terms[0]!;
     const ops = t.terms.slice(1);
-    let pre = '';
-    let cur: string;
-    let from = 0;
-    if (h.t === 'var' && h.name === 'data') {
-      const { node, i } = staticPrefix(this.host.root(), ops);
-      if (node && node.hasRules && !(node.keyed && i < ops.length)) {
-        // a rule's value (cached per evaluation), then plain indexing
-        const spec: DataRefSpec = this.p.dataSpec(ops.slice(0, i), c).spec;
-        cur = u.fresh('t');
-        pre = `const ${cur} = r.ruleValue(${u.k(node)}, ${u.k(spec)});\nif (${cur} === undefined) ${fail}`;
-        from = i;
-      } else {
-        // base documents, sub-packages, keyed rules: the runtime's general walk
-        const ds = this.p.dataSpec(ops, c);
-        if (!ds.allBound) return null;
-        cur = u.fresh('t');
-        return { pre: `const ${cur} = r.dataValue(${u.k(ds.spec)}, env);\nif (${cur} === undefined) ${fail}`, v: cur };
+    // computed already in scope: the whole ref through the runtime's general walk, else the longest prefix
+    const whole = termKey(t);
+    const exact = whole === null ? undefined : cx.memo.get('=' + whole);
+    if (exact !== undefined) return { pre: '', v: exact };
+    let known = 0;
+    let cur = '';
+    for (let n = t.terms.length; n >= 2; n--) {
+      const k = prefixKey(t.terms, n);
+      const v = k === null ? undefined : cx.memo.get(k);
+      if (v !== undefined) {
+        known = n;
+        cur = v;
+        break;
       }
-    } else if (h.t === 'var' && h.name === 'input') {
-      cur = u.fresh('t');
-      pre = `const ${cur} = r.input();\nif (${cur} === undefined) ${fail}`;
-    } else {
-      const hv = this.val(u, h, c, cx, fail);
-      if (!hv) return null;
-      pre = hv.pre;
-      cur = hv.v;
+    }
+    if (known === t.terms.length) return { pre: '', v: cur };
+    let pre = '';
+    let from = known - 1; // the first operand to index with
+    if (known === 0) {
+      from = 0;
+      if (h.t === 'var' && h.name === 'data') {
+        const { node, i } = staticPrefix(this.host.root(), ops);
+        if (node && node.hasRules && !(node.keyed && i < ops.length)) {
+          // a rule's value (cached per evaluation), then plain indexing
+          const spec: DataRefSpec = this.p.dataSpec(ops.slice(0, i), c).spec;
+          cur = u.fresh('t');
+          pre = `const ${cur} = r.ruleValue(${u.k(node)}, ${u.k(spec)});\nif (${cur} === undefined) ${fail}`;
+          from = i;
+          const k = prefixKey(t.terms, i + 1);
+          if (k !== null) cx.memo.set(k, cur);
+        } else {
+          // base documents, sub-packages, keyed rules: the runtime's general walk
+          const ds = this.p.dataSpec(ops, c);
+          if (!ds.allBound) return null;
+          cur = u.fresh('t');
+          // (not a prefix for longer refs: base documents index numbers as strings too)
+          if (whole !== null) cx.memo.set('=' + whole, cur);
+          return { pre: `const ${cur} = r.dataValue(${u.k(ds.spec)}, env);\nif (${cur} === undefined) ${fail}`, v: cur };
+        }
+      } else if (h.t === 'var' && h.name === 'input') {
+        cur = u.fresh('t');
+        pre = `const ${cur} = r.input();\nif (${cur} === undefined) ${fail}`;
+        cx.memo.set(prefixKey(t.terms, 1)!, cur);
+      } else {
+        const hv = this.val(u, h, c, cx, fail);
+        if (!hv) return null;
+        pre = hv.pre;
+        cur = hv.v;
+      }
     }
     for (let j = from; j < ops.length; j++) {
       const op = ops[j]!;
@@ -572,6 +682,8 @@ ${done}`, name);
       const x = u.fresh('t');
       pre += `\n${kv.pre}\nconst ${x} = idx(${cur}, ${kv.v});\nif (${x} === undefined) ${fail}`;
       cur = x;
+      const k = prefixKey(t.terms, j + 2);
+      if (k !== null) cx.memo.set(k, cur);
     }
     return { pre, v: cur };
   }
@@ -582,7 +694,10 @@ ${done}`, name);
     const spec: CallSpec = { fn, loc };
     const S = u.k(spec);
     const list = '[' + args.join(', ') + ']';
-    if (fn.startsWith('data.')) return `r.call1(${S}, ${list})`;
+    if (fn.startsWith('data.')) {
+      const f = this.host.fnInfo(fn);
+      return f ? `r.callU(${S}, ${u.k(f)}, ${list})` : `r.call1(${S}, ${list})`;
+    }
     const inline = INLINE[fn];
     if (inline && args.length === (builtinArity(fn) ?? -1)) return `(r.nm ? ${inline(args)} : r.call1(${S}, ${list}))`;
     const b = builtins.get(fn);

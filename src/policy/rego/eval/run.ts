@@ -10,7 +10,7 @@ import type { Compiler } from '../compile/compiler.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { isResourceError, RegoError, RegoLimitError, type Location } from '../errors.js';
 import { equal, fromJS, key as vkey, RObject, RSet, typeName, type Value } from '../value.js';
-import { CLAUSE_CONFLICT } from './codegen.js';
+import { CLAUSE_CONFLICT, type FnInfo } from './codegen.js';
 import { Planner, refRest, type CallSpec, type CTerm, type DataRefSpec, type Env, type K, type KV, type Op, type QueryPlan, type RulePlan, type Runtime, type WithSpec } from './closures.js';
 import { formatValue, index, insertObjectLeaf, insertSetMember, iterate, markRuleValue, member2, member3, mergeObjects, mergeVirtual, setPath } from './values.js';
 
@@ -28,10 +28,13 @@ interface Ctx {
   data: Value; // base documents (patched by `with data...`)
   overridden: Set<string> | null; // data paths (joined with \0) replaced by `with`
   fnMocks: Map<string, Mock> | null;
-  cache: Map<string, Value | null>; // null = undefined
+  /** values of rule nodes (null = undefined) beyond their front cache (RuleNode.cid/cval): null in
+   * the first context of an evaluation until another context exists (see Run.ensureCache) */
+  cache: Map<string, Value | null> | null;
+  /** p[key] values of keyed rules */
+  keyed: Map<string, Value | null> | null;
   /** user function results: function name -> argument key -> result (null = undefined); created on first call */
   calls: Map<string, Map<unknown, Value | null>> | null;
-  inProgress: Set<string>;
 }
 
 export interface EvalOptions {
@@ -76,13 +79,23 @@ class RunBuiltinContext implements BuiltinContext {
 export class Program {
   readonly planner: Planner;
   private readonly keyedPlans = new Map<CompiledRule, RulePlan>();
-  private readonly defaults = new Map<CompiledRule, { size: number; t: CTerm }>();
+  private readonly fns = new Map<string, FnInfo | null>();
+
+  /** A user function's rules and memo (what generated calls hold), null when fn has no rules. */
+  fnInfo(fn: string): FnInfo | null {
+    let f = this.fns.get(fn);
+    if (f === undefined) {
+      const rules = this.compiler.funcs.get(fn);
+      this.fns.set(fn, (f = rules ? { rules, cid: 0, memo: null } : null));
+    }
+    return f;
+  }
 
   constructor(
     readonly compiler: Compiler,
     codegen = true,
   ) {
-    this.planner = new Planner({ arityOf: (fn) => compiler.arityOf(fn), root: () => compiler.root }, { codegen });
+    this.planner = new Planner({ arityOf: (fn) => compiler.arityOf(fn), root: () => compiler.root, fnInfo: (fn) => this.fnInfo(fn) }, { codegen });
   }
 
   plan(r: CompiledRule): RulePlan {
@@ -97,12 +110,10 @@ export class Program {
   }
 
   defaultValue(r: CompiledRule): { size: number; t: CTerm } {
-    let d = this.defaults.get(r);
-    if (!d) {
-      const { layout, t } = this.planner.standalone(r.value!);
-      this.defaults.set(r, (d = { size: layout.size, t }));
-    }
-    return d;
+    const p = r.evalPlan as { size: number; t: CTerm } | undefined;
+    if (p) return p;
+    const { layout, t } = this.planner.standalone(r.value!);
+    return (r.evalPlan = { size: layout.size, t });
   }
 }
 
@@ -117,6 +128,8 @@ export class Run implements Runtime {
   private budget = 4096;
   qvals: Value[] | null = null;
   qStrictFalse = false;
+  /** nodes whose values the first context holds on the nodes alone (see ensureCache) */
+  private readonly rootNodes: RuleNode[] = [];
   /** rules whose bodies are being evaluated (for rego.metadata.*) */
   private readonly ruleStack: CompiledRule[] = [];
 
@@ -127,7 +140,7 @@ export class Run implements Runtime {
     this.compiler = program.compiler;
     this.strict = opts.strict;
     this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0);
-    this.ctx = { id: ++lastCtxId, input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: new Map(), calls: null, inProgress: new Set() };
+    this.ctx = { id: ++lastCtxId, input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: null, keyed: null, calls: null };
     this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
     this.deadline = opts.deadline ?? 0;
     this.maxSize = opts.maxValueSize ?? 0;
@@ -188,7 +201,8 @@ export class Run implements Runtime {
 
   runWith(specs: WithSpec[], values: (Value | { fnRef: string })[], inner: (k: K) => boolean, k: K): boolean {
     const outer = this.ctx;
-    const ctx: Ctx = { id: ++lastCtxId, input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), calls: null, inProgress: outer.inProgress };
+    this.ensureCache(outer);
+    const ctx: Ctx = { id: ++lastCtxId, input: outer.input, data: outer.data, overridden: outer.overridden, fnMocks: outer.fnMocks, cache: new Map(), keyed: null, calls: null };
     specs.forEach((w, i) => {
       const v = values[i]!;
       const isRef = typeof v === 'object' && v !== null && !Array.isArray(v) && 'fnRef' in v;
@@ -318,7 +332,7 @@ export class Run implements Runtime {
       // a lookup with a known key: evaluate only that key's solutions (unless the whole value is cached)
       const op = ops[i]!;
       const key = op.k === 0 ? op.v : op.k === 1 ? env[op.slot] : undefined;
-      if (key !== undefined && !this.ctx.cache.has(node.cacheKey)) {
+      if (key !== undefined && node.cid !== this.ctx.id && !this.ctx.cache?.has(node.cacheKey)) {
         const v = this.keyedValue(node, key);
         return v === undefined ? false : refRest(this, v, ops, i + 1, env, k);
       }
@@ -354,24 +368,26 @@ export class Run implements Runtime {
 
   /** The full value of the document at a rule-tree node (rules, sub-packages and base data). */
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
+    const ctx = this.ctx;
+    if (node.cid === ctx.id) return (node.cval as Value | null) ?? undefined;
     const ck = node.cacheKey;
-    const shared = node.isStatic && !this.ctx.overridden && !this.ctx.fnMocks ? this.compiler.shared : undefined;
-    const cached = (shared ?? this.ctx.cache).get(ck);
+    const shared = node.isStatic && !ctx.overridden && !ctx.fnMocks ? this.compiler.shared : undefined;
+    const cached = (shared ?? ctx.cache)?.get(ck);
     if (cached !== undefined) {
-      node.cid = this.ctx.id;
+      node.cid = ctx.id;
       node.cval = cached;
       return cached === null ? undefined : cached;
     }
     let result: Value | undefined;
     if (node.rules.length || node.defaults.length) {
-      if (this.ctx.inProgress.has(ck)) {
+      if (node.busy) {
         throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
       }
-      this.ctx.inProgress.add(ck);
       try {
+        node.busy = true;
         result = this.evalRules(node);
       } finally {
-        this.ctx.inProgress.delete(ck);
+        node.busy = false;
       }
     }
     if (node.children.size) {
@@ -399,24 +415,37 @@ export class Run implements Runtime {
       if (result === undefined) result = base;
       else if (result instanceof RObject && base instanceof RObject) result = mergeObjects(result, base);
     }
-    if (result !== undefined && this.ctx.overridden) result = this.applyOverridesBelow(node.path, result);
-    (shared ?? this.ctx.cache).set(ck, result === undefined ? null : result);
-    node.cid = this.ctx.id;
-    node.cval = result === undefined ? null : result;
+    if (result !== undefined && ctx.overridden) result = this.applyOverridesBelow(node.path, result);
+    const stored = result === undefined ? null : result;
+    if (shared) shared.set(ck, stored);
+    else if (ctx.cache) ctx.cache.set(ck, stored);
+    else this.rootNodes.push(node);
+    node.cid = ctx.id;
+    node.cval = stored;
     return result;
+  }
+
+  /** Before a second context exists, the first one's values move from the nodes' front cache to its map. */
+  private ensureCache(ctx: Ctx): void {
+    if (ctx.cache) return;
+    const m = new Map<string, Value | null>();
+    for (const n of this.rootNodes) if (n.cid === ctx.id) m.set(n.cacheKey, n.cval as Value | null);
+    ctx.cache = m;
+    this.rootNodes.length = 0;
   }
 
   /** p[key] for a node whose rules are all keyed by one variable (see RuleNode.keyed). */
   private keyedValue(node: RuleNode, key: Value): Value | undefined {
     const ck = node.cacheKey + '\0k' + vkey(key);
-    const cached = this.ctx.cache.get(ck);
+    const keyed = (this.ctx.keyed ??= new Map());
+    const cached = keyed.get(ck);
     if (cached !== undefined) return cached === null ? undefined : cached;
-    if (this.ctx.inProgress.has(node.cacheKey)) {
+    if (node.busy) {
       throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
     }
-    this.ctx.inProgress.add(node.cacheKey);
     let result: Value | undefined;
     try {
+      node.busy = true;
       for (const r of node.rules) {
         const kv = (node.keyed === 'object' ? r.dyn[0] : r.key) as { name: string };
         const p = this.program.keyedPlan(r, kv.name);
@@ -437,9 +466,9 @@ export class Run implements Runtime {
         }
       }
     } finally {
-      this.ctx.inProgress.delete(node.cacheKey);
+      node.busy = false;
     }
-    this.ctx.cache.set(ck, result === undefined ? null : result);
+    keyed.set(ck, result === undefined ? null : result);
     return result;
   }
 
@@ -481,6 +510,15 @@ export class Run implements Runtime {
           // early exit: a constant value cannot change with further solutions of this body
           return isConstant(valueTerm);
         });
+      } else if (r.kind === 'set' && p.setFn) {
+        if (!set) set = new RSet();
+        this.ruleStack.push(r);
+        this.tick();
+        try {
+          p.setFn(this, p.layout.env(), set);
+        } finally {
+          this.ruleStack.pop();
+        }
       } else if (r.kind === 'set' && r.dyn.length === 0) {
         if (!set) set = new RSet();
         const s = set;
@@ -515,10 +553,13 @@ export class Run implements Runtime {
     }
     if ((sawComplete && complete === undefined && node.defaults.length) || (!sawComplete && !set && !obj && node.defaults.length)) {
       const d = this.program.defaultValue(node.defaults[0]!);
-      d.t.m(this, new Array(d.size), (v) => {
-        complete = v;
-        return true;
-      });
+      if (d.t.g !== undefined) complete = d.t.g;
+      else {
+        d.t.m(this, new Array(d.size), (v) => {
+          complete = v;
+          return true;
+        });
+      }
     }
     if (set) return set;
     if (obj) return obj;
@@ -654,7 +695,8 @@ export class Run implements Runtime {
         // mocked by another function: inside it, no function mock applies (OPA: a mock does not
         // call other mocks, and calls to the mocked function reach the original)
         const outer = this.ctx;
-        const inner: Ctx = { ...outer, id: ++lastCtxId, fnMocks: null, cache: new Map(), calls: null };
+        this.ensureCache(outer);
+        const inner: Ctx = { ...outer, id: ++lastCtxId, fnMocks: null, cache: new Map(), keyed: null, calls: null };
         this.ctx = inner;
         try {
           return this.callFn(m.fn, args, (v) => {
@@ -771,11 +813,28 @@ export class Run implements Runtime {
     return rec([], v);
   }
 
+  callU(c: CallSpec, f: FnInfo, args: Value[]): Value | undefined {
+    const ctx = this.ctx;
+    if (ctx.fnMocks !== null) return this.call1(c, args);
+    // results per function and arguments, for this evaluation context (recomputed, never wrong,
+    // when another context used the function in between)
+    let memo = f.memo;
+    if (f.cid !== ctx.id || memo === null) {
+      f.cid = ctx.id;
+      f.memo = memo = new Map();
+    }
+    const ck: unknown = args.length === 1 ? args[0] : '\0' + args.map(vkey).join('\0');
+    const cached = memo.get(ck);
+    if (cached !== undefined) return cached === null ? undefined : cached;
+    const result = this.userValue(f.rules, args, c.loc);
+    memo.set(ck, result === undefined ? null : result);
+    return result;
+  }
+
   private callUser(fn: string, args: Value[], k: KV, loc?: Location): boolean {
     const rules = this.compiler.funcs.get(fn);
     if (!rules) return false; // a call through a data ref that is not a function
-    // results per function and arguments, for this query (and `with` context): one argument that is
-    // a string, number or boolean is its own key (no key string to build and hash)
+    // results per function and arguments, for this query (and `with` context)
     const calls = (this.ctx.calls ??= new Map());
     let perFn = calls.get(fn);
     if (!perFn) calls.set(fn, (perFn = new Map()));
@@ -784,6 +843,13 @@ export class Run implements Runtime {
     const ck: unknown = args.length === 1 ? args[0] : '\0' + args.map(vkey).join('\0');
     const cached = perFn.get(ck);
     if (cached !== undefined) return cached === null ? false : k(cached);
+    const result = this.userValue(rules, args, loc);
+    perFn.set(ck, result === undefined ? null : result);
+    return result === undefined ? false : k(result);
+  }
+
+  /** A user function's value for these arguments (undefined: none). */
+  private userValue(rules: CompiledRule[], args: Value[], loc: Location | undefined): Value | undefined {
     let result: Value | undefined;
     for (const r of rules) {
       if (r.isDefault) continue;
@@ -822,8 +888,7 @@ export class Run implements Runtime {
         });
       }
     }
-    perFn.set(ck, result === undefined ? null : result);
-    return result === undefined ? false : k(result);
+    return result;
   }
 }
 
