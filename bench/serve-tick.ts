@@ -88,7 +88,8 @@ for (const n of sizes) {
         console.log(
           `tick ${r.tick}${t === 0 ? ' (cold)' : ''}: ok=${r.ok}${r.error ? ` (${r.error})` : ''}, ${r.prometheus.requests} requests, ${r.durationMs} ms total, ` +
             `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
-            `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB`,
+            `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB; ` +
+            `phases: measure ${r.phases.measureMs} ms, policies ${r.phases.policiesMs} ms, alerts ${r.phases.alertsMs} ms`,
         );
         if (t + 1 < ticks) await new Promise((res) => setTimeout(res, 10_000));
       }

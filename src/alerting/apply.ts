@@ -71,7 +71,11 @@ async function tryTick(store: AlertStore, input: TickInput): Promise<Omit<TickRe
       stale++;
       return;
     }
-    commit.states.push({ state: r.next, expectedVersion: before?.version });
+    // An idle alert that stays idle (inactive or resolved, nothing sent) is not rewritten: at 10,000 SLAs
+    // that was most of a tick's writes. Its stored `last` observation is then the one that changed it.
+    const idle = (p: string | undefined) => p === undefined || p === 'inactive' || p === 'resolved';
+    const unchanged = !r.transition && r.events.length === 0 && idle(before?.state.phase) && r.next.phase === (before?.state.phase ?? 'inactive');
+    if (!unchanged) commit.states.push({ state: r.next, expectedVersion: before?.version });
     if (r.transition) commit.transitions.push(r.transition);
     for (const ev of r.events) {
       events.push(ev);

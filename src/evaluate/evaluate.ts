@@ -61,7 +61,9 @@ function needPolicies(deps: EvaluateDeps, what: string): ObligoPolicies {
 
 export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promise<Evaluation> {
   const before = deps.source?.requests ?? 0;
-  const out: Evaluation = { at: req.at, slas: [...req.slas], warnings: [], requests: 0 };
+  const out: Evaluation = { at: req.at, slas: [...req.slas], warnings: [], requests: 0, timings: { measureMs: 0, policiesMs: 0 } };
+  const clock = () => performance.now();
+  let t0 = clock();
   const wantStatus = Boolean(req.status) || Boolean(req.decisions) || Boolean(req.gate);
   if (wantStatus) {
     if (!deps.source) throw new Error('evaluate: status needs Prometheus (deps.source)');
@@ -78,6 +80,8 @@ export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promis
       state: o.state,
     });
   }
+  out.timings.measureMs += clock() - t0;
+  t0 = clock();
   if (req.decisions && out.status) {
     const policies = needPolicies(deps, 'decisions');
     const byKey = new Map(req.slas.map((s) => [s.sla.key, s.contract] as [string, Contract]));
@@ -91,6 +95,8 @@ export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promis
   if (req.gate && out.status) {
     out.gate = await needPolicies(deps, 'the gate').gate(out.status.slas, req.gate.minBudget, req.gate.change);
   }
+  out.timings.policiesMs += clock() - t0;
+  t0 = clock();
   if (req.currentCredits && out.status) {
     // One statement per contract and period (a contract may have monthly and quarterly SLAs).
     const groups = new Map<string, SlaMeasurement[]>();
@@ -111,10 +117,15 @@ export async function evaluate(req: EvaluateRequest, deps: EvaluateDeps): Promis
       persist: req.credits.persist,
       fetch: req.credits.fetch,
     });
+    out.timings.measureMs += clock() - t0;
+    t0 = clock();
     const actions = [];
     for (const row of report.credits) actions.push(await policies.creditAction(row, req.at));
+    out.timings.policiesMs += clock() - t0;
+    t0 = clock();
     out.credits = { ...report, actions };
   }
+  out.timings.measureMs += clock() - t0;
   out.warnings = [...new Set([...(out.status?.warnings ?? []), ...(out.credits?.warnings ?? [])])].sort();
   out.requests = (deps.source?.requests ?? 0) - before;
   return out;

@@ -99,4 +99,6 @@ export interface Evaluation {
   warnings: string[];
   /** HTTP requests made to Prometheus. */
   requests: number;
+  /** Where the time went (ms): measuring (Prometheus answers and our computation), asking the policies. */
+  timings: { measureMs: number; policiesMs: number };
 }

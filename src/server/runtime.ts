@@ -36,6 +36,8 @@ export interface TickReport {
   evaluation?: Evaluation;
   prometheus: { requests: number; evalSeconds: number; failures: number; retries: number };
   alerts: { observations: number; transitions: number; events: number };
+  /** Where the tick's time went (ms). */
+  phases: { measureMs: number; policiesMs: number; alertsMs: number };
   /** SLA keys with incomplete data at this tick. */
   incomplete: string[];
   /** This replica evaluated (false: another replica leads). */

@@ -242,6 +242,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       ok: false,
       prometheus: { requests: 0, evalSeconds: 0, failures: 0, retries: 0 },
       alerts: { observations: 0, transitions: 0, events: 0 },
+      phases: { measureMs: 0, policiesMs: 0, alertsMs: 0 },
       incomplete: [],
       leader,
     };
@@ -266,6 +267,8 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
           );
           report.ok = true;
           report.evaluation = evaluation;
+          report.phases.measureMs = Math.round(evaluation.timings.measureMs);
+          report.phases.policiesMs = Math.round(evaluation.timings.policiesMs);
           periodState.prune();
         } catch (e) {
           problems.push(problemOf(e));
@@ -304,7 +307,9 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
           // An SLA that could not be evaluated keeps its alerts; one that was keeps only what it observed.
           return !evaluation || observed.has(`${k.contract}\u0000${k.sla}\u0000${k.alert}`);
         };
+        const ta = performance.now();
         const r = await applyTick(stores.alerts, { at, observations, policy: policyOf, retire: { exists, reason: 'the alert no longer exists in the contracts' } });
+        report.phases.alertsMs = Math.round(performance.now() - ta);
         report.alerts.transitions = r.transitions.length;
         report.alerts.events = r.events.length;
         for (const t of r.transitions) log.info({ key: t.key, from: t.from, to: t.to }, 'alert transition');
