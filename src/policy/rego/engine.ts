@@ -203,8 +203,13 @@ export class RegoEngine {
     const cq = this.compileQuery(ref);
     const single = cq.single;
     if (single) {
-      const run = this.run({ ...opts, input });
-      return this.guard(() => single.s(run, new Array(single.size)));
+      const run = this.run(opts, input);
+      try {
+        return single.s(run, new Array(single.size));
+      } catch (e) {
+        if (isResourceError(e)) throw new RegoLimitError('size', `evaluation exhausted a resource: ${e.message}`);
+        throw e;
+      }
     }
     const r = this.query(ref, { ...opts, input });
     if (r.length === 0) return undefined;
@@ -221,14 +226,14 @@ export class RegoEngine {
     }
   }
 
-  private run(opts: QueryOptions): Run {
+  private run(opts: QueryOptions, input: unknown = opts.input): Run {
     this.ensureCompiled();
     const now = Date.now();
     return new Run(this.program!, {
       strict: this.strict,
       nowNs: opts.nowNs,
       startMs: now,
-      input: opts.input === undefined ? undefined : this.guard(() => fromJS(opts.input)),
+      input: input === undefined ? undefined : this.guard(() => fromJS(input)),
       data: this.data,
       printer: opts.print,
       deadline: (opts.timeoutMs ?? this.timeoutMs) ? now + (opts.timeoutMs ?? this.timeoutMs) : 0,

@@ -53,19 +53,69 @@ export function key(v: Value): string {
   throw new Error('not a Rego value: ' + String(v));
 }
 
-/** The keys (distinct strings, in Rego's order) shared by the objects one object literal builds. */
+const shapes = new Map<string, Shape>();
+
+/** The keys (distinct strings, in Rego's order) shared by the objects that have exactly these keys. */
 export class Shape {
   readonly index = new Map<string, number>();
   constructor(readonly keys: string[]) {
     keys.forEach((k, i) => this.index.set(k, i));
   }
 
-  /** A shape for these keys (any order, distinct), and where each key's value goes in it. */
+  /** The shape of these keys (any order, distinct; one shape per set of keys while the registry
+   * holds it), and where each key's value goes in it. */
   static of(keys: string[]): { shape: Shape; slot: number[] } {
     const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const shape = new Shape(sorted);
-    return { shape, slot: keys.map((k) => shape.index.get(k)!) };
+    const id = sorted.join('\0');
+    let shape = shapes.get(id);
+    if (!shape) {
+      if (shapes.size >= 10_000) shapes.clear();
+      shapes.set(id, (shape = new Shape(sorted)));
+    }
+    const sh = shape;
+    return { shape: sh, slot: keys.map((k) => sh.index.get(k)!) };
   }
+}
+
+// Shapes of objects converted from JavaScript (fromJS) or written as ground literals, found by their
+// keys in insertion order through a trie: objects with the same keys share one shape. Bounded (the
+// trie starts over when full; objects keep the shapes they have).
+interface ShapeTrie {
+  next: Map<string, ShapeTrie> | null;
+  shape: { shape: Shape; slot: number[] } | null;
+}
+let shapeTrie: ShapeTrie = { next: null, shape: null };
+let shapeTrieSize = 0;
+const SHAPE_TRIE_MAX = 50_000;
+const SHAPE_MAX_KEYS = 32;
+
+/** The shape of an object with these distinct keys (in this order), undefined for too many keys. */
+export function shapeOf(keys: string[]): { shape: Shape; slot: number[] } | undefined {
+  const n = keys.length;
+  if (n === 0 || n > SHAPE_MAX_KEYS) return undefined;
+  let t = shapeTrie;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    let next = t.next?.get(k);
+    if (next === undefined) {
+      if (shapeTrieSize >= SHAPE_TRIE_MAX) {
+        shapeTrie = { next: null, shape: null };
+        shapeTrieSize = 0;
+        return undefined;
+      }
+      next = { next: null, shape: null };
+      (t.next ??= new Map()).set(k, next);
+      shapeTrieSize++;
+    }
+    t = next;
+  }
+  return (t.shape ??= Shape.of(keys));
+}
+
+/** A property lookup site's memory (generated code): the last shape seen and where its key sits. */
+export interface KeyCache {
+  s: Shape | null;
+  i: number;
 }
 
 export class RObject {
@@ -161,6 +211,25 @@ export class RObject {
       return i === undefined ? undefined : this.vals![i];
     }
     return this.m === null ? undefined : this.m.get(key(k))?.[1];
+  }
+
+  /** get(k) for a constant string key at one lookup site (kc: that site's cache). */
+  getAt(k: string, kc: KeyCache): Value | undefined {
+    const sh = this.shape;
+    if (sh === null) return this.s!.get(k);
+    if (sh === kc.s) return this.vals![kc.i];
+    const i = sh.index.get(k);
+    if (i === undefined) return undefined;
+    kc.s = sh;
+    kc.i = i;
+    return this.vals![i];
+  }
+
+  /** The same object with a shape, when it has only string keys (few enough) and no shape yet. */
+  compact(): RObject {
+    if (this.s === null || this.m !== null || this.s.size === 0) return this;
+    const sh = shapeOf(this.keys() as string[]);
+    return sh ? new RObject(sh.shape, this.values()) : this;
   }
 
   has(k: Value): boolean {
@@ -428,6 +497,7 @@ export function fromJS(x: unknown): Value {
       return num(x);
     case 'object':
       if (Array.isArray(x)) return x.map(fromJS);
+      if (Object.getPrototypeOf(x) === Object.prototype) return fromRecord(x as Record<string, unknown>);
       if (x instanceof RObject || x instanceof RSet) return x;
       if (x instanceof Map) {
         const o = new RObject();
@@ -436,13 +506,46 @@ export function fromJS(x: unknown): Value {
       }
       if (x instanceof Set) return RSet.from([...x].map(fromJS));
       if (x instanceof Date) return x.toISOString();
-      {
-        const o = new RObject();
-        for (const k of Object.keys(x as object)) o.set(k, fromJS((x as Record<string, unknown>)[k]));
-        return o;
-      }
+      return fromRecord(x as Record<string, unknown>);
   }
   throw new Error('cannot convert to a Rego value: ' + typeof x);
+}
+
+/** The keys and shape last converted, by first key: objects converted from JSON mostly repeat their
+ * keys in the same order, which comparing key by key (the same strings) confirms faster than the trie. */
+const lastShapes = new Map<string, { keys: string[]; sh: { shape: Shape; slot: number[] } }>();
+
+function shapeOfRecord(keys: string[]): { shape: Shape; slot: number[] } | undefined {
+  const n = keys.length;
+  if (n === 0) return undefined;
+  const last = lastShapes.get(keys[0]!);
+  if (last !== undefined && last.keys.length === n) {
+    const lk = last.keys;
+    let i = 1;
+    while (i < n && lk[i] === keys[i]) i++;
+    if (i === n) return last.sh;
+  }
+  const sh = shapeOf(keys);
+  if (sh) {
+    if (lastShapes.size >= 1000) lastShapes.clear();
+    lastShapes.set(keys[0]!, { keys, sh });
+  }
+  return sh;
+}
+
+/** A plain object's own enumerable properties as an object (with a shape when it has one). */
+function fromRecord(rec: Record<string, unknown>): RObject {
+  const keys = Object.keys(rec);
+  const sh = shapeOfRecord(keys);
+  if (sh) {
+    const slot = sh.slot;
+    const vals: Value[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) vals[slot[i]!] = fromJS(rec[keys[i]!]);
+    return new RObject(sh.shape, vals);
+  }
+  const o = new RObject();
+  for (const k of keys) o.set(k, fromJS(rec[k]));
+  return o;
 }
 
 /**
@@ -450,19 +553,22 @@ export function fromJS(x: unknown): Value {
  * keys as strings (non-string keys are JSON-encoded). bigint stays bigint (see toJSON for text).
  */
 export function toJS(v: Value): unknown {
-  switch (typeof v) {
-    case 'object':
-      if (v === null) return null;
-      if (Array.isArray(v)) return v.map(toJS);
-      if (v instanceof RSet) return v.values().map(toJS);
-      {
-        const out: Record<string, unknown> = {};
-        for (const [k, val] of v.entries()) out[typeof k === 'string' ? k : toJSON(k)] = toJS(val);
-        return out;
-      }
-    default:
-      return v;
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toJS(v[i]!);
+    return out;
   }
+  if (v instanceof RSet) return v.values().map(toJS);
+  // keys in order (sorted), so that the plain object's own order is Rego's
+  const ks = v.keys();
+  const vs = v.values();
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < ks.length; i++) {
+    const k = ks[i]!;
+    out[typeof k === 'string' ? k : toJSON(k)] = toJS(vs[i]!);
+  }
+  return out;
 }
 
 /** JSON text, exact for big integers; object keys sorted as OPA prints them. indent: spaces or 0. */

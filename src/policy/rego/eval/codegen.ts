@@ -22,7 +22,7 @@ import { builtinArity } from '../builtins/decls.js';
 import { builtins } from '../builtins/registry.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
-import { compare, equal, key as vkey, RObject, RSet, Shape, type Value } from '../value.js';
+import { compare, equal, key as vkey, RObject, RSet, Shape, type KeyCache, type Value } from '../value.js';
 import type { BodyFn, C, CallSpec, DataRefSpec, Planner, ValFn } from './closures.js';
 import { groundValue, index, member2 } from './values.js';
 
@@ -56,6 +56,11 @@ class Unsupported extends Error {}
 /** v[key] (see values.ts index), with the object case first. */
 function idx(v: Value, key: Value): Value | undefined {
   return v instanceof RObject ? v.get(key) : index(v, key);
+}
+
+/** v[k] for a constant string k at one lookup site (kc: its cache of the last shape). */
+function idxK(v: Value, k: string, kc: KeyCache): Value | undefined {
+  return v instanceof RObject ? v.getAt(k, kc) : index(v, k);
 }
 
 /** The members to iterate over (array elements, object values, set members), null for a scalar. */
@@ -102,7 +107,7 @@ function isNum(v: Value): boolean {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
-const HELPERS = { equal, compare, idx, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, RObject, RSet };
+const HELPERS = { equal, compare, idx, idxK, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, RObject, RSet };
 const HELPER_NAMES = Object.keys(HELPERS).join(', ');
 
 /** Builtins computed inline when no `with` replaces functions: (arguments) -> JS expression. */
@@ -421,6 +426,7 @@ ${done}`, name);
         return `${L}: {\n${pre}\n${ov.pre}\nif (!equal(${res}, ${ov.v})) break ${L};\n${rest(cx)}\n}`;
       }
     }
+    if (t.t === 'scalar' && t.v !== false) return rest(cx); // `true` (the body of a rule without one)
     const v = this.tryVal(u, t, c, cx, `break ${L};`);
     if (!v) return null;
     return `${L}: {\n${v.pre}\nif (${v.v} === false) break ${L};\n${rest(cx)}\n}`;
@@ -443,6 +449,8 @@ ${done}`, name);
     const b = u.fresh('b');
     const undo = `if (${b}) env[${s}] = undefined;\n`;
     let code = `const ${b} = env[${s}] === undefined;\nif (${b}) env[${s}] = ${v};\nelse if (!equal(env[${s}], ${v})) break ${L};\n`;
+    // below, the variable's value is v (or an equal one)
+    cx.memo.set('v' + x.name, v);
     cx.fx.undo.push(undo);
     code += rest(cx);
     cx.fx.undo.pop();
@@ -677,10 +685,15 @@ ${done}`, name);
     }
     for (let j = from; j < ops.length; j++) {
       const op = ops[j]!;
-      const kv = this.val(u, op, c, cx, fail);
-      if (!kv) return null;
       const x = u.fresh('t');
-      pre += `\n${kv.pre}\nconst ${x} = idx(${cur}, ${kv.v});\nif (${x} === undefined) ${fail}`;
+      if (op.t === 'scalar' && typeof op.v === 'string') {
+        const kc: KeyCache = { s: null, i: 0 };
+        pre += `\nconst ${x} = idxK(${cur}, ${u.k(op.v)}, ${u.k(kc)});\nif (${x} === undefined) ${fail}`;
+      } else {
+        const kv = this.val(u, op, c, cx, fail);
+        if (!kv) return null;
+        pre += `\n${kv.pre}\nconst ${x} = idx(${cur}, ${kv.v});\nif (${x} === undefined) ${fail}`;
+      }
       cur = x;
       const k = prefixKey(t.terms, j + 2);
       if (k !== null) cx.memo.set(k, cur);

@@ -61,7 +61,7 @@ export function groundValue(t: Term): Value | undefined {
         }
         out.set(ga, gb);
       }
-      if (ok) v = out;
+      if (ok) v = out.compact();
       break;
     }
   }
