@@ -2,8 +2,9 @@
 // (or any whitespace) came before it, which the parser uses to split body expressions and to tell
 // `a[0]` (a ref) from `a [0]`.
 import { RegoError } from '../errors.js';
+import type { Term } from './types.js';
 
-export type TokKind = 'ident' | 'number' | 'string' | 'template' | 'punct' | 'eof';
+export type TokKind = 'ident' | 'number' | 'string' | 'template' | 'punct' | 'eof' | 'ground';
 
 export type TemplatePart = { str: string } | { expr: string; row: number; col: number };
 
@@ -18,6 +19,10 @@ export interface Token {
   ws: boolean; // whitespace (or a comment) precedes this token
   raw?: boolean; // string came from a `raw` literal
   parts?: TemplatePart[]; // template strings
+  /** kind 'ground': a literal of constants the parser read straight from the source (see Parser) */
+  term: Term | undefined;
+  /** kind 'ground': the literal has commas (between its members or deeper) */
+  commas: boolean | undefined;
 }
 
 const PUNCT1 = new Set(['{', '}', '[', ']', '(', ')', ',', ';', '.', ':', '=', '<', '>', '+', '-', '*', '/', '%', '&', '|']);
@@ -28,174 +33,224 @@ export interface Comment {
   text: string; // without the leading '#'
 }
 
+/** Every token of src (the parser reads them lazily through Lexer). */
 export function tokenize(file: string, src: string, rowOffset = 0, colOffset = 0, comments?: Comment[]): Token[] {
+  const lx = new Lexer(file, src, rowOffset, colOffset, comments);
   const toks: Token[] = [];
-  let i = 0;
-  let row = 1;
-  let lineStart = 0;
-  const n = src.length;
-  const err = (msg: string, at = i): never => {
-    // compute row/col of `at`
+  for (;;) {
+    const t = lx.next();
+    toks.push(t);
+    if (t.kind === 'eof') return toks;
+  }
+}
+
+/** Tokens one at a time; the parser may take over a stretch of source itself and resume it after (skipTo). */
+export class Lexer {
+  /** offset of the next character */
+  i = 0;
+  /** line of i (1-based, before rowOffset) and the offset where that line starts */
+  row = 1;
+  lineStart = 0;
+  private nl = false;
+  private ws = false;
+  private readonly n: number;
+
+  constructor(
+    readonly file: string,
+    readonly src: string,
+    readonly rowOffset = 0,
+    readonly colOffset = 0,
+    readonly comments?: Comment[],
+  ) {
+    this.n = src.length;
+  }
+
+  /** Continues at offset i (line row, starting at lineStart), after a stretch the caller read. */
+  skipTo(i: number, row: number, lineStart: number): void {
+    this.i = i;
+    this.row = row;
+    this.lineStart = lineStart;
+    this.nl = false;
+    this.ws = false;
+  }
+
+  private err(msg: string, at = this.i): never {
+    const src = this.src;
     let r = 1;
     let ls = 0;
-    for (let j = 0; j < at && j < n; j++) if (src.charCodeAt(j) === 10) {
+    for (let j = 0; j < at && j < this.n; j++) if (src.charCodeAt(j) === 10) {
       r++;
       ls = j + 1;
     }
-    throw new RegoError('rego_parse_error', msg, { file, row: r + rowOffset, col: at - ls + 1 + (r === 1 ? colOffset : 0) });
-  };
-  let nl = false;
-  let ws = false;
-  while (i < n) {
-    const c = src[i]!;
-    if (c === '\n') {
-      nl = true;
-      ws = true;
-      i++;
-      row++;
-      lineStart = i;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r') {
-      ws = true;
-      i++;
-      continue;
-    }
-    if (c === '#') {
-      const cs = i;
-      while (i < n && src[i] !== '\n') i++;
-      comments?.push({ row: row + rowOffset, col: cs - lineStart + 1, text: src.slice(cs + 1, i).replace(/\r$/, '') });
-      ws = true;
-      continue;
-    }
-    const start = i;
-    const col = i - lineStart + 1 + (row === 1 ? colOffset : 0);
-    // one object shape for every token (keeps the parser's property accesses monomorphic)
-    const tok = (kind: TokKind, text: string, raw?: boolean, parts?: TemplatePart[]): void => {
-      toks.push({ kind, text, row: row + rowOffset, col, pos: start, end: i, nl, ws, raw, parts });
-      nl = false;
-      ws = false;
-    };
-    if (isIdentStart(c)) {
-      while (i < n && isIdentPart(src[i]!)) i++;
-      tok('ident', src.slice(start, i));
-      continue;
-    }
-    if (isDigit(c) || (c === '.' && isDigit(src[i + 1] ?? ''))) {
-      while (i < n && isDigit(src[i]!)) i++;
-      if (src[i] === '.' && isDigit(src[i + 1] ?? '')) {
-        i++;
-        while (i < n && isDigit(src[i]!)) i++;
-      }
-      if (src[i] === 'e' || src[i] === 'E') {
-        let j = i + 1;
-        if (src[j] === '+' || src[j] === '-') j++;
-        if (isDigit(src[j] ?? '')) {
-          i = j;
-          while (i < n && isDigit(src[i]!)) i++;
-        }
-      }
-      if (i < n && isIdentStart(src[i]!)) err('illegal number format');
-      tok('number', src.slice(start, i));
-      continue;
-    }
-    if (c === '"') {
-      i++;
-      const v = readQuoted(src, i, '"', false, err);
-      i = v.end;
-      tok('string', v.text);
-      continue;
-    }
-    if (c === '`') {
-      const close = src.indexOf('`', i + 1);
-      if (close < 0) err('non-terminated raw string');
-      const text = src.slice(i + 1, close);
-      for (const ch of text) if (ch === '\n') row++;
-      const lastNl = text.lastIndexOf('\n');
-      i = close + 1;
-      tok('string', text, true);
-      if (lastNl >= 0) lineStart = start + 1 + lastNl + 1;
-      continue;
-    }
-    if (c === '$' && (src[i + 1] === '"' || src[i + 1] === '`')) {
-      const q = src[i + 1]!;
-      i += 2;
-      const parts: TemplatePart[] = [];
-      let buf = '';
-      for (;;) {
-        if (i >= n) err('non-terminated template string');
-        const d = src[i]!;
-        if (d === q) {
-          i++;
-          break;
-        }
-        if (d === '\\' && src[i + 1] === '{') {
-          buf += '{';
-          i += 2;
-          continue;
-        }
-        if (d === '\\' && q === '"') {
-          const v = readEscape(src, i, err);
-          buf += v.text;
-          i = v.end;
-          continue;
-        }
-        if (d === '\n') {
-          if (q === '"') err('non-terminated template string');
-          row++;
-          lineStart = i + 1;
-        }
-        if (d === '{') {
-          if (buf) parts.push({ str: buf });
-          buf = '';
-          // find the matching close brace, skipping strings
-          let depth = 1;
-          let j = i + 1;
-          while (j < n && depth > 0) {
-            const e = src[j]!;
-            if (e === '"') {
-              j++;
-              while (j < n && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
-            } else if (e === '`') {
-              j = src.indexOf('`', j + 1);
-              if (j < 0) err('non-terminated raw string');
-            } else if (e === '{') depth++;
-            else if (e === '}') depth--;
-            if (depth === 0) break;
-            j++;
-          }
-          if (depth !== 0) err('non-terminated template expression');
-          const exprText = src.slice(i + 1, j);
-          parts.push({ expr: exprText, row: row + rowOffset, col: i + 1 - lineStart + 1 });
-          for (let k = i + 1; k < j; k++) if (src[k] === '\n') {
-            row++;
-            lineStart = k + 1;
-          }
-          i = j + 1;
-          continue;
-        }
-        buf += d;
-        i++;
-      }
-      if (buf) parts.push({ str: buf });
-      tok('template', '', undefined, parts);
-      continue;
-    }
-    const c2 = src.charCodeAt(i + 1);
-    if (c2 === 61 /* = */ && (c === ':' || c === '=' || c === '!' || c === '<' || c === '>')) {
-      i += 2;
-      tok('punct', c + '=');
-      continue;
-    }
-    if (PUNCT1.has(c)) {
-      i++;
-      tok('punct', c);
-      continue;
-    }
-    err(`unexpected character ${JSON.stringify(c)}`);
+    throw new RegoError('rego_parse_error', msg, { file: this.file, row: r + this.rowOffset, col: at - ls + 1 + (r === 1 ? this.colOffset : 0) });
   }
-  toks.push({ kind: 'eof', text: '', row: row + rowOffset, col: i - lineStart + 1, pos: i, end: i, nl: true, ws: true, raw: undefined, parts: undefined });
-  return toks;
+
+  private tok(kind: TokKind, text: string, start: number, col: number, row: number, raw?: boolean, parts?: TemplatePart[]): Token {
+    const t: Token = { kind, text, row: row + this.rowOffset, col, pos: start, end: this.i, nl: this.nl, ws: this.ws, raw, parts, term: undefined, commas: undefined };
+    this.nl = false;
+    this.ws = false;
+    return t;
+  }
+
+  next(): Token {
+    const src = this.src;
+    const n = this.n;
+    let i = this.i;
+    const err = (msg: string, at = i): never => this.err(msg, at);
+    let row = this.row;
+    let lineStart = this.lineStart;
+    try {
+      while (i < n) {
+        const c = src[i]!;
+        if (c === '\n') {
+          this.nl = true;
+          this.ws = true;
+          i++;
+          row++;
+          lineStart = i;
+          continue;
+        }
+        if (c === ' ' || c === '\t' || c === '\r') {
+          this.ws = true;
+          i++;
+          continue;
+        }
+        if (c === '#') {
+          const cs = i;
+          while (i < n && src[i] !== '\n') i++;
+          this.comments?.push({ row: row + this.rowOffset, col: cs - lineStart + 1, text: src.slice(cs + 1, i).replace(/\r$/, '') });
+          this.ws = true;
+          continue;
+        }
+        const start = i;
+        const col = i - lineStart + 1 + (row === 1 ? this.colOffset : 0);
+        const tokRow = row;
+        const tok = (kind: TokKind, text: string, raw?: boolean, parts?: TemplatePart[]): Token => {
+          this.i = i;
+          return this.tok(kind, text, start, col, tokRow, raw, parts);
+        };
+        if (isIdentStart(c)) {
+          while (i < n && isIdentPart(src[i]!)) i++;
+          return tok('ident', src.slice(start, i));
+        }
+        if (isDigit(c) || (c === '.' && isDigit(src[i + 1] ?? ''))) {
+          while (i < n && isDigit(src[i]!)) i++;
+          if (src[i] === '.' && isDigit(src[i + 1] ?? '')) {
+            i++;
+            while (i < n && isDigit(src[i]!)) i++;
+          }
+          if (src[i] === 'e' || src[i] === 'E') {
+            let j = i + 1;
+            if (src[j] === '+' || src[j] === '-') j++;
+            if (isDigit(src[j] ?? '')) {
+              i = j;
+              while (i < n && isDigit(src[i]!)) i++;
+            }
+          }
+          if (i < n && isIdentStart(src[i]!)) err('illegal number format');
+          return tok('number', src.slice(start, i));
+        }
+        if (c === '"') {
+          i++;
+          const v = readQuoted(src, i, '"', false, err);
+          i = v.end;
+          return tok('string', v.text);
+        }
+        if (c === '`') {
+          const close = src.indexOf('`', i + 1);
+          if (close < 0) err('non-terminated raw string');
+          const text = src.slice(i + 1, close);
+          for (const ch of text) if (ch === '\n') row++;
+          const lastNl = text.lastIndexOf('\n');
+          i = close + 1;
+          if (lastNl >= 0) lineStart = start + 1 + lastNl + 1;
+          this.row = row;
+          this.lineStart = lineStart;
+          return tok('string', text, true);
+        }
+        if (c === '$' && (src[i + 1] === '"' || src[i + 1] === '`')) {
+          const q = src[i + 1]!;
+          i += 2;
+          const parts: TemplatePart[] = [];
+          let buf = '';
+          for (;;) {
+            if (i >= n) err('non-terminated template string');
+            const d = src[i]!;
+            if (d === q) {
+              i++;
+              break;
+            }
+            if (d === '\\' && src[i + 1] === '{') {
+              buf += '{';
+              i += 2;
+              continue;
+            }
+            if (d === '\\' && q === '"') {
+              const v = readEscape(src, i, err);
+              buf += v.text;
+              i = v.end;
+              continue;
+            }
+            if (d === '\n') {
+              if (q === '"') err('non-terminated template string');
+              row++;
+              lineStart = i + 1;
+            }
+            if (d === '{') {
+              if (buf) parts.push({ str: buf });
+              buf = '';
+              // find the matching close brace, skipping strings
+              let depth = 1;
+              let j = i + 1;
+              while (j < n && depth > 0) {
+                const e = src[j]!;
+                if (e === '"') {
+                  j++;
+                  while (j < n && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
+                } else if (e === '`') {
+                  j = src.indexOf('`', j + 1);
+                  if (j < 0) err('non-terminated raw string');
+                } else if (e === '{') depth++;
+                else if (e === '}') depth--;
+                if (depth === 0) break;
+                j++;
+              }
+              if (depth !== 0) err('non-terminated template expression');
+              const exprText = src.slice(i + 1, j);
+              parts.push({ expr: exprText, row: row + this.rowOffset, col: i + 1 - lineStart + 1 });
+              for (let k = i + 1; k < j; k++) if (src[k] === '\n') {
+                row++;
+                lineStart = k + 1;
+              }
+              i = j + 1;
+              continue;
+            }
+            buf += d;
+            i++;
+          }
+          if (buf) parts.push({ str: buf });
+          this.row = row;
+          this.lineStart = lineStart;
+          return tok('template', '', undefined, parts);
+        }
+        const c2 = src.charCodeAt(i + 1);
+        if (c2 === 61 /* = */ && (c === ':' || c === '=' || c === '!' || c === '<' || c === '>')) {
+          i += 2;
+          return tok('punct', c + '=');
+        }
+        if (PUNCT1.has(c)) {
+          i++;
+          return tok('punct', c);
+        }
+        err(`unexpected character ${JSON.stringify(c)}`);
+      }
+      this.i = i;
+      return { kind: 'eof', text: '', row: row + this.rowOffset, col: i - lineStart + 1, pos: i, end: i, nl: true, ws: true, raw: undefined, parts: undefined, term: undefined, commas: undefined };
+    } finally {
+      this.row = row;
+      this.lineStart = lineStart;
+    }
+  }
 }
 
 function readEscape(src: string, i: number, err: (m: string, at?: number) => never): { text: string; end: number } {
@@ -239,7 +294,7 @@ function readEscape(src: string, i: number, err: (m: string, at?: number) => nev
   return err('illegal escape sequence', i);
 }
 
-function readQuoted(
+export function readQuoted(
   src: string,
   i: number,
   q: string,

@@ -6,7 +6,7 @@
 import type { Annotations, Expr, ExprBody, Import, Module, Rule, Term, With, ElseClause } from './types.js';
 import { RegoError, type Location } from '../errors.js';
 import { parse as parseYAML } from 'yaml';
-import { tokenize, type Comment, type Token } from './lexer.js';
+import { Lexer, readQuoted, type Comment, type Token } from './lexer.js';
 import { num, type Value } from '../value.js';
 
 const KEYWORDS = new Set([
@@ -14,32 +14,89 @@ const KEYWORDS = new Set([
   'true', 'false', 'null',
 ]);
 
+const ARRAY_ENDS = ['|', ']', ','];
+const BRACE_ENDS = ['|', '}', ',', ':'];
+const VALUE_ENDS = ['|', '}', ','];
+
 const REL_OPS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 const ARITH_OPS: Record<string, string> = { '+': 'plus', '-': 'minus' };
 const FACTOR_OPS: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
 
 export class Parser {
-  private toks: Token[];
+  /** tokens read so far (the lexer runs ahead on demand, see at) */
+  private toks: Token[] = [];
+  private eofTok: Token | undefined;
+  private readonly lexer: Lexer;
+  /** offsets of `[`/`{` where no literal of constants starts (see groundAt) */
+  private notGround = new Set<number>();
   private p = 0;
   /** numbers the wildcards `_` of this parse (no global counter) */
   private wildcards = 0;
   private nest = 0; // > 0: newlines are not significant
   private comments: Comment[] = [];
   private commentsByRow?: Map<number, Comment>;
+  private commentsIndexed = 0;
+  /** scanLiterals false: read literals of constants through the general grammar too (tests compare both) */
+  private readonly scanLiterals: boolean;
+
   constructor(
     private file: string,
     private src: string,
     rowOffset = 0,
     colOffset = 0,
+    opts: { scanLiterals?: boolean } = {},
   ) {
-    this.toks = tokenize(file, src, rowOffset, colOffset, this.comments);
+    this.scanLiterals = opts.scanLiterals !== false;
+    this.lexer = new Lexer(file, src, rowOffset, colOffset, this.comments);
+  }
+
+  /** The token at index i, lexed on demand (the eof token beyond the end). */
+  private at(i: number): Token {
+    const toks = this.toks;
+    while (toks.length <= i) {
+      if (this.eofTok) return this.eofTok;
+      const t = this.lexer.next();
+      toks.push(t);
+      if (t.kind === 'eof') this.eofTok = t;
+    }
+    return toks[i]!;
+  }
+
+  /**
+   * At `[` or `{`: a literal made only of constants, read straight from the source text into one
+   * token of kind 'ground' that replaces it (data-like modules are mostly such literals; the general
+   * grammar would read them token by token through every operator level). Anything else leaves
+   * the tokens as they are.
+   */
+  private groundAt(): Token | undefined {
+    const t = this.at(this.p);
+    if (t.kind === 'ground') return t;
+    if (t.kind !== 'punct' || (t.text !== '[' && t.text !== '{')) return undefined;
+    if (!this.scanLiterals || this.lexer.rowOffset || this.lexer.colOffset || this.notGround.has(t.pos)) return undefined;
+    const g = scanGround(this.src, this.file, t, this.comments);
+    if (!g) {
+      this.notGround.add(t.pos);
+      return undefined;
+    }
+    const tok: Token = { ...t, kind: 'ground', text: '', end: g.end, term: g.term, commas: g.commas };
+    this.toks[this.p] = tok;
+    this.toks.length = this.p + 1;
+    this.eofTok = undefined;
+    this.lexer.skipTo(g.end, g.row, g.lineStart);
+    // single terms read over the tokens that are gone (none should be, but they would be stale)
+    for (const [k, c] of this.singles) if (k > this.p || c.end > this.p) this.singles.delete(k);
+    return tok;
   }
 
   /** The METADATA block that ends on the line just before `row` (comments only in between). */
   private annotationsBefore(row: number, defaultScope: string): Annotations | undefined {
     // walk back over contiguous comment lines
-    if (!this.commentsByRow) this.commentsByRow = new Map(this.comments.map((c) => [c.row, c]));
-    const byRow = this.commentsByRow;
+    // (the lexer runs ahead: index the comments it found since the last time)
+    const byRow = (this.commentsByRow ??= new Map());
+    for (; this.commentsIndexed < this.comments.length; this.commentsIndexed++) {
+      const c = this.comments[this.commentsIndexed]!;
+      byRow.set(c.row, c);
+    }
     if (!this.comments.length) return undefined;
     let r = row - 1;
     const lines: Comment[] = [];
@@ -71,14 +128,14 @@ export class Parser {
 
   // ---- token helpers
   private get tok(): Token {
-    return this.toks[this.p]!;
+    return this.at(this.p);
   }
   private peek(k = 1): Token {
-    return this.toks[Math.min(this.p + k, this.toks.length - 1)]!;
+    return this.at(this.p + k);
   }
   private next(): Token {
-    const t = this.toks[this.p]!;
-    if (this.p < this.toks.length - 1) this.p++;
+    const t = this.at(this.p);
+    if (t.kind !== 'eof') this.p++;
     return t;
   }
   private is(text: string, kind: Token['kind'] = 'punct'): boolean {
@@ -89,11 +146,11 @@ export class Parser {
   }
   /** `if.x`, `in[0]`: a keyword directly followed by `.` or `[` is a ref (var) rather than a keyword. */
   private keywordUsedAsRef(i: number): boolean {
-    const nx = this.toks[i + 1];
-    if (!nx || nx.kind !== 'punct' || nx.ws) return false;
+    const nx = this.at(i + 1);
+    if (nx.kind !== 'punct' || nx.ws) return false;
     if (nx.text === '.' || nx.text === '[') return true;
     // `contains("abc", "b")`: the builtin named like the keyword
-    return nx.text === '(' && this.toks[i]!.text === 'contains';
+    return nx.text === '(' && this.at(i).text === 'contains';
   }
   private loc(t: Token = this.tok): Location {
     return { file: this.file, row: t.row, col: t.col };
@@ -283,7 +340,7 @@ export class Parser {
         e.withs = withs;
       } else e.withs = [...(e.withs ?? []), ...withs];
     }
-    e.text = this.src.slice(start.pos, this.toks[this.p - 1]!.end);
+    e.text = this.src.slice(start.pos, this.at(this.p - 1).end);
     return e;
   }
 
@@ -372,8 +429,30 @@ export class Parser {
   private noIn = 0;
   private noOr = 0;
 
+  /**
+   * A string, number, true, false or null that is a whole term by itself (the next token closes it:
+   * `,` `]` `}` `)` `:`), read without the operator levels; else undefined (position unchanged).
+   * Data-like modules are mostly such literals.
+   */
+  private plainScalar(): Term | undefined {
+    const t = this.at(this.p);
+    let v: Value;
+    if (t.kind === 'string') v = t.text;
+    else if (t.kind === 'number') v = parseNumber(t.text, this, t);
+    else if (t.kind === 'ident' && (t.text === 'true' || t.text === 'false' || t.text === 'null')) v = t.text === 'null' ? null : t.text === 'true';
+    else return undefined;
+    const nx = this.at(this.p + 1);
+    if (nx.kind !== 'punct') return undefined;
+    const c = nx.text;
+    if (c !== ',' && c !== ']' && c !== '}' && c !== ')' && c !== ':') return undefined;
+    this.p++;
+    return { t: 'scalar', v, loc: { file: this.file, row: t.row, col: t.col } };
+  }
+
   /** A term including binary operators. */
   parseTerm(): Term {
+    const plain = this.plainScalar();
+    if (plain) return plain;
     const savedIn = this.noIn;
     const savedOr = this.noOr;
     this.noIn = 0;
@@ -512,7 +591,12 @@ export class Parser {
       return this.parseBodyUntil(close);
     } catch (e) {
       // OPA gives up on the comprehension at a `,` (ours may have read on, as in `k, v in xs`)
-      if (!this.toks.slice(m.p, this.p + 1).some((t) => t.kind === 'punct' && t.text === ',')) throw e;
+      let comma = false;
+      for (let i = m.p; i <= this.p && !comma; i++) {
+        const t = this.at(i);
+        comma = (t.kind === 'punct' && t.text === ',') || (t.kind === 'ground' && !!t.commas);
+      }
+      if (!comma) throw e;
       this.reset(m);
       return undefined;
     }
@@ -544,7 +628,7 @@ export class Parser {
       this.nest = nest;
     }
     if (c.end < 0) return undefined;
-    const next = this.toks[c.end]!;
+    const next = this.at(c.end);
     if (next.kind === 'punct' && ends.includes(next.text)) {
       this.p = c.end;
       this.wildcards = Math.max(this.wildcards, c.wildcards);
@@ -601,6 +685,11 @@ export class Parser {
   }
 
   private parsePrimary(): Term {
+    const g = this.groundAt();
+    if (g) {
+      this.next();
+      return g.term!;
+    }
     const t = this.tok;
     const loc = this.loc(t);
     switch (t.kind) {
@@ -685,10 +774,10 @@ export class Parser {
     if (this.is(']')) {
       this.nest--;
       this.next();
-      return { t: 'array', items: [], loc };
+      return { t: 'array', items: [], loc, ground: true };
     }
     const start = this.mark();
-    let single = this.trySingleTerm(['|', ']', ',']);
+    let single = this.plainScalar() ?? this.trySingleTerm(ARRAY_ENDS);
     if (single && this.is('|')) {
       const body = this.tryComprehensionBody(']');
       if (body) {
@@ -717,14 +806,14 @@ export class Parser {
     if (this.is('}')) {
       this.nest--;
       this.next();
-      return { t: 'object', items: [], loc };
+      return { t: 'object', items: [], loc, ground: true };
     }
     const start = this.mark();
-    let first = this.trySingleTerm(['|', '}', ',', ':']) ?? this.parseTerm();
+    let first = this.plainScalar() ?? this.trySingleTerm(BRACE_ENDS) ?? this.parseTerm();
     if (this.is(':')) {
       this.next();
       const vStart = this.mark();
-      let v = this.trySingleTerm(['|', '}', ',']) ?? this.parseTerm();
+      let v = this.plainScalar() ?? this.trySingleTerm(VALUE_ENDS) ?? this.parseTerm();
       if (this.is('|')) {
         const body = this.tryComprehensionBody('}');
         if (body) {
@@ -858,6 +947,215 @@ function dropRepeatedKeys(items: [Term, Term][]): void {
     if (seen.has(id)) items.splice(i, 1);
     else seen.add(id);
   }
+}
+
+class NotGround extends Error {}
+const NOT_GROUND = new NotGround();
+
+function isIdentChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * Reads a literal of constants (strings, numbers, true, false, null, and arrays, objects and sets of
+ * them) starting at token t (`[` or `{`) straight from the source: the terms the general grammar
+ * would build, with their locations, and where the source goes on. Null when the literal holds
+ * anything else (a variable, an operator, a comprehension, a template...), is followed by `.`, `[`
+ * or `(` (a ref or call on it), or is malformed: the general grammar then reads it (and reports).
+ */
+function scanGround(
+  src: string,
+  file: string,
+  t: Token,
+  comments: Comment[],
+): { term: Term; end: number; row: number; lineStart: number; commas: boolean } | null {
+  const n = src.length;
+  let i = t.pos;
+  let row = t.row;
+  let lineStart = t.pos - (t.col - 1);
+  let commas = false;
+  const loc = (at: number): Location => ({ file, row, col: at - lineStart + 1 });
+  const skip = (): void => {
+    for (;;) {
+      const c = src.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13) i++;
+      else if (c === 10) {
+        i++;
+        row++;
+        lineStart = i;
+      } else if (c === 35) {
+        const cs = i;
+        while (i < n && src.charCodeAt(i) !== 10) i++;
+        comments.push({ row, col: cs - lineStart + 1, text: src.slice(cs + 1, i).replace(/\r$/, '') });
+      } else return;
+    }
+  };
+  const fail = (): never => {
+    throw NOT_GROUND;
+  };
+  const scalarEnd = (): void => {
+    // what may follow a constant inside a literal
+    skip();
+    const c = src.charCodeAt(i);
+    if (c !== 44 && c !== 93 && c !== 125 && c !== 58) fail(); // , ] } :
+  };
+  // after a collection: inside a literal, what may follow a member; at the top, no `.x`, `[i]` or
+  // `(…)` applied to it (a ref or a call)
+  const collectionEnd = (nested: boolean): void => {
+    if (nested) scalarEnd();
+    else {
+      const c = src.charCodeAt(i);
+      if (c === 46 || c === 91 || c === 40) fail();
+    }
+  };
+  const value = (nested: boolean): Term => {
+    const at = i;
+    const l = loc(at);
+    const c = src.charCodeAt(i);
+    if (c === 34) {
+      let text = '';
+      const r = readQuoted(src, i + 1, '"', false, () => fail());
+      text = r.text;
+      i = r.end;
+      scalarEnd();
+      return { t: 'scalar', v: text, loc: l };
+    }
+    if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = c === 45 ? i + 1 : i;
+      const d0 = src.charCodeAt(j);
+      if (!(d0 >= 48 && d0 <= 57)) fail();
+      while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+      if (src.charCodeAt(j) === 46 && src.charCodeAt(j + 1) >= 48 && src.charCodeAt(j + 1) <= 57) {
+        j++;
+        while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+      }
+      const e = src.charCodeAt(j);
+      if (e === 101 || e === 69) {
+        let k = j + 1;
+        if (src.charCodeAt(k) === 43 || src.charCodeAt(k) === 45) k++;
+        if (src.charCodeAt(k) >= 48 && src.charCodeAt(k) <= 57) {
+          j = k;
+          while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+        }
+      }
+      if (j < n && isIdentChar(src.charCodeAt(j))) fail();
+      const text = src.slice(i, j);
+      const v = groundNumber(text);
+      if (v === undefined) fail();
+      i = j;
+      scalarEnd();
+      return { t: 'scalar', v: v!, loc: l };
+    }
+    if (c === 116 || c === 102 || c === 110) {
+      const word = src.startsWith('true', i) ? 'true' : src.startsWith('false', i) ? 'false' : src.startsWith('null', i) ? 'null' : '';
+      if (!word || isIdentChar(src.charCodeAt(i + word.length))) fail();
+      i += word.length;
+      scalarEnd();
+      return { t: 'scalar', v: word === 'null' ? null : word === 'true', loc: l };
+    }
+    if (c === 91) {
+      // [ a, b, ... ]
+      i++;
+      skip();
+      const items: Term[] = [];
+      if (src.charCodeAt(i) !== 93) {
+        for (;;) {
+          items.push(value(true));
+          skip();
+          const d = src.charCodeAt(i);
+          if (d === 44) {
+            commas = true;
+            i++;
+            skip();
+            if (src.charCodeAt(i) === 93) break;
+            continue;
+          }
+          if (d === 93) break;
+          fail();
+        }
+      }
+      i++;
+      collectionEnd(nested);
+      return { t: 'array', items, loc: l, ground: true };
+    }
+    if (c === 123) {
+      // { k: v, ... } or { a, b, ... }
+      i++;
+      skip();
+      if (src.charCodeAt(i) === 125) {
+        i++;
+        collectionEnd(nested);
+        return { t: 'object', items: [], loc: l, ground: true };
+      }
+      const first = value(true);
+      skip();
+      if (src.charCodeAt(i) === 58) {
+        i++;
+        skip();
+        const items: [Term, Term][] = [[first, value(true)]];
+        for (;;) {
+          skip();
+          const d = src.charCodeAt(i);
+          if (d === 44) {
+            commas = true;
+            i++;
+            skip();
+            if (src.charCodeAt(i) === 125) break;
+            const k = value(true);
+            skip();
+            if (src.charCodeAt(i) !== 58) fail();
+            i++;
+            skip();
+            items.push([k, value(true)]);
+            continue;
+          }
+          if (d === 125) break;
+          fail();
+        }
+        i++;
+        collectionEnd(nested);
+        dropRepeatedKeys(items);
+        return { t: 'object', items, loc: l, ground: true };
+      }
+      const items: Term[] = [first];
+      for (;;) {
+        skip();
+        const d = src.charCodeAt(i);
+        if (d === 44) {
+          commas = true;
+          i++;
+          skip();
+          if (src.charCodeAt(i) === 125) break;
+          items.push(value(true));
+          continue;
+        }
+        if (d === 125) break;
+        fail();
+      }
+      i++;
+      collectionEnd(nested);
+      return { t: 'set', items, loc: l, ground: true };
+    }
+    return fail();
+  };
+  try {
+    const term = value(false);
+    return { term, end: i, row, lineStart, commas };
+  } catch (e) {
+    if (e instanceof NotGround) return null;
+    throw e;
+  }
+}
+
+/** A number literal's value as the general grammar reads it (undefined: let it report). */
+function groundNumber(text: string): Value | undefined {
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    if (Number.isSafeInteger(n)) return n;
+    return num(BigInt(text));
+  }
+  const n = Number(text);
+  return Number.isFinite(n) ? num(n) : undefined;
 }
 
 /** A scalar, or a literal made only of scalars (set on array, object and set terms by the parser). */

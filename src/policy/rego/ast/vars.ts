@@ -1,6 +1,6 @@
 // Variable utilities shared by the compiler passes: which variables a term or expression mentions,
 // and plain paths of refs. (Fresh names for renamed locals come from compile/names.ts, per compiler.)
-import type { Expr, Term } from './types.js';
+import type { Expr, Rule, Term } from './types.js';
 
 
 // ---------------------------------------------------------------- variable utilities
@@ -127,9 +127,10 @@ export function shallowTermVars(t0: Term, out: Set<string> = new Set()): Set<str
         return;
       case 'array':
       case 'set':
-        t.items.forEach(visit);
+        if (!t.ground) t.items.forEach(visit);
         return;
       case 'object':
+        if (t.ground) return;
         for (const [k, v] of t.items) {
           visit(k);
           visit(v);
@@ -159,4 +160,18 @@ export function importPath(t: Term): string[] | undefined {
     out.push(x.v);
   }
   return out;
+}
+
+/**
+ * A rule that is a named constant: `name := <constant>` (or `=`), no arguments, no body, no else,
+ * not default. The bulk of generated contract modules; compiler passes give such rules a short way
+ * through (nothing in them can be unsafe, recursive, undefined or ill-declared).
+ */
+export function isDataRule(r: Rule): boolean {
+  if (r.args || r.contains || r.isDefault || r.elses.length || r.ref.length !== 1 || !r.value) return false;
+  const v = r.value;
+  if (!(v.t === 'scalar' || ((v.t === 'array' || v.t === 'object' || v.t === 'set') && v.ground))) return false;
+  if (r.body.length !== 1) return false;
+  const e = r.body[0]!;
+  return e.k === 'term' && !e.withs && e.term.t === 'scalar' && e.term.v === true;
 }

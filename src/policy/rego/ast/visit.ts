@@ -8,9 +8,11 @@ export interface Visitor {
   term?(t: Term): boolean | void;
   /** Called for each expression; return false to skip its children. */
   expr?(e: Expr): boolean | void;
-  /** Do not descend into ground literals (arrays, objects, sets of constants, marked by the parser):
-   * a visitor looking for variables, refs or calls loses nothing and skips the bulk of data-like modules. */
-  skipGround?: boolean;
+  /** Descend into ground literals (arrays, objects, sets of constants, marked by the parser) too.
+   * By default a walk passes over their members (the literal itself is still visited): a visitor
+   * looking for variables, refs, calls, comprehensions or expressions loses nothing and skips the
+   * bulk of data-like modules. */
+  groundToo?: boolean;
 }
 
 export function visitBody(body: readonly Expr[], v: Visitor): void {
@@ -55,7 +57,7 @@ export function visitExpr(e: Expr, v: Visitor): void {
 
 export function visitTerm(t: Term, v: Visitor): void {
   if (v.term && v.term(t) === false) return;
-  if (v.skipGround && (t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground) return;
+  if (!v.groundToo && (t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground) return;
   switch (t.t) {
     case 'ref':
       for (const x of t.terms) visitTerm(x, v);

@@ -2,7 +2,7 @@
 // conflicting rule kinds at one path. This is the home for further static checks (the type
 // checker): each is a function from the compiled rule tree to a list of errors.
 import type { Expr, Import, Module, Rule, Term } from '../ast/types.js';
-import { bodyVars, exprVars, importPath, shallowTermVars, termVars } from '../ast/vars.js';
+import { bodyVars, exprVars, importPath, isDataRule, shallowTermVars, termVars } from '../ast/vars.js';
 import { visitBody, visitTerm } from '../ast/visit.js';
 import { builtinArity } from '../builtins/decls.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
@@ -101,6 +101,7 @@ function checkArities(modules: readonly Module[]): RegoError[] {
     // functions some `with` replaces may be undefined (resolution reports those, if at all)
     const mocked = new Set<string>();
     for (const r of m.rules) {
+      if (isDataRule(r)) continue;
       visitBody([...r.body, ...r.elses.flatMap((e) => e.body)], {
         expr: (e) => {
           for (const w of e.withs ?? []) {
@@ -147,6 +148,7 @@ function checkArities(modules: readonly Module[]): RegoError[] {
       },
     };
     for (const r of m.rules) {
+      if (isDataRule(r)) continue;
       for (const body of [r.body, ...r.elses.map((e) => e.body)]) visitBody(body, visitor);
       for (const t of headTerms(r)) visitTerm(t, visitor);
     }
@@ -247,6 +249,7 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
       const name = r.ref[0]!.t === 'scalar' ? String(r.ref[0]!.v) : '';
       // OPA goes on after this one, but every later stage then trips over the shadowed document
       if (ROOT_DOCS.has(name)) out.fatal.push(new RegoError('rego_compile_error', `rules must not shadow ${name} (use a different rule name)`, r.loc));
+      if (isDataRule(r)) continue; // a named constant: nothing else to check
       for (const a of r.args ?? []) {
         if (a.t === 'var' && ROOT_DOCS.has(a.name)) {
           // OPA reports it and compiles no further
@@ -474,6 +477,7 @@ type Comprehension = Extract<Term, { t: 'arraycomp' | 'setcomp' | 'objcomp' }>;
 export function checkComprehensionHeads(rules: Iterable<CompiledRule>): RegoError[] {
   const errors: RegoError[] = [];
   for (const r of rules) {
+    if (r.data) continue;
     const outer = new Set<string>();
     for (const a of r.args ?? []) termVars(a, outer);
     bodyVars(r.body, outer);
@@ -574,6 +578,7 @@ export function replacedPaths(rules: readonly CompiledRule[]): Set<string> {
     },
   };
   for (const r of rules) {
+    if (r.data) continue;
     visitBody(r.body, visitor);
     for (const e of r.elses) visitBody(e.body, visitor);
   }
@@ -643,6 +648,7 @@ export function checkDeclarations(modules: readonly Module[]): RegoError[] {
       if (p && (p[0] === 'data' || p[0] === 'input')) docs.set(imp.alias ?? p[p.length - 1]!, p[0]);
     }
     for (const r of m.rules) {
+      if (isDataRule(r)) continue;
       for (const body of [r.body, ...r.elses.map((e) => e.body)]) {
         const s = new DeclStack(errors, docs);
         for (const a of r.args ?? []) for (const v of termVars(a)) s.declare(v, 'arg', a.loc);
@@ -734,9 +740,10 @@ function declTerm(s: DeclStack, t: Term): void {
     }
     case 'array':
     case 'set':
-      for (const x of t.items) declTerm(s, x);
+      if (!t.ground) for (const x of t.items) declTerm(s, x);
       return;
     case 'object':
+      if (t.ground) return;
       for (const [k, v] of t.items) {
         declTerm(s, k);
         declTerm(s, v);

@@ -2,7 +2,7 @@
 // reorders body expressions for safety (every variable bound before it is read), detects
 // recursion, and indexes rules into a tree by their static path under `data`.
 import type { Annotations, Expr, Module, Rule, Term } from '../ast/types.js';
-import { exprVars, shallowExprVars, shallowTermVars, termVars } from '../ast/vars.js';
+import { exprVars, isDataRule, shallowExprVars, shallowTermVars, termVars } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
 import type { Value } from '../value.js';
@@ -134,6 +134,24 @@ export class Compiler implements ScopeHost {
   // -------------------------------------------------------------- rules
 
   private compileRule(m: Module, r0: Rule): void {
+    if (isDataRule(r0)) {
+      // a named constant: nothing to resolve, reorder or check
+      const cr: CompiledRule = {
+        kind: 'complete',
+        path: [...m.pkg, (r0.ref[0] as { v: string }).v],
+        dyn: [],
+        value: r0.value,
+        body: r0.body,
+        elses: [],
+        isDefault: false,
+        loc: r0.loc,
+        module: m,
+        data: true,
+        ...(r0.annotations ? { annotations: r0.annotations } : {}),
+      };
+      this.nodeFor(cr.path).rules.push(cr);
+      return;
+    }
     const r = hoistHeadRefs(normalizeArgs(r0, this), this);
     const statics = staticPrefix(r.ref);
     const dynRaw = r.ref.slice(statics.length);

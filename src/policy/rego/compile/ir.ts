@@ -20,6 +20,8 @@ export interface CompiledRule {
   loc: Location;
   module: Module;
   annotations?: Annotations;
+  /** a named constant (ast/vars.ts isDataRule): body `true`, a ground value, nothing to check */
+  data?: true;
   /** the evaluator's compiled form of this rule, built lazily by eval/ (opaque here) */
   evalPlan?: unknown;
 }

@@ -116,6 +116,7 @@ export function analyseDependencies(root: RuleNode): void {
     const out = new Set<RuleNode>(n.children.values());
     current = n;
     for (const r of [...n.rules, ...n.defaults, ...n.funcs]) {
+      if (r.data) continue; // a constant depends on nothing
       collect(r, out);
       // `with` changes what a rule sees: keep such rules per query
       if (hasWith(r)) dynamic.add(n);

@@ -63,9 +63,15 @@ export function builtinType(name: string): FuncType | undefined {
 
 // ---------------------------------------------------------------- type tree of data
 
+/** Bumped whenever a type enters the tree (extent caches are valid for one version). */
+let treeVersion = 0;
+
 class TNode {
   value: Type | undefined;
   children = new Map<string, { key: Value; node: TNode }>();
+  /** extent(this) as of treeVersion ev */
+  ext: Type | undefined;
+  ev = -1;
   child(k: Value): TNode | undefined {
     return this.children.get(valueKey(k))?.node;
   }
@@ -83,11 +89,14 @@ class TNode {
 /** The type of a package-like node: its children as static properties, any other string key. */
 function extent(n: TNode): Type {
   if (n.leaf) return n.value!;
+  if (n.ev === treeVersion) return n.ext!;
   const props: Prop[] = [];
   for (const { key, node } of n.children.values()) {
     if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') props.push({ key, value: extent(node) });
   }
-  return obj(props, { key: S, value: A });
+  n.ext = obj(props, { key: S, value: A });
+  n.ev = treeVersion;
+  return n.ext;
 }
 
 function mergeTypes(a: Type | undefined, b: Type | undefined): Type | undefined {
@@ -307,6 +316,12 @@ export class TypeChecker {
   }
 
   private checkRule(r: CompiledRule): void {
+    if (r.data) {
+      // a named constant: its type is its literal's
+      const tpe = this.typeOf(new VarEnv(), r.value!);
+      if (tpe) this.insert(['data', ...r.path], hasEmpty(tpe) && this.isReplaced(['data', ...r.path]) ? (relaxEmpty(tpe) ?? A) : tpe);
+      return;
+    }
     const variants: { value?: Term; body: Expr[]; key?: Term }[] = [{ value: r.value, body: r.body, key: r.key }, ...r.elses];
     for (const v of variants) {
       const env = new VarEnv();
@@ -363,12 +378,14 @@ export class TypeChecker {
   }
 
   private put(path: string[], t: Type): void {
+    treeVersion++;
     let n = this.tree;
     for (const p of path) n = n.ensure(p);
     n.value = t;
   }
 
   private insert(path: string[], t: Type): void {
+    treeVersion++;
     let n = this.tree;
     for (let i = 0; i < path.length; i++) {
       n = n.ensure(path[i]!);

@@ -5,7 +5,7 @@
 //
 // The builtin declarations (builtins/decls.ts, BUILTIN_TYPES) are written in OPA's own notation
 // (`(x: number) => number`, `object[string: any]`, `any<number, set[any]>`), parsed here once.
-import { compare as compareValues, type Value } from '../value.js';
+import { compare as compareValues, key as valueKey, type Value } from '../value.js';
 
 export type Type =
   | { k: 'null' }
@@ -40,14 +40,58 @@ export const S: Type = { k: 'string' };
 /** any value at all */
 export const A: Type = { k: 'any', of: [] };
 
-export const arr = (st: (Type | undefined)[], dynamic?: Type): Type => (dynamic ? { k: 'array', static: st, dynamic } : { k: 'array', static: st });
-export const set = (of?: Type): Type => (of ? { k: 'set', of } : { k: 'set' });
-export function obj(st: Prop[], dynamic?: { key: Type | undefined; value: Type | undefined }): Type {
-  const sorted = [...st].sort((a, b) => compareValues(a.key, b.key));
-  return dynamic ? { k: 'object', static: sorted, dynamic } : { k: 'object', static: sorted };
+// Composite types are interned (hash-consed): a structure built twice is one object, so comparing
+// equal types stops at identity instead of walking them (contract modules repeat the same shapes a
+// thousand times). The table is bounded; beyond it, types are only shared less.
+const typeIds = new WeakMap<object, number>();
+let nextTypeId = 1;
+const interned = new Map<string, Type>();
+
+function tid(t: Type | undefined): number {
+  if (!t) return 0;
+  let i = typeIds.get(t);
+  if (i === undefined) typeIds.set(t, (i = nextTypeId++));
+  return i;
 }
+
+function intern<T extends Type>(key: string, make: () => T): T {
+  const t = interned.get(key);
+  if (t) return t as T;
+  if (interned.size >= 200_000) interned.clear();
+  const made = make();
+  interned.set(key, made);
+  return made;
+}
+
+export const arr = (st: (Type | undefined)[], dynamic?: Type): Type => {
+  let key = 'a' + tid(dynamic);
+  for (const t of st) key += ',' + tid(t);
+  return intern(key, () => (dynamic ? { k: 'array', static: st, dynamic } : { k: 'array', static: st }));
+};
+export const set = (of?: Type): Type => intern('s' + tid(of), () => (of ? { k: 'set', of } : { k: 'set' }));
+
+function propKey(k: Value): string {
+  return typeof k === 'string' ? 's' + k.length + ':' + k : 'v' + valueKey(k).length + ':' + valueKey(k);
+}
+
+export function obj(st: Prop[], dynamic?: { key: Type | undefined; value: Type | undefined }): Type {
+  const sorted = st.every((p) => typeof p.key === 'string')
+    ? [...st].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : (a.key as string) > (b.key as string) ? 1 : 0))
+    : [...st].sort((a, b) => compareValues(a.key, b.key));
+  let key = dynamic ? 'o' + tid(dynamic.key) + ',' + tid(dynamic.value) : 'o-';
+  for (const p of sorted) key += '|' + propKey(p.key) + '=' + tid(p.value);
+  return intern(key, () => (dynamic ? { k: 'object', static: sorted, dynamic } : { k: 'object', static: sorted }));
+}
+
+/** The union of types given in OPA's order. */
+function anySorted(of: Type[]): Type {
+  let key = 'n';
+  for (const t of of) key += ',' + tid(t);
+  return intern(key, () => ({ k: 'any', of }));
+}
+
 export function anyOf(...of: Type[]): Type {
-  return { k: 'any', of: [...of].sort(compareTypes) };
+  return anySorted([...of].sort(compareTypes));
 }
 export function func(args: (Type | undefined)[], result?: Type): FuncType {
   return result ? { k: 'func', args, result } : { k: 'func', args };
@@ -57,6 +101,7 @@ const ORDER: Record<Type['k'], number> = { null: 0, boolean: 1, number: 2, strin
 
 /** OPA's types.Compare: a total order (nil first). */
 export function compareTypes(a: Type | undefined, b: Type | undefined): number {
+  if (a === b) return 0;
   const x = a ? ORDER[a.k] : -1;
   const y = b ? ORDER[b.k] : -1;
   if (x !== y) return x < y ? -1 : 1;
@@ -137,10 +182,10 @@ function anyMerge(a: Extract<Type, { k: 'any' }>, other: Type): Type {
     if (other.of.length === 0) return other;
     const out = [...a.of];
     for (const t of other.of) if (!out.some((x) => compareTypes(x, t) === 0)) out.push(t);
-    return { k: 'any', of: out.sort(compareTypes) };
+    return anySorted(out.sort(compareTypes));
   }
   if (anyContains(a, other)) return a;
-  return { k: 'any', of: [...a.of, other].sort(compareTypes) };
+  return anySorted([...a.of, other].sort(compareTypes));
 }
 
 /** OPA's types.Or: the union of a and b (the superset when one contains the other). */
@@ -192,7 +237,7 @@ export function select(a: Type | undefined, x: Value): Type | undefined {
       return a.dynamic;
     }
     case 'object': {
-      const p = a.static.find((q) => compareValues(q.key, x) === 0);
+      const p = typeof x === 'string' ? a.static.find((q) => q.key === x) : a.static.find((q) => compareValues(q.key, x) === 0);
       if (p) return p.value;
       if (a.dynamic && contains(a.dynamic.key, typeOfValue(x))) return a.dynamic.value;
       return undefined;
