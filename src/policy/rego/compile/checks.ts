@@ -28,8 +28,9 @@ export function arityError(fn: string, arity: number, got: number, loc: Location
 
 /** Rules of different kinds at one path, several defaults, functions mixed with values. */
 export function checkConflicts(n: RuleNode, errors: RegoError[]): void {
-  const name = 'data.' + n.path.join('.');
-  if (n.rules.length || n.defaults.length || n.funcs.length) {
+  const one = n.rules.length + n.defaults.length + n.funcs.length === 1 && !(n.funcs.length && n.funcs[0]!.isDefault);
+  if (!one && (n.rules.length || n.defaults.length || n.funcs.length)) {
+    const name = 'data.' + n.path.join('.');
     const kinds = new Set<string>(n.rules.map((r) => (r.kind === 'set' && r.dyn.length ? 'object' : r.kind)));
     for (const d of n.defaults) kinds.add(d.kind);
     const valueKinds = [...kinds];
@@ -79,13 +80,9 @@ function checkArities(modules: readonly Module[]): RegoError[] {
   const funcs = new Map<string, number>();
   const values = new Set<string>();
   for (const m of modules) {
+    const pre = m.pkg.length ? 'data.' + m.pkg.join('.') : 'data';
     for (const r of m.rules) {
-      const path: string[] = [];
-      for (const t of r.ref) {
-        if (t.t === 'scalar' && typeof t.v === 'string') path.push(t.v);
-        else break;
-      }
-      const k = ['data', ...m.pkg, ...path].join('.');
+      const k = staticRuleKey(pre, r);
       if (r.args) funcs.set(k, r.args.length);
       else values.add(k);
     }
@@ -156,6 +153,16 @@ function checkArities(modules: readonly Module[]): RegoError[] {
   return out;
 }
 
+/** "data.<package>.<static part of the rule's ref>" (pre: "data.<package>"). */
+function staticRuleKey(pre: string, r: Rule): string {
+  let k = pre;
+  for (const t of r.ref) {
+    if (t.t === 'scalar' && typeof t.v === 'string') k += '.' + t.v;
+    else break;
+  }
+  return k;
+}
+
 /** Arity of a builtin OPA declares (ours, or one we lack such as the deprecated `any`), -1 variadic. */
 function declaredArity(name: string): number | undefined {
   const a = builtinArity(name);
@@ -172,15 +179,13 @@ function declaredArity(name: string): number | undefined {
 function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
   const byPath = new Map<string, { kind: string; isDefault: boolean; loc: Location }[]>();
   for (const m of modules) {
+    const pre = m.pkg.length ? 'data.' + m.pkg.join('.') : 'data';
     for (const r of m.rules) {
-      const path: string[] = [];
-      for (const t of r.ref) {
-        if (t.t === 'scalar' && typeof t.v === 'string') path.push(t.v);
-        else break;
-      }
-      const dyn = r.ref.length > path.length;
+      let statics = 0;
+      while (statics < r.ref.length && r.ref[statics]!.t === 'scalar' && typeof (r.ref[statics] as { v: unknown }).v === 'string') statics++;
+      const dyn = r.ref.length > statics;
       const kind = r.args ? `func/${r.args.length}` : r.contains ? (dyn ? 'object' : 'set') : dyn ? 'object' : 'complete';
-      const k = ['data', ...m.pkg, ...path].join('.');
+      const k = staticRuleKey(pre, r);
       let list = byPath.get(k);
       if (!list) byPath.set(k, (list = []));
       list.push({ kind, isDefault: r.isDefault, loc: r.loc });
@@ -188,6 +193,7 @@ function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
   }
   const out: RegoError[] = [];
   for (const [k, list] of byPath) {
+    if (list.length === 1) continue;
     const kinds = new Set(list.map((x) => x.kind));
     const funcs = [...kinds].filter((x) => x.startsWith('func/'));
     const values = [...kinds].filter((x) => !x.startsWith('func/'));

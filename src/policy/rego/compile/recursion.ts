@@ -112,15 +112,20 @@ export function analyseDependencies(root: RuleNode): void {
     if (r.key) visitTerm(r.key);
     r.dyn.forEach(visitTerm);
   };
-  const walk = (n: RuleNode): void => {
-    const out = new Set<RuleNode>(n.children.values());
-    current = n;
-    for (const r of [...n.rules, ...n.defaults, ...n.funcs]) {
+  const rulesOf = (n: RuleNode, out: Set<RuleNode>, rules: CompiledRule[]): void => {
+    for (const r of rules) {
       if (r.data) continue; // a constant depends on nothing
       collect(r, out);
       // `with` changes what a rule sees: keep such rules per query
       if (hasWith(r)) dynamic.add(n);
     }
+  };
+  const walk = (n: RuleNode): void => {
+    const out = new Set<RuleNode>(n.children.values());
+    current = n;
+    rulesOf(n, out, n.rules);
+    rulesOf(n, out, n.defaults);
+    rulesOf(n, out, n.funcs);
     deps.set(n, out);
     for (const c of n.children.values()) walk(c);
   };

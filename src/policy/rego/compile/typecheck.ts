@@ -73,10 +73,10 @@ class TNode {
   ext: Type | undefined;
   ev = -1;
   child(k: Value): TNode | undefined {
-    return this.children.get(valueKey(k))?.node;
+    return this.children.get(typeof k === 'string' ? 's' + k : valueKey(k))?.node;
   }
   ensure(k: Value): TNode {
-    const kk = valueKey(k);
+    const kk = typeof k === 'string' ? 's' + k : valueKey(k);
     let c = this.children.get(kk);
     if (!c) this.children.set(kk, (c = { key: k, node: new TNode() }));
     return c.node;
@@ -289,7 +289,9 @@ export class TypeChecker {
   private ensure(n: RuleNode): void {
     if (this.state.has(n)) return;
     this.state.set(n, 'doing');
-    for (const r of [...n.defaults, ...n.rules, ...n.funcs]) this.checkRule(r);
+    for (const r of n.defaults) this.checkRule(r);
+    for (const r of n.rules) this.checkRule(r);
+    for (const r of n.funcs) this.checkRule(r);
     this.state.set(n, 'done');
   }
 
@@ -319,7 +321,7 @@ export class TypeChecker {
     if (r.data) {
       // a named constant: its type is its literal's
       const tpe = this.typeOf(new VarEnv(), r.value!);
-      if (tpe) this.insert(['data', ...r.path], hasEmpty(tpe) && this.isReplaced(['data', ...r.path]) ? (relaxEmpty(tpe) ?? A) : tpe);
+      if (tpe) this.insert(['data', ...r.path], this.host.replaced.size && hasEmpty(tpe) && this.isReplaced(['data', ...r.path]) ? (relaxEmpty(tpe) ?? A) : tpe);
       return;
     }
     const variants: { value?: Term; body: Expr[]; key?: Term }[] = [{ value: r.value, body: r.body, key: r.key }, ...r.elses];
@@ -349,7 +351,7 @@ export class TypeChecker {
         tpe = r.dyn.length ? this.nestedObject(env, r.dyn, val) : val;
       }
       if (tpe) {
-        if (hasEmpty(tpe) && this.isReplaced(path)) tpe = relaxEmpty(tpe) ?? A;
+        if (this.host.replaced.size && hasEmpty(tpe) && this.isReplaced(path)) tpe = relaxEmpty(tpe) ?? A;
         this.insert(path, tpe);
       }
     }

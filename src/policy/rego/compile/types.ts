@@ -75,9 +75,17 @@ function propKey(k: Value): string {
 }
 
 export function obj(st: Prop[], dynamic?: { key: Type | undefined; value: Type | undefined }): Type {
-  const sorted = st.every((p) => typeof p.key === 'string')
-    ? [...st].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : (a.key as string) > (b.key as string) ? 1 : 0))
-    : [...st].sort((a, b) => compareValues(a.key, b.key));
+  // string keys already in order (literals written sorted, as generated modules are) need no sort
+  let ordered = true;
+  for (let i = 0; i < st.length && ordered; i++) {
+    const k = st[i]!.key;
+    if (typeof k !== 'string' || (i > 0 && !((st[i - 1]!.key as string) < k))) ordered = false;
+  }
+  const sorted = ordered
+    ? st.slice()
+    : st.every((p) => typeof p.key === 'string')
+      ? [...st].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : (a.key as string) > (b.key as string) ? 1 : 0))
+      : [...st].sort((a, b) => compareValues(a.key, b.key));
   let key = dynamic ? 'o' + tid(dynamic.key) + ',' + tid(dynamic.value) : 'o-';
   for (const p of sorted) key += '|' + propKey(p.key) + '=' + tid(p.value);
   return intern(key, () => (dynamic ? { k: 'object', static: sorted, dynamic } : { k: 'object', static: sorted }));
@@ -312,6 +320,14 @@ export function values(a: Type | undefined): Type | undefined {
   }
 }
 
+const nils = new WeakMap<object, boolean>();
+
+function nilCached(a: Type): boolean {
+  let v = nils.get(a);
+  if (v === undefined) nils.set(a, (v = isNil(a)));
+  return v;
+}
+
 /** The type is unknown somewhere inside (OPA's types.Nil). */
 export function isNil(a: Type | undefined): boolean {
   if (!a) return true;
@@ -343,6 +359,7 @@ export function isEmptyCollection(t: Type | undefined): boolean {
 /** OPA's unifies: can a value of type a also be of type b? */
 export function unifies(a: Type | undefined, b: Type | undefined): boolean {
   if (!a || !b) return false;
+  if (a === b && !nilCached(a)) return true; // (interned: equal structures are one object)
   if (a.k === 'any') {
     if (b.k !== 'func' && (a.of.length === 0 || a.of.some((x) => unifies(x, b)))) return true;
   }
