@@ -45,10 +45,21 @@ const REFS: Record<Ty, string[]> = {
   obj: ['input.m', 'data.d.m', 'input.nested', 'input.nested.a'],
 };
 
+/** A text Go's strconv.ParseFloat may take for a number that is not a JSON number ("8.", ".5", "+1", "01", "inf"). */
+function notJsonNumberText(s: string): boolean {
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return false;
+  return /^[+-]?[\d.]/.test(s) || /^[+-]?(inf|nan)/i.test(s);
+}
+
 /** The documents a module sees: fixed shape, random values (some keys may be missing). */
 export function documentArb(): fc.Arbitrary<Record<string, unknown>> {
   const num = fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(0.5, -1.5, 2.25, 1000, 0.1));
-  const str = fc.oneof(fc.constantFrom('', 'a', 'b', 'ab', 'A,b,c', 'x-y', 'é', '日本', '1', '2.5'), fc.string({ maxLength: 4 }));
+  // (random strings that Go reads as a number but that are no JSON number, "8." or ".5", are left out:
+  // OPA's to_number keeps such a text as the number and fails when it prints it; see the README)
+  const str = fc.oneof(
+    fc.constantFrom('', 'a', 'b', 'ab', 'A,b,c', 'x-y', 'é', '日本', '1', '2.5'),
+    fc.string({ maxLength: 4 }).filter((s) => !notJsonNumberText(s)),
+  );
   return fc.record(
     {
       n: num,

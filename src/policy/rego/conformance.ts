@@ -132,10 +132,10 @@ export function judge(c: ConformanceCase, answer: CaseAnswer): string | undefine
 }
 
 /** Runs one case; returns undefined when it passes, else why it failed. */
-export function runCase(c: ConformanceCase, timeoutMs = 2000): string | undefined {
+export function runCase(c: ConformanceCase, timeoutMs = 2000, opts: { codegen?: boolean } = {}): string | undefined {
   let results: { bindings: Map<string, Value> }[];
   try {
-    const engine = new RegoEngine({ strictBuiltinErrors: !!c.strict_error });
+    const engine = new RegoEngine({ strictBuiltinErrors: !!c.strict_error, codegen: opts.codegen });
     (c.modules ?? []).forEach((m, i) => engine.addModule(`test-${i}.rego`, m));
     if (c.data !== undefined && c.data !== null) engine.setData(c.data);
     engine.compile();

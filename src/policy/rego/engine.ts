@@ -36,6 +36,9 @@ export interface RegoEngineOptions {
   timeoutMs?: number;
   /** the largest array, set or object an evaluation may build (elements; DEFAULT_MAX_VALUE_SIZE); 0: no bound */
   maxValueSize?: number;
+  /** compile rule bodies to JavaScript (eval/codegen.ts; default true); false: closures only (tests
+   * compare both) */
+  codegen?: boolean;
 }
 
 export interface RuleInfo {
@@ -92,9 +95,11 @@ export class RegoEngine {
 
   readonly timeoutMs: number;
   readonly maxValueSize: number;
+  private readonly codegen: boolean;
 
   constructor(opts: RegoEngineOptions = {}) {
     this.strict = !!opts.strictBuiltinErrors;
+    this.codegen = opts.codegen !== false;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxValueSize = opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE;
   }
@@ -123,7 +128,7 @@ export class RegoEngine {
 
   compile(): void {
     this.compiler.compile([...this.modules.values()]);
-    this.program = new Program(this.compiler);
+    this.program = new Program(this.compiler, this.codegen);
     this.compiled = true;
     this.queries.clear();
   }

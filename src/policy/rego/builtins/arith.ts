@@ -69,8 +69,38 @@ function fastAdd(a: Num, b: Num, sign: 1 | -1): Num | undefined {
   return r / POW10[c[2]]! + 0;
 }
 
+/** The mantissa of scaledE (set when it returns an exponent). */
+let scaledM = 0;
+
+/** scaled(x) without the allocation: the exponent (mantissa in scaledM), or -1. */
+function scaledE(x: number): number {
+  if (Number.isInteger(x)) {
+    if (!Number.isSafeInteger(x)) return -1;
+    scaledM = x;
+    return 0;
+  }
+  if (!Number.isFinite(x)) return -1;
+  const s = String(x);
+  if (s.includes('e')) return -1;
+  const dot = s.indexOf('.');
+  const e = s.length - dot - 1;
+  const m = Number(s.slice(0, dot) + s.slice(dot + 1));
+  if (!Number.isSafeInteger(m) || e > 22) return -1;
+  scaledM = m;
+  return e;
+}
+
 function fastMul(a: Num, b: Num): Num | undefined {
   if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  // one operand an integer (x * 10, x * 100): only the other needs its decimal form
+  if (Number.isSafeInteger(b) || Number.isSafeInteger(a)) {
+    const [f, i] = Number.isSafeInteger(b) ? [a, b] : [b, a];
+    const e = scaledE(f);
+    if (e < 0) return undefined;
+    const p = scaledM * i;
+    if (!Number.isSafeInteger(p)) return undefined;
+    return p / POW10[e]! + 0;
+  }
   const x = scaled(a);
   const y = x && scaled(b);
   if (!x || !y || x.e + y.e > 22) return undefined;

@@ -264,12 +264,60 @@ export class Run implements Runtime {
         return v;
       }
     }
+    if (!this.ctx.overridden) return this.walkBound(spec.ops, env);
     let out: Value | undefined;
     this.dataRef(spec, env, (v) => {
       out = v;
       return true;
     });
     return out;
+  }
+
+  /** evalDataRef for operands that are all bound and no `with data` overrides: a loop, no continuations. */
+  private walkBound(ops: Op[], env: Env): Value | undefined {
+    let node: RuleNode | undefined = this.compiler.root;
+    let base: Value | undefined = this.ctx.data;
+    const n = ops.length;
+    for (let i = 0; i < n; i++) {
+      const op = ops[i]!;
+      const key = op.k === 0 ? op.v : op.k === 1 ? env[op.slot] : op.t.s!(this, env);
+      if (key === undefined) return undefined;
+      if (node === undefined) {
+        // base documents: as OPA's store, object keys are strings (data.x[2] finds "2")
+        let r = index(base!, key);
+        if (r === undefined && typeof key === 'number' && base instanceof RObject) r = base.get(String(key));
+        if (r === undefined) return undefined;
+        base = r;
+        continue;
+      }
+      if (node.hasRules) {
+        let v: Value | undefined;
+        if (node.keyed && !node.isStatic && base === undefined && node.children.size === 0 && op.k !== 2 && node.cid !== this.ctx.id && !this.ctx.cache?.has(node.cacheKey)) {
+          // a lookup with a known key: only that key's solutions
+          v = this.keyedValue(node, key);
+          i++;
+        } else v = this.nodeValue(node, base);
+        for (; i < n && v !== undefined; i++) {
+          const o = ops[i]!;
+          const k = o.k === 0 ? o.v : o.k === 1 ? env[o.slot] : o.t.s!(this, env);
+          if (k === undefined) return undefined;
+          v = index(v, k);
+        }
+        return v;
+      }
+      if (typeof key !== 'string') {
+        let r: Value | undefined = base === undefined ? undefined : index(base, key);
+        if (r === undefined && typeof key === 'number' && base instanceof RObject) r = base.get(String(key));
+        if (r === undefined) return undefined;
+        node = undefined;
+        base = r;
+        continue;
+      }
+      node = node.children.get(key);
+      base = base instanceof RObject ? base.get(key) : undefined;
+      if (node === undefined && base === undefined) return undefined;
+    }
+    return node ? this.nodeValue(node, base) : base;
   }
 
   dataRef(spec: DataRefSpec, env: Env, k: KV): boolean {
