@@ -9,7 +9,7 @@
 // of the answers (partial responses) are passed on per SLA.
 import type { Sla } from '../contract/model.js';
 import { errorRatioExpr, errorRatioRecord, slaWindows } from '../compile/promql.js';
-import { renderWindow } from '../contract/model.js';
+import { durationSeconds, renderWindow } from '../contract/model.js';
 import { promqlString } from '../compile/promql.js';
 import { BRANCH_LABEL, splitBranches, unionQuery, type Branch, type BatchLimits, INSTANT_BATCH_LIMITS } from './batch.js';
 import { parseSimpleSum, planBranches } from './combine.js';
@@ -46,11 +46,6 @@ export function rulesQuery(slas: readonly Pick<Sla, 'contractId'>[], windows: re
   const contracts = [...new Set(slas.map((s) => s.contractId))].sort();
   const names = windows.map(escapeRegex).join('|');
   return `{__name__=~"${escapeRegex(RECORD_PREFIX)}(?:${names})",contract=~"${contracts.map(escapeRegex).join('|')}"}`;
-}
-
-/** The recorded series of one SLA and window, alone. */
-function ruleSeriesQuery(sla: Pick<Sla, 'contractId' | 'id'>, window: string): string {
-  return `${errorRatioRecord(window)}{contract=${promqlString(sla.contractId)},sla=${promqlString(sla.id)}}`;
 }
 
 function put(ratios: Map<string, Map<string, number>>, key: string, window: string, v: number): void {
@@ -104,23 +99,13 @@ export async function fetchWindowRatios(
       fromRules.add(key);
       put(ratios, key, name.slice(RECORD_PREFIX.length), s.value);
     }
-    // A window the rules answer lacks for an SLA it has others of: that one series, alone.
-    const singles: Array<() => Promise<void>> = [];
-    for (const key of fromRules) {
-      const sla = byKey.get(key)!;
-      for (const w of slaWindows(sla)) {
-        if (ratios.get(key)?.has(w)) continue;
-        singles.push(async () => {
-          requeried++;
-          const a = await ask(ruleSeriesQuery(sla, w));
-          warn([key], a);
-          if (a.samples.length === 1) put(ratios, key, w, a.samples[0]!.value);
-        });
-      }
-    }
-    await runLimited(singles, opts.concurrency ?? 4);
   }
-  const rest = slas.filter((s) => !fromRules.has(s.key));
+  // What the rules did not answer is read from the raw expressions, batched: every window of an SLA without
+  // any recorded series, and the windows a recorded SLA lacks (a rule not evaluated yet, a group that overran
+  // its interval, or a series a batched answer dropped). Only what the batched raw answers lack too is then
+  // asked alone.
+  const rest = slas.filter((s) => !fromRules.has(s.key) || slaWindows(s).some((w) => !ratios.get(s.key)?.has(w)));
+  const windowsOf = (s: Sla) => slaWindows(s).filter((w) => !fromRules.has(s.key) || !ratios.get(s.key)?.has(w));
   // SLIs that are plain selector sums: read good and total per window, grouped into one selector per
   // shape (combine.ts), and divide here exactly as the rule does (no traffic → no ratio; traffic but no
   // good series → ratio 1). Others: the rule's own error-ratio expression, in `or` unions.
@@ -128,7 +113,7 @@ export async function fetchWindowRatios(
   const counts: Branch[] = [];
   const ratioBranches: Branch[] = [];
   rest.forEach((s, i) => {
-    for (const w of slaWindows(s)) {
+    for (const w of windowsOf(s)) {
       if (simple(s)) {
         counts.push({ id: `${i}|${w}|g`, expr: renderWindow(s.sli.good, w) });
         counts.push({ id: `${i}|${w}|t`, expr: renderWindow(s.sli.total, w) });
@@ -171,13 +156,28 @@ export async function fetchWindowRatios(
   };
   const exprOf = new Map(counts.map((b) => [b.id, b.expr]));
   const pairs = [...new Set(counts.map((b) => b.id.slice(0, b.id.lastIndexOf('|'))))];
+  // Totals no batched answer held: before "no traffic" is believed, each SLA's total over its longest missing
+  // window is asked alone; absent there, the SLA had no traffic in any shorter window either (one request
+  // per quiet SLA, not one per window). Present there, each missing window is asked alone.
+  const lackingTotal = new Map<number, string[]>();
+  for (const k of pairs) {
+    if (sums.get(k)?.total !== undefined) continue;
+    const i = Number(k.slice(0, k.indexOf('|')));
+    lackingTotal.set(i, [...(lackingTotal.get(i) ?? []), k.slice(k.indexOf('|') + 1)]);
+  }
+  const seconds = (w: string) => durationSeconds(w);
   await runLimited(
-    pairs
-      .filter((k) => sums.get(k)?.total === undefined)
-      .map((k) => async () => {
-        const v = await single(`${k}|t`, exprOf.get(`${k}|t`)!);
-        if (v !== undefined) absorb(`${k}|t`, v);
-      }),
+    [...lackingTotal].map(([i, ws]) => async () => {
+      const longest = [...ws].sort((a, b) => seconds(b) - seconds(a))[0]!;
+      const probe = await single(`${i}|${longest}|t`, exprOf.get(`${i}|${longest}|t`)!);
+      if (probe === undefined) return;
+      absorb(`${i}|${longest}|t`, probe);
+      for (const w of ws) {
+        if (w === longest) continue;
+        const v = await single(`${i}|${w}|t`, exprOf.get(`${i}|${w}|t`)!);
+        if (v !== undefined) absorb(`${i}|${w}|t`, v);
+      }
+    }),
     opts.concurrency ?? 4,
   );
   await runLimited(
@@ -207,13 +207,26 @@ export async function fetchWindowRatios(
       if (sla) put(ratios, sla.key, tag.slice(sep + 1), s.value);
     }
   }
+  // Ratios no batched answer held: the longest missing window of each SLA alone first (absent: no traffic
+  // in any of its windows), then, when it has traffic, each missing window alone.
+  const lackingRatio = new Map<number, Branch[]>();
+  for (const b of ratioBranches) {
+    if (gotRatio.has(b.id)) continue;
+    const i = Number(b.id.slice(0, b.id.indexOf('|')));
+    lackingRatio.set(i, [...(lackingRatio.get(i) ?? []), b]);
+  }
+  const windowOf = (b: Branch) => b.id.slice(b.id.indexOf('|') + 1);
   await runLimited(
-    ratioBranches
-      .filter((b) => !gotRatio.has(b.id))
-      .map((b) => async () => {
+    [...lackingRatio].map(([, bs]) => async () => {
+      const sorted = [...bs].sort((a, b) => durationSeconds(windowOf(b)) - durationSeconds(windowOf(a)));
+      const probe = await single(sorted[0]!.id, sorted[0]!.expr, 'max');
+      if (probe === undefined) return;
+      put(ratios, keyOfId(sorted[0]!.id), windowOf(sorted[0]!), probe);
+      for (const b of sorted.slice(1)) {
         const v = await single(b.id, b.expr, 'max');
-        if (v !== undefined) put(ratios, keyOfId(b.id), b.id.slice(b.id.indexOf('|') + 1), v);
-      }),
+        if (v !== undefined) put(ratios, keyOfId(b.id), windowOf(b), v);
+      }
+    }),
     opts.concurrency ?? 4,
   );
   return result();
