@@ -127,6 +127,19 @@ const INLINE: Record<string, (a: string[]) => string> = {
   is_object: ([v]) => `(${v} instanceof RObject)`,
 };
 
+/** Builtins computed inline for the common operands (the guard), else called as registered. */
+const GUARDED: Record<string, { guard: (a: string[]) => string; value: (a: string[]) => string }> = {
+  // safe integers: exact in doubles (the result's range is checked; else the general form decides)
+  plus: { guard: ([a, b]) => `typeof ${a} === 'number' && typeof ${b} === 'number' && Number.isInteger(${a}) && Number.isInteger(${b}) && Number.isSafeInteger(${a} + ${b})`, value: ([a, b]) => `${a} + ${b} + 0` },
+  minus: { guard: ([a, b]) => `typeof ${a} === 'number' && typeof ${b} === 'number' && Number.isInteger(${a}) && Number.isInteger(${b}) && Number.isSafeInteger(${a} - ${b})`, value: ([a, b]) => `${a} - ${b} + 0` },
+  mul: { guard: ([a, b]) => `typeof ${a} === 'number' && typeof ${b} === 'number' && Number.isInteger(${a}) && Number.isInteger(${b}) && Number.isSafeInteger(${a} * ${b})`, value: ([a, b]) => `${a} * ${b} + 0` },
+  // a quotient of safe integers is the correctly rounded double of the exact one (arith.ts div)
+  div: { guard: ([a, b]) => `typeof ${a} === 'number' && typeof ${b} === 'number' && Number.isSafeInteger(${a}) && Number.isSafeInteger(${b}) && ${b} !== 0`, value: ([a, b]) => `${a} / ${b} + 0` },
+  // Go's math.Round (half away from zero), as arith.ts round
+  round: { guard: ([a]) => `typeof ${a} === 'number'`, value: ([a]) => `(Number.isInteger(${a}) ? ${a} : Math.sign(${a}) * Math.round(Math.abs(${a})) + 0)` },
+  count: { guard: ([a]) => `(Array.isArray(${a}) || ${a} instanceof RObject || ${a} instanceof RSet)`, value: ([a]) => `(Array.isArray(${a}) ? ${a}.length : ${a}.size)` },
+};
+
 /** One generated function: its constants, fresh names, and the source. */
 class Unit {
   private readonly consts: unknown[] = [];
@@ -714,6 +727,10 @@ ${done}`, name);
     const inline = INLINE[fn];
     if (inline && args.length === (builtinArity(fn) ?? -1)) return `(r.nm ? ${inline(args)} : r.call1(${S}, ${list}))`;
     const b = builtins.get(fn);
+    const guarded = GUARDED[fn];
+    if (b?.fn && guarded && args.length === builtinArity(fn)) {
+      return `(r.nm && ${guarded.guard(args)} ? ${guarded.value(args)} : r.callB(${S}, ${u.k(b.fn)}, ${list}))`;
+    }
     if (b?.fn) return `r.callB(${S}, ${u.k(b.fn)}, ${list})`;
     return `r.call1(${S}, ${list})`;
   }

@@ -91,10 +91,14 @@ export class Program {
     return f;
   }
 
+  /** some rule calls rego.metadata.rule or .chain (evaluation then keeps the stack of rules) */
+  readonly metadata: boolean;
+
   constructor(
     readonly compiler: Compiler,
     codegen = true,
   ) {
+    this.metadata = compiler.usedBuiltins.has('rego.metadata.rule') || compiler.usedBuiltins.has('rego.metadata.chain');
     this.planner = new Planner({ arityOf: (fn) => compiler.arityOf(fn), root: () => compiler.root, fnInfo: (fn) => this.fnInfo(fn) }, { codegen });
   }
 
@@ -560,12 +564,15 @@ export class Run implements Runtime {
         });
       } else if (r.kind === 'set' && p.setFn) {
         if (!set) set = new RSet();
-        this.ruleStack.push(r);
         this.tick();
-        try {
-          p.setFn(this, p.layout.env(), set);
-        } finally {
-          this.ruleStack.pop();
+        if (!this.program.metadata) p.setFn(this, p.layout.env(), set);
+        else {
+          this.ruleStack.push(r);
+          try {
+            p.setFn(this, p.layout.env(), set);
+          } finally {
+            this.ruleStack.pop();
+          }
         }
       } else if (r.kind === 'set' && r.dyn.length === 0) {
         if (!set) set = new RSet();
@@ -618,8 +625,16 @@ export class Run implements Runtime {
   /** The value of a rule's first clause that has one (generated clauses, see RulePlan.clauses). */
   private clauseValue(r: CompiledRule, p: RulePlan, env: Env): Value | undefined | typeof CLAUSE_CONFLICT {
     const clauses = p.clauses!;
-    this.ruleStack.push(r);
     this.tick();
+    // (the stack of rules only serves rego.metadata.*: kept when the modules call it)
+    if (!this.program.metadata) {
+      for (let i = 0; i < clauses.length; i++) {
+        const v = clauses[i]!(this, env);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    }
+    this.ruleStack.push(r);
     try {
       for (let i = 0; i < clauses.length; i++) {
         const v = clauses[i]!(this, env);
