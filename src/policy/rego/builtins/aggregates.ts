@@ -41,6 +41,10 @@ def('min', 1, ([v]) => {
 
 def('sort', 1, ([v]) => {
   if (v instanceof RSet) return [...v.values()];
-  if (Array.isArray(v)) return [...v].sort(compare);
+  if (Array.isArray(v)) {
+    // strings only (the common case): code unit order, as compare orders strings
+    if (v.every((x) => typeof x === 'string')) return [...v].sort((a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0));
+    return [...v].sort(compare);
+  }
   throw typeErr('sort', 1, 'one of {array, set}', v!);
 });

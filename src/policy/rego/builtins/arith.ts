@@ -69,38 +69,8 @@ function fastAdd(a: Num, b: Num, sign: 1 | -1): Num | undefined {
   return r / POW10[c[2]]! + 0;
 }
 
-/** The mantissa of scaledE (set when it returns an exponent). */
-let scaledM = 0;
-
-/** scaled(x) without the allocation: the exponent (mantissa in scaledM), or -1. */
-function scaledE(x: number): number {
-  if (Number.isInteger(x)) {
-    if (!Number.isSafeInteger(x)) return -1;
-    scaledM = x;
-    return 0;
-  }
-  if (!Number.isFinite(x)) return -1;
-  const s = String(x);
-  if (s.includes('e')) return -1;
-  const dot = s.indexOf('.');
-  const e = s.length - dot - 1;
-  const m = Number(s.slice(0, dot) + s.slice(dot + 1));
-  if (!Number.isSafeInteger(m) || e > 22) return -1;
-  scaledM = m;
-  return e;
-}
-
 function fastMul(a: Num, b: Num): Num | undefined {
   if (typeof a !== 'number' || typeof b !== 'number') return undefined;
-  // one operand an integer (x * 10, x * 100): only the other needs its decimal form
-  if (Number.isSafeInteger(b) || Number.isSafeInteger(a)) {
-    const [f, i] = Number.isSafeInteger(b) ? [a, b] : [b, a];
-    const e = scaledE(f);
-    if (e < 0) return undefined;
-    const p = scaledM * i;
-    if (!Number.isSafeInteger(p)) return undefined;
-    return p / POW10[e]! + 0;
-  }
   const x = scaled(a);
   const y = x && scaled(b);
   if (!x || !y || x.e + y.e > 22) return undefined;
@@ -142,7 +112,37 @@ export function mul(a: Num, b: Num): Num {
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
   if (isInt(a) && isInt(b)) return num(toBig(a) * toBig(b));
+  if (typeof a === 'number' && typeof b === 'number') {
+    // one safe integer operand (x * 10, x * 100): the decimal form of the other, read once
+    const bi = Number.isSafeInteger(b);
+    if (bi || Number.isSafeInteger(a)) {
+      const r = mulByInt(bi ? a : b, bi ? b : a);
+      if (r !== undefined) return r;
+    }
+  }
   return fastMul(a, b) ?? exactMul(a, b) ?? fromDec(toDec(a).times(toDec(b)));
+}
+
+/** f * i (i a safe integer) on f's shortest decimal form, exactly (see exactMul); undefined: other paths. */
+function mulByInt(f: number, i: number): Num | undefined {
+  if (!Number.isFinite(f)) return undefined;
+  const s = String(f);
+  if (s.includes('e')) return undefined;
+  const dot = s.indexOf('.');
+  if (dot < 0) return undefined;
+  const e = s.length - dot - 1;
+  const digits = s.slice(0, dot) + s.slice(dot + 1);
+  const m = Number(digits);
+  if (Number.isSafeInteger(m) && e <= 22) {
+    const p = m * i;
+    // exact scaled integer, one correctly rounded division (as fastMul)
+    if (Number.isSafeInteger(p)) return p / POW10[e]! + 0;
+  }
+  // beyond 2^53: the exact product with BigInt (at most 33 digits, as exactMul)
+  const p = BigInt(digits) * BigInt(i);
+  const scale = 10n ** BigInt(e);
+  if (p % scale === 0n) return num(p / scale);
+  return Number(p.toString() + 'e-' + e) + 0;
 }
 
 /** The shortest decimal form of a finite double as an integer mantissa and a power of ten. */
