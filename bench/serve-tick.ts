@@ -87,7 +87,7 @@ for (const n of sizes) {
         const promMs = r.prometheus.evalSeconds * 1000;
         console.log(
           `tick ${r.tick}${t === 0 ? ' (cold)' : ''}: ok=${r.ok}${r.error ? ` (${r.error})` : ''}, ${r.prometheus.requests} requests, ${r.durationMs} ms total, ` +
-            `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
+            `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)} (HTTP requests' wall time ${r.prometheus.requestMs} ms), ` +
             `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB; ` +
             `phases: measure ${r.phases.measureMs} ms, policies ${r.phases.policiesMs} ms, alerts ${r.phases.alertsMs} ms`,
         );

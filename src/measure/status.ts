@@ -7,7 +7,7 @@ import { SLI_WINDOWS } from '../contract/model.js';
 import { slaWindows } from '../compile/promql.js';
 import type { RollupRepository } from './rollup-store.js';
 import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
-import { windowCoverage, type Coverage, type MeasurementFlag } from '../slo/methods.js';
+import { windowCoverages, type Coverage, type MeasurementFlag } from '../slo/methods.js';
 import { durationSeconds } from '../contract/model.js';
 import { periodContaining } from '../slo/periods.js';
 import type { SlaState } from '../evaluate/types.js';
@@ -134,7 +134,9 @@ export async function measureStatus(
     const achievedDecimal = measurement.achievedDecimal;
     const atMs = opts.at;
     const windowCov: Record<string, number | null> = {};
-    for (const w of Object.keys(sli)) windowCov[w] = windowCoverage(m.recent, m.recent.grid, atMs - durationSeconds(w) * 1000, atMs).ratio;
+    const ws = Object.keys(sli);
+    const covs = windowCoverages(m.recent, m.recent.grid, atMs, ws.map((w) => durationSeconds(w) * 1000));
+    ws.forEach((w, i) => (windowCov[w] = covs[i]!.ratio));
     // Warnings of the window answers make the status incomplete too (its burn rates come from them).
     const warnings = [...new Set([...m.evidence.warnings, ...(windows.warnings.get(sla.key) ?? [])])].sort();
     const flags = new Set<MeasurementFlag>(measurement.flags);

@@ -34,7 +34,8 @@ export interface TickReport {
   ok: boolean;
   error?: string;
   evaluation?: Evaluation;
-  prometheus: { requests: number; evalSeconds: number; failures: number; retries: number };
+  /** requestMs: the wall time of the HTTP requests (summed; overlapping requests add up). */
+  prometheus: { requests: number; evalSeconds: number; failures: number; retries: number; requestMs: number };
   alerts: { observations: number; transitions: number; events: number };
   /** Where the tick's time went (ms). */
   phases: { measureMs: number; policiesMs: number; alertsMs: number };

@@ -347,3 +347,33 @@ export function windowCoverage(block: Pick<SliceBlock, 'firstIndex' | 'statuses'
   const expected = covered + gaps;
   return { expectedMinutes: expected * sliceMinutes, coveredMinutes: covered * sliceMinutes, ratio: expected === 0 ? null : covered / expected };
 }
+
+/**
+ * windowCoverage for several windows ending at the same instant, in one backward pass over the slices
+ * (the longest window's length, not the sum of all windows).
+ */
+export function windowCoverages(
+  block: Pick<SliceBlock, 'firstIndex' | 'statuses'>,
+  grid: { origin: number; sliceMs: number },
+  toMs: number,
+  windowsMs: readonly number[],
+): WindowCoverage[] {
+  const end = Math.min(block.firstIndex + block.statuses.length, Math.floor((toMs - grid.origin) / grid.sliceMs));
+  const starts = windowsMs.map((w) => Math.max(block.firstIndex, Math.ceil((toMs - w - grid.origin) / grid.sliceMs)));
+  const order = windowsMs.map((_, i) => i).sort((a, b) => starts[b]! - starts[a]!);
+  const out: WindowCoverage[] = new Array(windowsMs.length);
+  const sliceMinutes = grid.sliceMs / 60_000;
+  let covered = 0;
+  let gaps = 0;
+  let k = end - 1;
+  for (const i of order) {
+    for (; k >= starts[i]!; k--) {
+      const c = block.statuses[k - block.firstIndex];
+      if (c === 'g' || c === 'b' || c === 'n') covered++;
+      else if (c === '?') gaps++;
+    }
+    const expected = covered + gaps;
+    out[i] = { expectedMinutes: expected * sliceMinutes, coveredMinutes: covered * sliceMinutes, ratio: expected === 0 ? null : covered / expected };
+  }
+  return out;
+}

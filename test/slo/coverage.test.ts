@@ -118,3 +118,19 @@ describe('windowCoverage', () => {
     expect(windowCoverage(block, grid, T0 + 20 * M, T0 + 30 * M).ratio).toBeNull();
   });
 });
+
+describe('windowCoverages', () => {
+  it('property: several windows in one pass give what windowCoverage gives for each', async () => {
+    const { windowCoverages } = await import('../../src/slo/methods.js');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('g', 'b', 'n', '?', 'x', '.'), { minLength: 0, maxLength: 300 }), fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 9 }), fc.integer({ min: -30, max: 30 }), (chars, firstIndex, windows, endShift) => {
+        const block = { firstIndex, statuses: chars.join('') };
+        const grid = { origin: T0, sliceMs: M };
+        const to = T0 + (firstIndex + chars.length + endShift) * M + 7_000;
+        const many = windowCoverages(block, grid, to, windows.map((w) => w * M));
+        windows.forEach((w, i) => expect(many[i]).toEqual(windowCoverage(block, grid, to - w * M, to)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
