@@ -38,6 +38,22 @@ describe('Rego arithmetic on doubles', () => {
     );
   });
 
+  it('a double times an integer (burn rates x 10, ratios x 1000), mantissas of up to 17 digits', () => {
+    const dbl = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }),
+      fc.double({ noNaN: true, min: 0, max: 1 }).map((x) => 99 + x), // 99.xxxxxxxxxxxxxx: 17 significant digits
+      fc.double({ noNaN: true, min: -1.5, max: 1 }),
+    );
+    const int = fc.oneof(fc.constantFrom(10, 100, 1000, -10, 0, 3, 1_000_000), fc.integer({ min: -2_000_000, max: 2_000_000 }));
+    fc.assert(
+      fc.property(dbl, int, (a, b) => {
+        expect(Number(A.mul(a, b)) + 0).toBe(exact('times', a, b) + 0);
+        expect(Number(A.mul(b, a)) + 0).toBe(exact('times', a, b) + 0);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('known cases: 0.1 + 0.2, rounding for messages', () => {
     expect(A.add(0.1, 0.2)).toBe(0.3);
     expect(A.mul(1.15, 100)).toBe(115);

@@ -138,7 +138,25 @@ function mulByInt(f: number, i: number): Num | undefined {
     // exact scaled integer, one correctly rounded division (as fastMul)
     if (Number.isSafeInteger(p)) return p / POW10[e]! + 0;
   }
-  // beyond 2^53: the exact product with BigInt (at most 33 digits, as exactMul)
+  // beyond 2^53: the exact product's digits, from the mantissa in two exact halves (hi * 1e9 + lo),
+  // then one correctly rounded reading of the decimal text (as exactMul's BigInt path)
+  const neg = (f < 0) !== (i < 0);
+  const ai = Math.abs(i);
+  const ad = digits[0] === '-' ? digits.slice(1) : digits;
+  if (ai <= 1e6 && ad.length <= 24) {
+    const lo = Number(ad.slice(-9)) * ai; // < 1e15: exact
+    const carry = Math.floor(lo / 1e9);
+    const hi = Number(ad.slice(0, -9) || '0') * ai + carry; // < 1e21 when exact...
+    if (Number.isSafeInteger(hi)) {
+      const low = String(lo - carry * 1e9).padStart(9, '0');
+      const text = hi > 0 ? String(hi) + low : String(lo - carry * 1e9);
+      // an integral product stays exact (num: a bigint beyond 2^53); else the nearest double
+      if (!/^0*$/.test(text.slice(-e)) || text.length <= e) {
+        const r = Number(text + 'e-' + e);
+        return (neg ? -r : r) + 0;
+      }
+    }
+  }
   const p = BigInt(digits) * BigInt(i);
   const scale = 10n ** BigInt(e);
   if (p % scale === 0n) return num(p / scale);
