@@ -2,7 +2,7 @@
 // node:crypto (independently of the code under test) or taken from RFC 7515; the OPA conformance
 // folders (jwt*, cryptox509*) are covered by conformance.test.ts.
 import { createHmac, generateKeyPairSync, sign, verify, constants, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { requireShared } from '../helpers/tools.js';
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../../src/policy/rego/conformance.js';
 import { builtins, BuiltinError, type BuiltinContext } from '../../src/policy/rego/builtins/index.js';
@@ -179,9 +179,10 @@ describe('crypto private keys', () => {
 });
 
 // A real root+leaf chain (valid 2023-11-29 .. 2122) read from the OPA conformance data at run time.
-const CONF = '/work/shared/opa-conformance';
-describe.skipIf(!existsSync(CONF + '/v1/cryptox509parseandverifycertificates'))(
-  'crypto.x509.parse_and_verify_certificates_with_options (skipped: no /work/shared/opa-conformance)',
+const shared = requireShared('opa-conformance');
+const CONF = shared.path;
+describe.skipIf(!shared.ok)(
+  `crypto.x509.parse_and_verify_certificates_with_options${shared.skipNote}`,
   () => {
     it('honours CurrentTime and DNSName', () => {
       const c = loadCases(CONF, 'cryptox509parseandverifycertificates').find((x) => x.c.note.endsWith('uri_strings'))!;

@@ -1,5 +1,5 @@
 // Unit tests for the Rego builtins, called directly. Expected values are taken from OPA's
-// conformance cases (/work/shared/opa-conformance/v1) and OPA/Go documentation, not from our code.
+// conformance cases (../shared/opa-conformance/v1) and OPA/Go documentation, not from our code.
 import { describe, expect, it } from 'vitest';
 import { builtins, BuiltinError, type BuiltinContext } from '../../src/policy/rego/builtins/index.js';
 import { fromJS, RObject, RSet, toJSON, type Value } from '../../src/policy/rego/value.js';

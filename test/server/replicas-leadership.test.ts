@@ -143,7 +143,7 @@ describe.skipIf(!pgTools.ok)(`leadership on PostgreSQL${pgTools.skipNote}`, () =
   it('a contender killed with SIGKILL in another process releases the lock with its session', async () => {
     const sc = `l${++n}`;
     const dir = mkdtempSync(join(tmpdir(), 'obligo-leader-child-'));
-    const script = join(dir, 'child.ts');
+    const script = join(dir, 'child.mts'); // .mts: an ES module wherever the temporary folder is (top-level await)
     writeFileSync(
       script,
       `import { PgLeadership } from ${JSON.stringify(join(projectRoot, 'src/server/leadership.ts'))};
@@ -152,7 +152,11 @@ describe.skipIf(!pgTools.ok)(`leadership on PostgreSQL${pgTools.skipNote}`, () =
        process.stdout.write(l.isLeader() ? 'leader\\n' : 'follower\\n');
        setInterval(() => undefined, 1000);\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, PG_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, PG_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let childErr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      childErr += d.toString();
+    });
     try {
       const first = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -160,7 +164,7 @@ describe.skipIf(!pgTools.ok)(`leadership on PostgreSQL${pgTools.skipNote}`, () =
           out += d.toString();
           if (out.includes('\n')) resolve(out.trim());
         });
-        child.once('exit', (code) => reject(new Error(`child exited ${code} before reporting`)));
+        child.once('exit', (code) => reject(new Error(`child exited ${code} before reporting: ${childErr.slice(-2000)}`)));
       });
       expect(first).toBe('leader');
       const b = contender(sc, 'b');
