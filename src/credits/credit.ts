@@ -3,9 +3,10 @@
 //   base_i    = monthlyBase_i × months in period (× covered fraction of the period when prorate)
 //   amount_i  = base_i × percent_i / 100      (percent from the tiers; 0 without data)
 //   cap       = capPercent% × fees.monthly × months, rounded half-up to the minor unit
-//   when Σ amount_i (exact, or rounded row by row) exceeds the cap, rows are scaled by cap / Σ and
-//   allocated by largest remainder at the minor unit, so they add up to the cap exactly; otherwise
-//   each row is rounded half-up to the minor unit. All arithmetic is exact (rationals); rounding is
+//   when Σ amount_i (exact) exceeds the cap, rows are scaled by cap / Σ and allocated by largest
+//   remainder at the minor unit, so they add up to the cap exactly; otherwise each row is rounded
+//   half-up to the minor unit, and if those rounded rows exceed the cap the smallest round-ups are
+//   taken back (trimRoundUps) until they add up to the cap. All arithmetic is exact (rationals); rounding is
 //   the last step.
 //
 // Decisions: the pro-rating fraction is the part of the period inside the contract term (ms / ms);
@@ -99,6 +100,33 @@ export function allocateLargestRemainder(shares: readonly Rational[], targetUnit
   return out;
 }
 
+/**
+ * Take `excess` minor units back from rows rounded up (half-up) one by one: from the rows whose
+ * exact remainder was smallest first (closest to the half), ties to the later row; one unit per row
+ * at most, so a row ends at its exact amount rounded down or half-up. The caller guarantees the exact
+ * total fits (Σ floors ≤ Σ rounded − excess), so there are always enough round-ups.
+ */
+export function trimRoundUps(amounts: readonly Rational[], rounded: readonly bigint[], excess: bigint, scale: number): bigint[] {
+  const unit = 10n ** BigInt(scale);
+  const out = [...rounded];
+  const ups = amounts
+    .map((a, i) => {
+      const scaled = mul(a, make(unit));
+      const fl = floor(scaled);
+      return { i, up: rounded[i]! > fl, rem: sub(scaled, make(fl)) };
+    })
+    .filter((x) => x.up)
+    .sort((a, b) => cmp(a.rem, b.rem) || b.i - a.i);
+  let left = excess;
+  for (const { i } of ups) {
+    if (left <= 0n) break;
+    out[i]! -= 1n;
+    left -= 1n;
+  }
+  if (left > 0n) throw new RangeError('trimRoundUps: the excess is larger than the round-ups');
+  return out;
+}
+
 /** Claim deadline: last local day of the period + N days, and the instant that day ends. */
 export function claimDeadline(period: Period, claimWindowDays: number | undefined): { date: string; endsAt: number } | null {
   if (claimWindowDays === undefined) return null;
@@ -143,12 +171,21 @@ export function computeCredits(contract: CreditContract, period: Period, outcome
   const exactTotal = prelim.reduce((a, r) => add(a, r.amount), ZERO);
   const rowUnits = prelim.map((r) => roundHalfUpToScale(r.amount, scale));
   const roundedTotal = rowUnits.reduce((a, b) => a + b, 0n);
-  const capped = cmp(exactTotal, capExact) > 0 || roundedTotal > capUnits;
-  const units = capped ? allocateLargestRemainder(prelim.map((r) => r.amount), capUnits) : rowUnits;
+  const overExactly = cmp(exactTotal, capExact) > 0;
+  const capped = overExactly || roundedTotal > capUnits;
+  // Over the cap exactly: every row scaled down in proportion, split by largest remainder. Over it only
+  // because rows were rounded one by one: each row keeps its rounded amount except the round-ups the cap
+  // cannot hold, taken back from the rows whose round-up was smallest (never a row raised above its own
+  // rounded amount, never one cut below its exact amount rounded down).
+  const units = overExactly
+    ? allocateLargestRemainder(prelim.map((r) => r.amount), capUnits)
+    : capped
+      ? trimRoundUps(prelim.map((r) => r.amount), rowUnits, roundedTotal - capUnits, scale)
+      : rowUnits;
 
   const rows: CreditRow[] = prelim.map((r, i) => {
     const flags = [...r.flags];
-    if (capped && !(r.amount.n === 0n)) flags.push('capped');
+    if (overExactly ? r.amount.n !== 0n : units[i]! < rowUnits[i]!) flags.push('capped');
     return {
       slaId: r.o.sla.id,
       slaKey: r.o.sla.key,

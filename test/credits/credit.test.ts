@@ -99,12 +99,10 @@ describe('credits: examples', () => {
     expect(half('none', '99.85')).toMatchObject({ compared: '99.85', percent: 10, amount: '800.00' });
   });
 
-  // Known bug in src/credits/credit.ts (reported to the lead): when the exact total is within the cap but
-  // the rows rounded one by one exceed it, computeCredits scales every row UP by cap / exact total before
-  // the largest-remainder split, so a row can get more than its tier gives (10.004 owed → 10.04 paid)
-  // while others lose theirs. A capped row must never exceed its own amount rounded up. When this test
-  // starts failing, the bug is fixed: turn it into an ordinary `it`.
-  it.fails('KNOWN BUG: capped by rounding only, no row gets more than its exact amount rounded up', () => {
+  // Was a bug: when the exact total is within the cap but the rows rounded one by one exceed it, every row
+  // was scaled UP by cap / exact total before the largest-remainder split (10.004 owed → 10.04 paid).
+  // Now the round-ups the cap cannot hold are taken back, smallest remainder first.
+  it('capped by rounding only: no row gets more than its exact amount rounded up; the smallest round-ups are taken back', () => {
     const tiers: TierDoc[] = [{ below: 99.99, percent: 10 }];
     const s = computeCredits(contract({ monthlyFee: '10.09' }, { capPercent: 100 }), march, [
       outcome('big', '99', '100.04', tiers), // 10.004
@@ -114,6 +112,10 @@ describe('credits: examples', () => {
     expect(s).toMatchObject({ capped: true, total: '10.09' });
     expect(s.rows[0]!.exactAmount).toBe('10.004');
     expect(units(s.rows[0]!.amount, 2) <= 1001n, `big row paid ${s.rows[0]!.amount}`).toBe(true);
+    // rounded one by one: 10.00 + 10 × 0.01 = 10.10, one cent over; the ten 0.005 rows were rounded up by
+    // 0.005 each (the big row by nothing): the last of them gives its cent back, ties to the later row
+    expect(s.rows.map((r) => r.amount)).toEqual(['10.00', ...Array(9).fill('0.01'), '0.00']);
+    expect(s.rows.map((r) => r.flags.includes('capped'))).toEqual([...Array(10).fill(false), true]);
   });
 
   it('over the cap only exactly: three rows of 0.004 (0.00 each when rounded) against a cap of 0.01 share it', () => {
@@ -218,16 +220,22 @@ describe('credits: properties', () => {
           expect(units(s.total, digits)).toBe(sum);
           expect(sum <= units(s.cap, digits)).toBe(true);
           if (s.capped) expect(sum).toBe(units(s.cap, digits));
-          // each row: never more than its own amount rounded up at the minor unit — when uncapped, or
-          // capped because the exact total is over the cap (rows scaled down). Capped only because
-          // rounding each row pushed the total over, rows are scaled UP: see the known bug below.
+          // each row: never more than its own amount rounded up at the minor unit; unless the exact total
+          // is over the cap (rows scaled down), between its amount rounded down and rounded half-up
           const e20 = (a: string) => BigInt(a.split('.')[0]! + (a.split('.')[1] ?? '').padEnd(20, '0')); // exactAmount has ≤ 20 places
           const exactTotal = s.rows.reduce((acc, r) => acc + e20(r.exactAmount), 0n);
           const scaledDown = exactTotal > units(s.cap, digits) * 10n ** BigInt(20 - digits);
           for (const r of s.rows) {
             const exact = rational(r.exactAmount);
             const ceil = (exact.n * 10n ** BigInt(digits) + exact.d - 1n) / exact.d;
-            if (!s.capped || scaledDown) expect(units(r.amount, digits) <= ceil, `${r.amount} <= ceil(${r.exactAmount})`).toBe(true);
+            expect(units(r.amount, digits) <= ceil, `${r.amount} <= ceil(${r.exactAmount})`).toBe(true);
+            if (!scaledDown) {
+              const fl = (exact.n * 10n ** BigInt(digits)) / exact.d;
+              const halfUp = (2n * exact.n * 10n ** BigInt(digits) + exact.d) / (2n * exact.d);
+              const got = units(r.amount, digits);
+              expect(got >= fl && got <= halfUp, `${r.amount} in [floor, half-up] of ${r.exactAmount}`).toBe(true);
+              if (!s.capped) expect(got).toBe(halfUp);
+            }
             if (r.achieved === null) expect(r.amount).toBe((0).toFixed(digits));
           }
         },
