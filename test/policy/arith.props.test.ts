@@ -54,6 +54,28 @@ describe('Rego arithmetic on doubles', () => {
     );
   });
 
+  it('a short decimal (up to 15 digits, 1 to 15 places) times an integer', () => {
+    // the decimal's text is built from its digits (not from the double), so ground truth does not
+    // rest on the double printing the way arith.ts's search for the decimal assumes
+    const dec = fc
+      .tuple(fc.bigInt({ min: -(10n ** 15n) + 1n, max: 10n ** 15n - 1n }), fc.integer({ min: 1, max: 15 }))
+      .map(([m, e]) => {
+        const neg = m < 0n;
+        const digits = (neg ? -m : m).toString().padStart(e + 1, '0');
+        return (neg ? '-' : '') + digits.slice(0, -e) + '.' + digits.slice(-e);
+      });
+    const int = fc.oneof(fc.constantFrom(10, 100, 1000, -10, 7, 1_000_000), fc.integer({ min: -2_000_000, max: 2_000_000 }));
+    fc.assert(
+      fc.property(dec, int, (text, b) => {
+        const a = Number(text);
+        const want = Number(new D(text).times(b).toString()) + 0;
+        expect(Number(A.mul(a, b)) + 0).toBe(want);
+        expect(Number(A.mul(b, a)) + 0).toBe(want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('known cases: 0.1 + 0.2, rounding for messages', () => {
     expect(A.add(0.1, 0.2)).toBe(0.3);
     expect(A.mul(1.15, 100)).toBe(115);

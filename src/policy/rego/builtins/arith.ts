@@ -126,6 +126,24 @@ export function mul(a: Num, b: Num): Num {
 /** f * i (i a safe integer) on f's shortest decimal form, exactly (see exactMul); undefined: other paths. */
 function mulByInt(f: number, i: number): Num | undefined {
   if (!Number.isFinite(f)) return undefined;
+  // A short decimal form (at most 15 digits, as 12.34) found without printing f: the least e for which
+  // m = round(f * 10^e) gives m / 10^e === f (both operands exact, so the quotient is the correctly
+  // rounded m * 10^-e) is String(f)'s decimal: with at most 15 digits no other decimal of e places
+  // rounds to f (they are 10^-e apart, more than f's rounding interval), and one with fewer places
+  // would have been found first. Then the exact scaled product, divided once, as below.
+  const af = f < 0 ? -f : f;
+  if (af >= 1e-6 && af < 1e15) {
+    for (let e = 1; e <= 15; e++) {
+      const sc = POW10[e]!;
+      const m = Math.round(f * sc);
+      if (m >= 1e15 || m <= -1e15) break;
+      if (m / sc === f) {
+        const p = m * i;
+        if (Number.isSafeInteger(p)) return p / sc + 0;
+        break;
+      }
+    }
+  }
   const s = String(f);
   if (s.includes('e')) return undefined;
   const dot = s.indexOf('.');
