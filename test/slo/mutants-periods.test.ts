@@ -1,0 +1,120 @@
+// Periods: label syntax, error messages that name the bad value, term coverage, empty ranges, and the
+// zones whose local midnight happens twice on day 1 of a month (see the KNOWN BUG test at the end).
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import {
+  isPeriodLabel,
+  parsePeriodLabel,
+  periodContaining,
+  periodLabel,
+  periodsOverlapping,
+  termCoverage,
+  termRange,
+} from '../../src/slo/periods.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+
+describe('period labels', () => {
+  it('isPeriodLabel accepts YYYY-MM and YYYY-Qn only, anchored at both ends', () => {
+    for (const l of ['2026-03', '2026-12', '0999-01', '2026-Q1', '2026-Q4']) expect(isPeriodLabel(l), l).toBe(true);
+    for (const l of ['2026-13', '2026-00', '2026-3', '2026-Q0', '2026-Q5', 'x2026-03', '2026-03x', 'x2026-Q1', '2026-Q1x', '12026-03', '2026-031', '', '2026-03\n'])
+      expect(isPeriodLabel(l), JSON.stringify(l)).toBe(false);
+  });
+
+  it('parsePeriodLabel rejects labels with anything before or after, naming the label', () => {
+    for (const l of ['x2026-03', '2026-03x', 'x2026-Q1', '2026-Q1x', '2026-03-01']) {
+      expect(() => parsePeriodLabel(l, 'UTC'), l).toThrow(`not a period label (expected YYYY-MM or YYYY-Qn): ${l}`);
+    }
+  });
+
+  it('years before 1000 keep four digits, and labels round-trip', () => {
+    const m = periodContaining('month', 'UTC', Date.parse('0999-03-15T12:00:00Z'));
+    expect(m.label).toBe('0999-03');
+    expect(parsePeriodLabel('0999-03', 'UTC')).toEqual(m);
+    const q = periodContaining('quarter', 'UTC', Date.parse('0999-05-15T12:00:00Z'));
+    expect(q.label).toBe('0999-Q2');
+    expect(q.start).toBe(Date.parse('0999-04-01T00:00:00Z'));
+    expect(parsePeriodLabel('0999-Q2', 'UTC')).toEqual(q);
+  });
+});
+
+describe('errors name the bad zone or date', () => {
+  it('an unknown zone: the zone and luxon’s explanation', () => {
+    const why = DateTime.fromMillis(0, { zone: 'Mars/Olympus' }).invalidExplanation!;
+    expect(why).toBeTruthy();
+    const err = (() => {
+      try {
+        periodContaining('month', 'Mars/Olympus', Date.UTC(2026, 2, 1));
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err!.message).toBe(`invalid time zone or instant: Mars/Olympus @ ${Date.UTC(2026, 2, 1)} (${why})`);
+    expect(() => periodLabel('quarter', 'Mars/Olympus', 0)).toThrow(RangeError);
+  });
+
+  it('a date that does not exist: the date, the zone and luxon’s explanation', () => {
+    const why = DateTime.fromObject({ year: 2026, month: 2, day: 30 }, { zone: 'UTC' }).invalidExplanation!;
+    expect(why).toBeTruthy();
+    expect(() => termRange({ timezone: 'UTC', termStart: '2026-02-30' })).toThrow(`invalid date or time zone: 2026-2-30 UTC (${why})`);
+    expect(() => parsePeriodLabel('2026-03', 'Mars/Olympus')).toThrow('invalid date or time zone: 2026-3-1 Mars/Olympus (');
+  });
+
+  it('term dates must be exactly YYYY-MM-DD', () => {
+    for (const d of ['x2026-01-01', '2026-01-01x', '2026-01-01T00:00', '2026-1-01', '20260101']) {
+      expect(() => termRange({ timezone: 'UTC', termStart: d }), d).toThrow(`not a date YYYY-MM-DD: ${d}`);
+      expect(() => termRange({ timezone: 'UTC', termStart: '2026-01-01', termEnd: d }), d).toThrow(RangeError);
+    }
+    expect(termRange({ timezone: 'UTC', termStart: '2026-01-01' }).start).toBe(Date.UTC(2026, 0, 1));
+  });
+});
+
+describe('termCoverage', () => {
+  const march = parsePeriodLabel('2026-03', 'UTC');
+
+  it('the whole period, a term starting mid-period, period-to-date, and outside the term', () => {
+    expect(termCoverage(march, { timezone: 'UTC', termStart: '2026-01-01' })).toEqual({ coveredMs: 31 * D, periodMs: 31 * D });
+    // from 11 March 00:00 to 1 April: 21 days
+    expect(termCoverage(march, { timezone: 'UTC', termStart: '2026-03-11' })).toEqual({ coveredMs: 21 * D, periodMs: 31 * D });
+    // term 11..20 March (inclusive) as of 15 March 06:00: 4 days 6 hours
+    expect(termCoverage(march, { timezone: 'UTC', termStart: '2026-03-11', termEnd: '2026-03-20' }, Date.UTC(2026, 2, 15, 6))).toEqual({ coveredMs: 4 * D + 6 * H, periodMs: 31 * D });
+    expect(termCoverage(march, { timezone: 'UTC', termStart: '2026-04-01' })).toEqual({ coveredMs: 0, periodMs: 31 * D });
+  });
+
+  it('in a DST zone the period length is the real one (743 h in New York, March 2026)', () => {
+    const p = parsePeriodLabel('2026-03', 'America/New_York');
+    expect(termCoverage(p, { timezone: 'America/New_York', termStart: '2026-03-15' })).toEqual({ coveredMs: 17 * D, periodMs: 743 * H });
+  });
+});
+
+describe('periodsOverlapping', () => {
+  it('an empty or reversed range overlaps no period', () => {
+    const t = Date.UTC(2026, 2, 15);
+    expect(periodsOverlapping('month', 'UTC', { start: t, end: t })).toEqual([]);
+    expect(periodsOverlapping('month', 'UTC', { start: t, end: t - 1 })).toEqual([]);
+    expect(periodsOverlapping('month', 'UTC', { start: t, end: t + 1 }).map((p) => p.label)).toEqual(['2026-03']);
+  });
+});
+
+describe('periods where local midnight of day 1 happens twice', () => {
+  // KNOWN BUG (src/slo/periods.ts, reported to the lead; not ours to fix): where local midnight of day 1
+  // happens twice (America/Havana, 1 November 2026: clocks go back at 01:00 CDT to 00:00 CST), the end
+  // of October is computed as the first midnight (04:00Z, start.plus({months}).startOf('day')) but the
+  // start of November as the second one (05:00Z, DateTime.fromObject picks the later offset). The hour
+  // [04:00Z, 05:00Z) then belongs to no period, and periodContaining returns a period that does not
+  // contain the instant. The same in America/St_Johns, 1 November 2009 (October ends 02:30Z, November
+  // starts 03:30Z), Asia/Gaza 2004-10, America/Managua 2006-10. `it.fails` passes while the bug is there; once fixed, make it a plain `it`.
+  it.fails('KNOWN BUG: periods tile time in America/Havana across 1 November 2026 (fails until periods.ts is fixed)', () => {
+    const z = 'America/Havana';
+    const oct = parsePeriodLabel('2026-10', z);
+    const nov = parsePeriodLabel('2026-11', z);
+    expect(nov.start).toBe(oct.end);
+    for (let t = oct.end - H; t < nov.start + H; t += 15 * 60_000) {
+      const p = periodContaining('month', z, t);
+      expect(p.start <= t && t < p.end, new Date(t).toISOString()).toBe(true);
+    }
+  });
+});
