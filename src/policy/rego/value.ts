@@ -112,10 +112,21 @@ export function shapeOf(keys: string[]): { shape: Shape; slot: number[] } | unde
   return (t.shape ??= Shape.of(keys));
 }
 
+/** The shape of objects without keys (an object made from `{}`: no map until it changes). */
+const EMPTY_SHAPE = new Shape([]);
+
 /** A property lookup site's memory (generated code): the last shape seen and where its key sits. */
 export interface KeyCache {
   s: Shape | null;
   i: number;
+}
+
+/** What an object derives from its entries (computed on demand, dropped when it changes). */
+interface ObjectCache {
+  sorted: [Value, Value][] | null;
+  ks: Value[] | null;
+  vs: Value[] | null;
+  ck: string | null;
 }
 
 export class RObject {
@@ -124,16 +135,17 @@ export class RObject {
   // An object built by an object literal with constant keys has no map of its own: its values sit
   // in `vals` in the order of its shape's keys (a map is made if it is ever changed).
   // Insertion order is never observable (iteration goes sorted).
+  // (five fields: objects are the most allocated values; what is derived from the entries, computed
+  // on demand, lives in `c`)
   private s: Map<string, Value> | null;
-  private m: Map<string, [Value, Value]> | null = null;
+  private m: Map<string, [Value, Value]> | null;
   private shape: Shape | null;
   private vals: Value[] | null;
-  private sorted: [Value, Value][] | null = null;
-  private ks: Value[] | null = null;
-  private vs: Value[] | null = null;
-  private ck: string | null = null;
+  private c: ObjectCache | null;
 
   constructor(shape?: Shape, vals?: Value[]) {
+    this.m = null;
+    this.c = null;
     if (shape) {
       this.s = null;
       this.shape = shape;
@@ -187,15 +199,12 @@ export class RObject {
   set(k: Value, v: Value): this {
     if (typeof k === 'string') (this.s ?? this.strings()).set(k, v);
     else (this.m ??= new Map()).set(key(k), [k, v]);
-    if (this.sorted !== null || this.ck !== null) this.invalidate();
+    if (this.c !== null) this.c = null;
     return this;
   }
 
   private invalidate(): void {
-    this.sorted = null;
-    this.ks = null;
-    this.vs = null;
-    this.ck = null;
+    this.c = null;
   }
 
   delete(k: Value): boolean {
@@ -241,9 +250,14 @@ export class RObject {
     return canonical[0] === 's' ? this.get(canonical.slice(1)) : this.m?.get(canonical)?.[1];
   }
 
+  private cache(): ObjectCache {
+    return (this.c ??= { sorted: null, ks: null, vs: null, ck: null });
+  }
+
   /** Entries in Rego's order of keys. */
   entries(): [Value, Value][] {
-    if (this.sorted === null) {
+    const c = this.cache();
+    if (c.sorted === null) {
       const all: [Value, Value][] = [];
       const s = this.s;
       if (s === null) {
@@ -257,21 +271,23 @@ export class RObject {
           all.sort((a, b) => compare(a[0], b[0]));
         } else all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)); // string keys: code unit order
       }
-      this.sorted = all;
+      c.sorted = all;
     }
-    return this.sorted;
+    return c.sorted;
   }
 
   /** Keys in Rego's order (one array, computed once: do not mutate). */
   keys(): Value[] {
     if (this.s === null) return this.shape!.keys;
-    return (this.ks ??= this.entries().map((e) => e[0]));
+    const c = this.cache();
+    return (c.ks ??= this.entries().map((e) => e[0]));
   }
 
   /** Values in the order of their keys (one array, computed once: do not mutate). */
   values(): Value[] {
     if (this.s === null) return this.vals!;
-    return (this.vs ??= this.entries().map((e) => e[1]));
+    const c = this.cache();
+    return (c.vs ??= this.entries().map((e) => e[1]));
   }
 
   sortedKeys(): string[] {
@@ -280,7 +296,8 @@ export class RObject {
 
   /** key(this), computed once per object (objects are immutable once built). */
   canonicalKey(): string {
-    if (this.ck === null) {
+    const c = this.cache();
+    if (c.ck === null) {
       const es = this.entries();
       let out = 'o' + es.length + '{';
       for (const [k, v] of es) {
@@ -288,9 +305,9 @@ export class RObject {
         const b = key(v);
         out += a.length + ':' + a + b.length + ':' + b;
       }
-      this.ck = out;
+      c.ck = out;
     }
-    return this.ck;
+    return c.ck;
   }
 
   clone(): RObject {
@@ -307,9 +324,11 @@ export class RObject {
   }
 }
 
+const NO_STRINGS: ReadonlySet<string> = new Set();
+
 export class RSet {
-  // strings in `s`, other members under key(v) in `m` (allocated on first use; see RObject)
-  private readonly s = new Set<string>();
+  // strings in `s`, other members under key(v) in `m` (both allocated on first use; see RObject)
+  private s: Set<string> | null = null;
   private m: Map<string, Value> | null = null;
   private sorted: Value[] | null = null;
   private ck: string | null = null;
@@ -321,14 +340,16 @@ export class RSet {
   }
 
   get size(): number {
-    return this.m === null ? this.s.size : this.s.size + this.m.size;
+    const n = this.s === null ? 0 : this.s.size;
+    return this.m === null ? n : n + this.m.size;
   }
 
   /** Only for building a fresh set. */
   add(v: Value): this {
     if (typeof v === 'string') {
-      if (!this.s.has(v)) {
-        this.s.add(v);
+      const s = (this.s ??= new Set());
+      if (!s.has(v)) {
+        s.add(v);
         this.sorted = null;
         this.ck = null;
       }
@@ -347,21 +368,22 @@ export class RSet {
   delete(v: Value): boolean {
     this.sorted = null;
     this.ck = null;
-    return typeof v === 'string' ? this.s.delete(v) : this.m !== null && this.m.delete(key(v));
+    return typeof v === 'string' ? this.s !== null && this.s.delete(v) : this.m !== null && this.m.delete(key(v));
   }
 
   has(v: Value): boolean {
-    return typeof v === 'string' ? this.s.has(v) : this.m !== null && this.m.has(key(v));
+    return typeof v === 'string' ? this.s !== null && this.s.has(v) : this.m !== null && this.m.has(key(v));
   }
 
   /** Members in Rego's order (one array, computed once: do not mutate). */
   values(): Value[] {
     if (this.sorted === null) {
+      const strs = this.s ?? NO_STRINGS;
       if (this.m === null || this.m.size === 0) {
-        const all: string[] = [...this.s];
-        all.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // strings: code unit order
+        const all: string[] = [...strs];
+        if (all.length > 1) all.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // strings: code unit order
         this.sorted = all;
-      } else this.sorted = [...this.s, ...this.m.values()].sort(compare);
+      } else this.sorted = [...strs, ...this.m.values()].sort(compare);
     }
     return this.sorted;
   }
@@ -386,7 +408,7 @@ export class RSet {
 
   clone(): RSet {
     const s = new RSet();
-    for (const v of this.s) s.s.add(v);
+    if (this.s !== null) s.s = new Set(this.s);
     if (this.m !== null) s.m = new Map(this.m);
     return s;
   }
@@ -536,11 +558,17 @@ function shapeOfRecord(keys: string[]): { shape: Shape; slot: number[] } | undef
 /** A plain object's own enumerable properties as an object (with a shape when it has one). */
 function fromRecord(rec: Record<string, unknown>): RObject {
   const keys = Object.keys(rec);
+  const n = keys.length;
+  if (n === 0) return new RObject(EMPTY_SHAPE, []);
   const sh = shapeOfRecord(keys);
   if (sh) {
     const slot = sh.slot;
-    const vals: Value[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) vals[slot[i]!] = fromJS(rec[keys[i]!]);
+    const vals: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = rec[keys[i]!];
+      // strings, booleans and doubles as they are (the common leaves), the rest through fromJS
+      vals[slot[i]!] = typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && !(Number.isInteger(x) && !Number.isSafeInteger(x))) ? x : fromJS(x);
+    }
     return new RObject(sh.shape, vals);
   }
   const o = new RObject();
