@@ -76,6 +76,21 @@ describe('Rego arithmetic on doubles', () => {
     );
   });
 
+  it('a double of 16 or 17 digits times a scale (the product decided next to the double product)', () => {
+    // budgetRemaining * 100, achieved * 1000: full-precision doubles over many magnitudes, both signs
+    const dbl = fc
+      .tuple(fc.double({ noNaN: true, min: 1, max: 10, maxExcluded: true }), fc.integer({ min: -4, max: 8 }), fc.boolean())
+      .map(([m, x, neg]) => (neg ? -1 : 1) * m * 10 ** x)
+      .filter((x) => Number.isFinite(x) && String(x).replace(/^-?0?\.?0*|\.|e.*$/g, '').length >= 16);
+    const int = fc.oneof(fc.constantFrom(10, 100, 1000, -100, 3, 7, 60, 3600, 1_000_000), fc.integer({ min: -5_000_000, max: 5_000_000 }));
+    fc.assert(
+      fc.property(dbl, int, (a, b) => {
+        expect(Number(A.mul(a, b)) + 0).toBe(exact('times', a, b) + 0);
+      }),
+      { numRuns: 10000 },
+    );
+  });
+
   it('known cases: 0.1 + 0.2, rounding for messages', () => {
     expect(A.add(0.1, 0.2)).toBe(0.3);
     expect(A.mul(1.15, 100)).toBe(115);

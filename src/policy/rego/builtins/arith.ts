@@ -150,6 +150,8 @@ function mulByInt(f: number, i: number): Num | undefined {
   if (dot < 0) return undefined;
   const e = s.length - dot - 1;
   const digits = s.slice(0, dot) + s.slice(dot + 1);
+  const near = nearMul(f, i, digits, e);
+  if (near !== undefined) return near;
   const m = Number(digits);
   if (Number.isSafeInteger(m) && e <= 22) {
     const p = m * i;
@@ -179,6 +181,71 @@ function mulByInt(f: number, i: number): Num | undefined {
   const scale = 10n ** BigInt(e);
   if (p % scale === 0n) return num(p / scale);
   return Number(p.toString() + 'e-' + e) + 0;
+}
+
+const SPLIT = 134217729; // 2^27 + 1 (Dekker's splitter)
+
+/** Dekker's product: a * b === hi + lo exactly (hi the rounded product; no overflow or underflow here). */
+function twoProdLo(a: number, b: number, hi: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return al * bl - (((hi - ah * bh) - al * bh) - ah * bl);
+}
+
+/**
+ * S * i rounded to the nearest double, where S (digits: S * 10^e, at most 17 digits) is the shortest
+ * decimal form of f: the double product p = fl(f * i) or one of its neighbours, decided from how far
+ * the exact S * i lies from p. That distance is (f * i - p) + (S - f) * i: the first term exactly
+ * (Dekker), the second from D - f * 10^e (D = S * 10^e; with the exact product f * 10^e = P1 + P2 and
+ * D in two exact parts, D - P1 is exact by Sterbenz and what remains is small), to a relative error
+ * near 2^-52. Undefined (the caller's exact text path decides) when the distance is too close to a
+ * midpoint between doubles, when p is near a power of two or beyond 2^53 (integral products there
+ * stay exact), or outside the plain range.
+ */
+function nearMul(f: number, i: number, digits: string, e: number): number | undefined {
+  if (e > 22 || i === 0 || Math.abs(i) > 2 ** 26) return undefined;
+  const p = f * i;
+  const ap = Math.abs(p);
+  if (!(ap >= 1e-280 && ap < 2 ** 53)) return undefined;
+  const neg = digits.charCodeAt(0) === 45; // '-'
+  const ad = neg ? digits.slice(1) : digits;
+  if (ad.length > 17) return undefined;
+  const af = neg ? -f : f;
+  // D = S * 10^e (positive) in two exact parts
+  let dHi: number;
+  let dLo: number;
+  if (ad.length <= 15) {
+    dHi = Number(ad);
+    dLo = 0;
+  } else {
+    dHi = Number(ad.slice(0, -9)) * 1e9; // < 1e8 * 1e9, a multiple of 2^9 with a mantissa < 2^53: exact
+    dLo = Number(ad.slice(-9));
+  }
+  const sc = POW10[e]!;
+  const p1 = af * sc;
+  const p2 = twoProdLo(af, sc, p1);
+  const r = (dHi - p1 + dLo) - p2; // D - f * 10^e
+  const fi = af * i; // |f| * i
+  const dev = twoProdLo(af, i, fi) + (r * i) / sc; // S * i - fl(|f| * i), for the positive operand |f|
+  // the spacing of doubles at fi: a power of two (fi not itself a power of two, nor its neighbours)
+  const afi = Math.abs(fi);
+  let u = 2 ** (Math.floor(Math.log2(afi)) - 52);
+  if (afi < u * 2 ** 52) u /= 2;
+  else if (afi >= u * 2 ** 53) u *= 2;
+  const m = afi / u; // the mantissa, 2^52 <= m < 2^53
+  if (m <= 2 ** 52 + 2 || m >= 2 ** 53 - 2) return undefined;
+  const h = u / 2;
+  const ad2 = Math.abs(dev);
+  const margin = h * 1e-9;
+  let q: number;
+  if (ad2 < h - margin) q = fi;
+  else if (ad2 > h + margin && ad2 < 3 * h - margin) q = fi + (dev > 0 ? u : -u);
+  else return undefined;
+  return (neg ? -q : q) + 0;
 }
 
 /** The shortest decimal form of a finite double as an integer mantissa and a power of ten. */
