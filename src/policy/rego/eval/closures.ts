@@ -95,6 +95,7 @@ export interface Runtime {
   callB(c: CallSpec, f: BuiltinFn, args: Value[]): Value | undefined;
   /** calls user function f (named c.fn) unless `with` replaced it */
   callU(c: CallSpec, f: FnInfo, args: Value[]): Value | undefined;
+  callU1(c: CallSpec, f: FnInfo, a: Value): Value | undefined;
   /** values of the top-level query expressions (by Expr.qi), null outside a query */
   qvals: Value[] | null;
   qStrictFalse: boolean;

@@ -251,7 +251,12 @@ export type SetFn = (r: Parameters<BodyFn>[0], env: Parameters<BodyFn>[1], out: 
 export interface FnInfo {
   rules: CompiledRule[];
   cid: number;
+  /** results beyond the first few (see run.ts memoGet) */
   memo: Map<unknown, Value | null> | null;
+  /** the first few results: keys, values (null: undefined), how many */
+  mk: unknown[];
+  mv: (Value | null)[];
+  mn: number;
 }
 
 export interface GenHost {
@@ -722,6 +727,7 @@ ${done}`, name);
     const list = '[' + args.join(', ') + ']';
     if (fn.startsWith('data.')) {
       const f = this.host.fnInfo(fn);
+      if (f && args.length === 1) return `r.callU1(${S}, ${u.k(f)}, ${args[0]})`;
       return f ? `r.callU(${S}, ${u.k(f)}, ${list})` : `r.call1(${S}, ${list})`;
     }
     const inline = INLINE[fn];

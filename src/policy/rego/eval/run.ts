@@ -86,7 +86,7 @@ export class Program {
     let f = this.fns.get(fn);
     if (f === undefined) {
       const rules = this.compiler.funcs.get(fn);
-      this.fns.set(fn, (f = rules ? { rules, cid: 0, memo: null } : null));
+      this.fns.set(fn, (f = rules ? { rules, cid: 0, memo: null, mk: [], mv: [], mn: 0 } : null));
     }
     return f;
   }
@@ -879,18 +879,22 @@ export class Run implements Runtime {
   callU(c: CallSpec, f: FnInfo, args: Value[]): Value | undefined {
     const ctx = this.ctx;
     if (ctx.fnMocks !== null) return this.call1(c, args);
-    // results per function and arguments, for this evaluation context (recomputed, never wrong,
-    // when another context used the function in between)
-    let memo = f.memo;
-    if (f.cid !== ctx.id || memo === null) {
-      f.cid = ctx.id;
-      f.memo = memo = new Map();
-    }
     const ck: unknown = args.length === 1 ? args[0] : '\0' + args.map(vkey).join('\0');
-    const cached = memo.get(ck);
+    const cached = memoGet(f, ctx.id, ck);
     if (cached !== undefined) return cached === null ? undefined : cached;
     const result = this.userValue(f.rules, args, c.loc);
-    memo.set(ck, result === undefined ? null : result);
+    memoSet(f, ctx.id, ck, result === undefined ? null : result);
+    return result;
+  }
+
+  /** callU of a function of one argument (no array unless the result is computed). */
+  callU1(c: CallSpec, f: FnInfo, a: Value): Value | undefined {
+    const ctx = this.ctx;
+    if (ctx.fnMocks !== null) return this.call1(c, [a]);
+    const cached = memoGet(f, ctx.id, a);
+    if (cached !== undefined) return cached === null ? undefined : cached;
+    const result = this.userValue(f.rules, [a], c.loc);
+    memoSet(f, ctx.id, a, result === undefined ? null : result);
     return result;
   }
 
@@ -1004,3 +1008,36 @@ const HTTP_SEND_KEYS = new Set([
   'force_cache_duration_seconds', 'raise_error', 'caching_mode', 'max_retry_attempts', 'cache_ignored_headers',
 ]);
 
+
+// Results of a user function per evaluation context (FnInfo.cid): the first few in two arrays searched
+// by identity (the arguments one evaluation passes are few), the rest in a map (the same keys: an
+// argument itself when there is one, else the canonical keys of all). Recomputed, never wrong, when
+// another context used the function in between.
+const MEMO_LINEAR = 8;
+
+function memoGet(f: FnInfo, cid: number, ck: unknown): Value | null | undefined {
+  if (f.cid !== cid) {
+    f.cid = cid;
+    f.mn = 0;
+    f.memo = null;
+    return undefined;
+  }
+  const n = f.mn;
+  const ks = f.mk;
+  for (let i = 0; i < n; i++) if (ks[i] === ck) return f.mv[i];
+  return f.memo === null ? undefined : f.memo.get(ck);
+}
+
+function memoSet(f: FnInfo, cid: number, ck: unknown, v: Value | null): void {
+  if (f.cid !== cid) {
+    f.cid = cid;
+    f.mn = 0;
+    f.memo = null;
+  }
+  const n = f.mn;
+  if (n < MEMO_LINEAR) {
+    f.mk[n] = ck;
+    f.mv[n] = v;
+    f.mn = n + 1;
+  } else (f.memo ??= new Map()).set(ck, v);
+}
