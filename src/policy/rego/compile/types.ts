@@ -270,6 +270,13 @@ export function select(a: Type | undefined, x: Value): Type | undefined {
 /** The type of the keys of a collection (numbers for arrays), undefined for a scalar. */
 export function keys(a: Type | undefined): Type | undefined {
   if (!a) return undefined;
+  if (a.k !== 'object' && a.k !== 'any') return keysOfType(a);
+  let v = keysMemo.get(a);
+  if (v === undefined) keysMemo.set(a, (v = keysOfType(a) ?? null));
+  return v ?? undefined;
+}
+
+function keysOfType(a: Type): Type | undefined {
   switch (a.k) {
     case 'array':
       return N;
@@ -292,9 +299,21 @@ export function keys(a: Type | undefined): Type | undefined {
   }
 }
 
+// keys() and values() of composite types, computed once per type object (types are immutable once
+// built, and interned: contract modules ask for the values of the same `slas` type many times)
+const keysMemo = new WeakMap<object, Type | null>();
+const valuesMemo = new WeakMap<object, Type | null>();
+
 /** The type of the values of a collection, undefined for a scalar. */
 export function values(a: Type | undefined): Type | undefined {
   if (!a) return undefined;
+  if (a.k !== 'object' && a.k !== 'array' && a.k !== 'any') return valuesOf(a);
+  let v = valuesMemo.get(a);
+  if (v === undefined) valuesMemo.set(a, (v = valuesOf(a) ?? null));
+  return v ?? undefined;
+}
+
+function valuesOf(a: Type): Type | undefined {
   switch (a.k) {
     case 'array': {
       let t: Type | undefined;
@@ -324,13 +343,18 @@ const nils = new WeakMap<object, boolean>();
 
 function nilCached(a: Type): boolean {
   let v = nils.get(a);
-  if (v === undefined) nils.set(a, (v = isNil(a)));
+  if (v === undefined) nils.set(a, (v = nilOf(a)));
   return v;
 }
 
 /** The type is unknown somewhere inside (OPA's types.Nil). */
 export function isNil(a: Type | undefined): boolean {
   if (!a) return true;
+  if (a.k === 'object' || a.k === 'array' || a.k === 'any') return nilCached(a);
+  return nilOf(a);
+}
+
+function nilOf(a: Type): boolean {
   switch (a.k) {
     case 'func':
       return a.args.some(isNil) || isNil(a.result);
