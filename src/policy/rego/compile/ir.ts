@@ -49,6 +49,8 @@ export class RuleNode {
   cval: unknown = null;
   /** being evaluated (a dynamic recursion check) */
   busy = false;
+  /** how the evaluator goes about this node (eval/run.ts NodePlan; made on first use, per compile) */
+  evalInfo: unknown = null;
   get hasRules(): boolean {
     return this.rules.length > 0 || this.defaults.length > 0;
   }

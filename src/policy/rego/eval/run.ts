@@ -113,6 +113,30 @@ export class Program {
     return p;
   }
 
+  /** How nodeValue evaluates node (see NodePlan), decided once. */
+  nodePlan(node: RuleNode): NodePlan {
+    const rules = node.rules;
+    let kind: 0 | 1 | 2 = 0;
+    let plans: RulePlan[] = [];
+    let dflt: Value | undefined;
+    const simple =
+      rules.length > 0 && node.children.size === 0 && !node.isPackage && !node.isStatic && !node.underRefHead && !node.keyed && !this.metadata && node.defaults.length <= 1;
+    if (simple) {
+      plans = rules.map((r) => this.plan(r));
+      if (rules.every((r, i) => r.kind === 'complete' && plans[i]!.clauses)) {
+        kind = 1;
+        if (node.defaults.length) {
+          const d = this.defaultValue(node.defaults[0]!);
+          if (d.t.g !== undefined) dflt = d.t.g;
+          else kind = 0;
+        }
+      } else if (!node.defaults.length && rules.every((r, i) => r.kind === 'set' && plans[i]!.setFn)) kind = 2;
+    }
+    const np: NodePlan = { kind, rules, plans, dflt };
+    node.evalInfo = np;
+    return np;
+  }
+
   defaultValue(r: CompiledRule): { size: number; t: CTerm } {
     const p = r.evalPlan as { size: number; t: CTerm } | undefined;
     if (p) return p;
@@ -422,6 +446,22 @@ export class Run implements Runtime {
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
     const ctx = this.ctx;
     if (node.cid === ctx.id) return (node.cval as Value | null) ?? undefined;
+    // the common case: a rule's value in the first context, no base document, nothing replaced
+    const np = (node.evalInfo as NodePlan | null) ?? this.program.nodePlan(node);
+    if (np.kind !== 0 && base === undefined && ctx.cache === null && ctx.overridden === null) {
+      if (node.busy) throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
+      let result: Value | undefined;
+      node.busy = true;
+      try {
+        result = np.kind === 1 ? this.completeValue(np) : this.setValue(np);
+      } finally {
+        node.busy = false;
+      }
+      this.rootNodes.push(node);
+      node.cid = ctx.id;
+      node.cval = result === undefined ? null : result;
+      return result;
+    }
     const ck = node.cacheKey;
     const shared = node.isStatic && !ctx.overridden && !ctx.fnMocks ? this.compiler.shared : undefined;
     const cached = (shared ?? ctx.cache)?.get(ck);
@@ -536,6 +576,36 @@ export class Run implements Runtime {
       if (cur !== undefined) v = setPath(v, rest, cur);
     }
     return v;
+  }
+
+  /** The value of complete rules that all have generated clauses (NodePlan kind 1). */
+  private completeValue(np: NodePlan): Value | undefined {
+    let complete: Value | undefined;
+    const plans = np.plans;
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i]!;
+      const size = p.layout.slots.size;
+      const v = this.clauseValue(np.rules[i]!, p, size === 0 ? NO_SLOTS : new Array(size));
+      if (v === CLAUSE_CONFLICT) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', np.rules[i]!.loc);
+      if (v !== undefined) {
+        if (complete === undefined) complete = v;
+        else if (!equal(complete, v)) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', np.rules[i]!.loc);
+      }
+    }
+    return complete === undefined ? np.dflt : complete;
+  }
+
+  /** The value of partial set rules that all have generated set functions (NodePlan kind 2). */
+  private setValue(np: NodePlan): Value {
+    const set = new RSet();
+    const plans = np.plans;
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i]!;
+      this.tick();
+      const size = p.layout.slots.size;
+      p.setFn!(this, size === 0 ? NO_SLOTS : new Array(size), set);
+    }
+    return set;
   }
 
   /** Evaluates the rules at one node into its value. */
@@ -960,6 +1030,21 @@ export class Run implements Runtime {
 }
 
 const NO_ENV: Env = [];
+/** The environment of a rule without variables (frozen: nothing may write to it). */
+const NO_SLOTS: Env = Object.freeze([]) as unknown as Env;
+
+/**
+ * How nodeValue evaluates a node (RuleNode.evalInfo, made on first use by Program.nodePlan):
+ * kind 1, complete rules that all have generated clauses (dflt: the constant default's value);
+ * kind 2, partial set rules that all have generated set functions; kind 0, the general path
+ * (children, packages, static values, keyed or mixed rules, functions' rules, rego.metadata.*).
+ */
+export interface NodePlan {
+  kind: 0 | 1 | 2;
+  rules: CompiledRule[];
+  plans: RulePlan[];
+  dflt: Value | undefined;
+}
 
 /** Where a data ref's constant string prefix leads in the rule tree (node undefined: below it, base
  * data only), with the base document at that path for one data value. */
