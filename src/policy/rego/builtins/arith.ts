@@ -132,8 +132,13 @@ function mulByInt(f: number, i: number): Num | undefined {
   // rounds to f (they are 10^-e apart, more than f's rounding interval), and one with fewer places
   // would have been found first. Then the exact scaled product, divided once, as below.
   const af = f < 0 ? -f : f;
-  if (af >= 1e-6 && af < 1e15) {
-    for (let e = 1; e <= 15; e++) {
+  // (first one test at the most places such a decimal can have at this magnitude, emax: a decimal
+  // of fewer places is one of emax places too, so a full-precision double, as 99.12345678901234,
+  // skips the search)
+  let emax = Math.min(15, Math.floor(15 - Math.log10(af)));
+  while (emax > 1 && af * POW10[emax]! >= 1e15) emax--;
+  if (af >= 1e-6 && af < 1e15 && emax >= 1 && Math.round(af * POW10[emax]!) / POW10[emax]! === af) {
+    for (let e = 1; e <= emax; e++) {
       const sc = POW10[e]!;
       const m = Math.round(f * sc);
       if (m >= 1e15 || m <= -1e15) break;
@@ -149,9 +154,9 @@ function mulByInt(f: number, i: number): Num | undefined {
   const dot = s.indexOf('.');
   if (dot < 0) return undefined;
   const e = s.length - dot - 1;
-  const digits = s.slice(0, dot) + s.slice(dot + 1);
-  const near = nearMul(f, i, digits, e);
+  const near = nearMul(f, i, s, dot, e);
   if (near !== undefined) return near;
+  const digits = s.slice(0, dot) + s.slice(dot + 1);
   const m = Number(digits);
   if (Number.isSafeInteger(m) && e <= 22) {
     const p = m * i;
@@ -206,25 +211,28 @@ function twoProdLo(a: number, b: number, hi: number): number {
  * midpoint between doubles, when p is near a power of two or beyond 2^53 (integral products there
  * stay exact), or outside the plain range.
  */
-function nearMul(f: number, i: number, digits: string, e: number): number | undefined {
+function nearMul(f: number, i: number, s: string, dot: number, e: number): number | undefined {
   if (e > 22 || i === 0 || Math.abs(i) > 2 ** 26) return undefined;
   const p = f * i;
   const ap = Math.abs(p);
   if (!(ap >= 1e-280 && ap < 2 ** 53)) return undefined;
-  const neg = digits.charCodeAt(0) === 45; // '-'
-  const ad = neg ? digits.slice(1) : digits;
-  if (ad.length > 17) return undefined;
+  const neg = f < 0;
+  const n = s.length - 1 - (neg ? 1 : 0); // digits of S
+  if (n > 17) return undefined;
   const af = neg ? -f : f;
-  // D = S * 10^e (positive) in two exact parts
-  let dHi: number;
-  let dLo: number;
-  if (ad.length <= 15) {
-    dHi = Number(ad);
-    dLo = 0;
-  } else {
-    dHi = Number(ad.slice(0, -9)) * 1e9; // < 1e8 * 1e9, a multiple of 2^9 with a mantissa < 2^53: exact
-    dLo = Number(ad.slice(-9));
+  // D = S * 10^e (positive) in two exact parts, read from s ("-12.345"): the digits before the
+  // last nine (< 1e8, times 1e9: a multiple of 2^9 with a mantissa < 2^53, exact) and the last nine
+  let dHi = 0;
+  let dLo = 0;
+  let k = 0;
+  for (let j = neg ? 1 : 0; j < s.length; j++) {
+    if (j === dot) continue;
+    const d = s.charCodeAt(j) - 48;
+    if (k < n - 9) dHi = dHi * 10 + d;
+    else dLo = dLo * 10 + d;
+    k++;
   }
+  dHi *= 1e9;
   const sc = POW10[e]!;
   const p1 = af * sc;
   const p2 = twoProdLo(af, sc, p1);
