@@ -31,10 +31,24 @@ function zoned(atMs: number, zone: string): DateTime {
   return dt;
 }
 
+/**
+ * The first instant of a local date: local midnight, or where midnight is skipped the first instant
+ * after it, or where midnight happens twice (clocks going back at 01:00 to 00:00, America/Havana
+ * 2026-11-01) the first of the two, so that consecutive periods and days tile time.
+ */
 function localDateStart(year: number, month: number, day: number, zone: string): DateTime {
   const dt = DateTime.fromObject({ year, month, day }, { zone });
   if (!dt.isValid) throw new RangeError(`invalid date or time zone: ${year}-${month}-${day} ${zone} (${dt.invalidExplanation ?? dt.invalidReason})`);
-  return dt.startOf('day');
+  const first = dt.startOf('day');
+  let best = first.toMillis();
+  const midnightAsUtc = Date.UTC(year, month - 1, day);
+  for (const probe of [best - 86_400_000, best + 86_400_000]) {
+    const at = midnightAsUtc - DateTime.fromMillis(probe, { zone }).offset * 60_000;
+    if (at >= best) continue;
+    const l = DateTime.fromMillis(at, { zone });
+    if (l.year === year && l.month === month && l.day === day && l.hour === 0 && l.minute === 0 && l.second === 0) best = at;
+  }
+  return best === first.toMillis() ? first : DateTime.fromMillis(best, { zone });
 }
 
 function firstMonthOf(kind: PeriodKind, month: number): number {
@@ -43,7 +57,8 @@ function firstMonthOf(kind: PeriodKind, month: number): number {
 
 function build(kind: PeriodKind, zone: string, year: number, firstMonth: number): Period {
   const start = localDateStart(year, firstMonth, 1, zone);
-  const end = start.plus({ months: monthsInPeriod(kind) }).startOf('day');
+  const next = firstMonth - 1 + monthsInPeriod(kind); // months after January of `year`
+  const end = localDateStart(year + Math.floor(next / 12), (next % 12) + 1, 1, zone);
   const label =
     kind === 'month'
       ? `${String(year).padStart(4, '0')}-${String(firstMonth).padStart(2, '0')}`
