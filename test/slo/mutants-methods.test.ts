@@ -15,7 +15,7 @@ import {
   measureSlices,
   sliceContextFor,
 } from '../../src/slo/measure.js';
-import { type MeasurementFlag, badRuns, copyTally, emptyTally, feedTally, measureBlock, measureTally, windowCoverage, windowCoverages } from '../../src/slo/methods.js';
+import { type MeasurementFlag, badRuns, copyTally, countSlices, emptyTally, feedTally, measureBlock, measureTally, windowCoverage, windowCoverages } from '../../src/slo/methods.js';
 import { parsePeriodLabel } from '../../src/slo/periods.js';
 import { type SliceBlock, type SliceObservation, gridOf, summariseHour } from '../../src/slo/slices.js';
 
@@ -94,6 +94,7 @@ describe('measureBlock against the reference counts (5-minute slices)', () => {
           excluded: r.excluded,
           gaps: r.gaps,
         });
+        expect(countSlices(s, noData, minRun, method === 'timeslices')).toEqual(r);
         const measured = r.good + r.bad + (noData === 'ignore' ? r.noData : 0);
         expect(m.measuredMinutes).toBe(5 * measured);
         expect(m.badMinutes).toBe(5 * r.bad);
