@@ -204,4 +204,28 @@ describe('sprintf with %v, %s and %d', () => {
       { numRuns: 3000, ...seed },
     );
   });
+
+  it('with a constant format and an array literal (put together in generated code) as the general formatter does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('', 'x ', '%% ', ': '), fc.constantFrom('%v', '%s', '%d')), { maxLength: 4 }),
+        fc.array(arg, { maxLength: 5 }),
+        fc.boolean(),
+        (parts, args, mocked) => {
+          const format = parts.map(([lit, verb]) => lit + verb).join('') + ' end';
+          // the format as a Rego string literal (JSON's escapes are Rego's), the arguments from input
+          const list = args.map((_, i) => `input.a[${i}]`).join(', ');
+          // `with` replacing a function on the way: the generated code calls the builtin as usual
+          const mod = `package t\n\nf(x) := x\n\nr := sprintf(${JSON.stringify(format)}, [${list}])\n\ns := r if { f(1) == 2 }\n\nm := x if { x := s with f as 2 }\n`;
+          const e = new RegoEngine();
+          e.addModule('t.rego', mod);
+          e.compile();
+          const want = goSprintf(format, args.map((a) => toGoArg(fromJS(a))));
+          expect(e.eval('data.t.r', { a: args })).toBe(want);
+          if (mocked) expect(e.eval('data.t.m', { a: args })).toBe(want);
+        },
+      ),
+      { numRuns: 300, ...seed },
+    );
+  });
 });

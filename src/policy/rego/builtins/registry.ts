@@ -35,6 +35,14 @@ export interface Builtin {
 
 export const builtins = new Map<string, Builtin>();
 
+/** What a builtin family lends to generated code (eval/codegen.ts), set when the family loads. */
+export const inlineForms: {
+  /** sprintf's common formats: literal parts and verbs (null: the general formatter decides) */
+  sprintfParse?: (format: string) => { lits: string[]; verbs: string[] } | null;
+  /** one argument's text under a verb of sprintfParse, undefined when the general formatter decides */
+  sprintfArg?: (v: Value, verb: string) => string | undefined;
+} = {};
+
 export type BuiltinFn = (args: Value[], ctx: BuiltinContext) => Value | undefined;
 
 /** Registers a function builtin; `names` may list aliases sharing one implementation. */

@@ -6,7 +6,7 @@ import { Decimal } from 'decimal.js';
 import { type Value } from '../value.js';
 import { arr, str } from './args.js';
 import { goQuote, regoString } from './format.js';
-import { def } from './registry.js';
+import { def, inlineForms } from './registry.js';
 
 // Enough precision for the exact expansion of any double (up to ~767 significant digits).
 const ExactD = Decimal.clone({ precision: 1200, toExpNeg: -2000, toExpPos: 2000 });
@@ -384,6 +384,9 @@ function fastArg(v: Value, verb: string): string | undefined {
   if (verb !== 'd' && v !== null && typeof v === 'object') return regoString(v);
   return undefined;
 }
+
+inlineForms.sprintfParse = parseFast;
+inlineForms.sprintfArg = fastArg;
 
 def('sprintf', 2, (args) => {
   const format = str('sprintf', args, 0);

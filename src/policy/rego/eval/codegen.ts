@@ -19,7 +19,7 @@
 import type { Expr, Term } from '../ast/types.js';
 import { shallowTermVars } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
-import { builtins } from '../builtins/registry.js';
+import { builtins, inlineForms } from '../builtins/registry.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
 import { RegoError, type Location } from '../errors.js';
 import { compare, equal, key as vkey, RObject, RSet, Shape, type KeyCache, type Value } from '../value.js';
@@ -741,11 +741,54 @@ ${done}`, name);
     return `r.call1(${S}, ${list})`;
   }
 
+  /**
+   * sprintf with a constant format of the common verbs and an array literal of arguments: the text
+   * put together inline when every argument's text is known (sprintf.ts fastArg), else the builtin
+   * called as usual (with the array); null when the call does not have that form.
+   */
+  private sprintf(u: Unit, t: Extract<Term, { t: 'call' }>, c: C, cx: Cx, fail: string): Val | null {
+    const [f, a] = t.args as [Term, Term];
+    const parse = inlineForms.sprintfParse;
+    const argText = inlineForms.sprintfArg;
+    const b = builtins.get('sprintf');
+    if (!parse || !argText || !b?.fn || f.t !== 'scalar' || typeof f.v !== 'string' || a.t !== 'array') return null;
+    const parts = parse(f.v);
+    if (!parts || parts.verbs.length !== a.items.length) return null;
+    const items: Val[] = [];
+    const before = new Map(cx.memo);
+    for (const x of a.items) {
+      const v = this.val(u, x, c, cx, fail);
+      if (!v) {
+        cx.memo = before; // (nothing computed here is emitted)
+        return null;
+      }
+      items.push(v);
+    }
+    const A = u.k(argText);
+    const names = items.map(() => u.fresh('s'));
+    let pre = items.map((x) => x.pre).join('\n');
+    names.forEach((n, i) => {
+      const prev = i === 0 ? 'r.nm' : `${names[i - 1]} !== undefined`;
+      pre += `\nconst ${n} = ${prev} ? ${A}(${items[i]!.v}, ${u.k(parts.verbs[i]!)}) : undefined;`;
+    });
+    let text = u.k(parts.lits[0]!);
+    names.forEach((n, i) => (text += ` + ${n} + ${u.k(parts.lits[i + 1]!)}`));
+    const x = u.fresh('t');
+    const last = names.length ? `${names[names.length - 1]} !== undefined` : 'r.nm';
+    const general = `r.callB(${u.k({ fn: 'sprintf', loc: t.loc } satisfies CallSpec)}, ${u.k(b.fn)}, [${u.k(f.v)}, [${items.map((i) => i.v).join(', ')}]])`;
+    pre += `\nconst ${x} = ${last} ? ${text} : ${general};\nif (${x} === undefined) ${fail}`;
+    return { pre, v: x };
+  }
+
   private call(u: Unit, t: Extract<Term, { t: 'call' }>, c: C, cx: Cx, fail: string): Val | null {
     const fn = t.fn ?? t.op;
     if (fn === 'print' || fn === 'internal.print' || fn === 'walk' || builtins.get(fn)?.relation) return this.fallbackVal(u, t, c, fail);
     const arity = this.arity(fn, t.args.length);
     if (!(arity < 0 || t.args.length <= arity)) return null;
+    if (fn === 'sprintf' && t.args.length === 2) {
+      const v = this.sprintf(u, t, c, cx, fail);
+      if (v) return v;
+    }
     const args: Val[] = [];
     for (const a of t.args) {
       const v = this.val(u, a, c, cx, fail);
