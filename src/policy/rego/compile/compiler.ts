@@ -67,6 +67,7 @@ export class Compiler implements ScopeHost {
     this.modules = modules;
     this.root = new RuleNode([]);
     this.funcs = new Map();
+    this.pkgNodes = new Map();
     this.shared = new Map();
     this.pkgRules = new Map();
     this.errors = [];
@@ -149,7 +150,7 @@ export class Compiler implements ScopeHost {
         data: true,
         ...(r0.annotations ? { annotations: r0.annotations } : {}),
       };
-      this.nodeFor(cr.path).rules.push(cr);
+      this.pkgNode(m).child(cr.path[cr.path.length - 1]!).rules.push(cr);
       return;
     }
     const r = hoistHeadRefs(normalizeArgs(r0, this), this);
@@ -228,11 +229,15 @@ export class Compiler implements ScopeHost {
 
   private nodeFor(path: string[]): RuleNode {
     let n = this.root;
-    for (let i = 0; i < path.length; i++) {
-      let c = n.children.get(path[i]!);
-      if (!c) n.children.set(path[i]!, (c = new RuleNode(path.slice(0, i + 1))));
-      n = c;
-    }
+    for (let i = 0; i < path.length; i++) n = n.child(path[i]!);
+    return n;
+  }
+
+  /** The node of a module's package (looked up once per module and compile). */
+  private pkgNodes = new Map<Module, RuleNode>();
+  private pkgNode(m: Module): RuleNode {
+    let n = this.pkgNodes.get(m);
+    if (n === undefined) this.pkgNodes.set(m, (n = this.nodeFor(m.pkg)));
     return n;
   }
 

@@ -26,14 +26,31 @@ export interface CompiledRule {
   evalPlan?: unknown;
 }
 
+/** The children of a node without any (shared: RuleNode.child makes a node its own map). */
+const NO_CHILDREN: ReadonlyMap<string, RuleNode> = new Map();
+
 export class RuleNode {
-  children = new Map<string, RuleNode>();
+  /** (read-only here: add children through child()) */
+  children = NO_CHILDREN as Map<string, RuleNode>;
   rules: CompiledRule[] = []; // value-producing rules (not default, not function)
   defaults: CompiledRule[] = [];
   funcs: CompiledRule[] = [];
-  readonly cacheKey: string;
-  constructor(public path: string[]) {
-    this.cacheKey = 'n\0' + path.join('\0');
+  private ck: string | null = null;
+  constructor(public path: string[]) {}
+
+  /** the key of this node's value in caches, made when first asked for */
+  get cacheKey(): string {
+    return (this.ck ??= 'n\0' + this.path.join('\0'));
+  }
+
+  /** The child named name, made if there is none. */
+  child(name: string): RuleNode {
+    let c = this.children.get(name);
+    if (c === undefined) {
+      if (this.children === NO_CHILDREN) this.children = new Map();
+      this.children.set(name, (c = new RuleNode(this.path.length ? [...this.path, name] : [name])));
+    }
+    return c;
   }
   isPackage = false;
   /** an ancestor has rules with variables in their ref: this node's value may be merged into theirs */

@@ -197,24 +197,27 @@ export class Scope {
 
   resolveExpr(e: Expr): Expr {
     const withs = e.withs?.map((w) => this.resolveWith(w));
-    const base = { loc: e.loc, text: e.text, qi: e.qi, ...(withs ? { withs } : {}) };
+    let out: Expr;
     switch (e.k) {
       case 'term':
-        return { ...base, k: 'term', term: e.term.t === 'call' ? this.resolveCall(e.term, true) : this.resolveTerm(e.term) };
+        out = { loc: e.loc, text: e.text, qi: e.qi, k: 'term', term: e.term.t === 'call' ? this.resolveCall(e.term, true) : this.resolveTerm(e.term) };
+        break;
       case 'unify':
         if (e.decl) {
           const b = this.resolveTerm(e.b);
           const a = this.declarePattern(e.a);
-          return { ...base, k: 'unify', a, b, decl: true };
-        }
-        return { ...base, k: 'unify', a: this.resolveTerm(e.a), b: this.resolveTerm(e.b), decl: false };
+          out = { loc: e.loc, text: e.text, qi: e.qi, k: 'unify', a, b, decl: true };
+        } else out = { loc: e.loc, text: e.text, qi: e.qi, k: 'unify', a: this.resolveTerm(e.a), b: this.resolveTerm(e.b), decl: false };
+        break;
       case 'some':
-        return { ...base, k: 'some', vars: e.vars.map((v) => this.declarePattern(v, false)) };
+        out = { loc: e.loc, text: e.text, qi: e.qi, k: 'some', vars: e.vars.map((v) => this.declarePattern(v, false)) };
+        break;
       case 'somein': {
         const coll = this.resolveTerm(e.coll);
         const key = e.key ? this.declarePattern(e.key, false) : undefined;
         const val = this.declarePattern(e.val, false);
-        return { ...base, k: 'somein', key, val, coll };
+        out = { loc: e.loc, text: e.text, qi: e.qi, k: 'somein', key, val, coll };
+        break;
       }
       case 'every': {
         const coll = this.resolveTerm(e.coll);
@@ -222,11 +225,16 @@ export class Scope {
         const key = e.key ? s.declarePattern(e.key) : undefined;
         const val = s.declarePattern(e.val);
         const body = e.body.map((x) => s.resolveExpr(x));
-        return { ...base, k: 'every', key, val, coll, body };
+        out = { loc: e.loc, text: e.text, qi: e.qi, k: 'every', key, val, coll, body };
+        break;
       }
       case 'not':
-        return { ...base, k: 'not', expr: this.resolveExpr(e.expr) };
+        out = { loc: e.loc, text: e.text, qi: e.qi, k: 'not', expr: this.resolveExpr(e.expr) };
+        break;
     }
+    // (as before: the with clauses resolved first, the property only when there are some)
+    if (withs) out.withs = withs;
+    return out;
   }
 
   private resolveWith(w: With): With {
