@@ -54,6 +54,8 @@ export interface Rule {
   loc: Location;
   assign: boolean;
   annotations?: Annotations;
+  /** derived (ast/vars.ts isDataRule): a named constant; set when first asked */
+  dataRule?: boolean;
 }
 
 /** A METADATA block, as parsed from its YAML (authors normalised to {name, email}). */

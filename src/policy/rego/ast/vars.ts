@@ -168,6 +168,13 @@ export function importPath(t: Term): string[] | undefined {
  * through (nothing in them can be unsafe, recursive, undefined or ill-declared).
  */
 export function isDataRule(r: Rule): boolean {
+  // (asked by every compiler pass of every rule: kept on the rule, which is not changed once parsed)
+  const known = r.dataRule;
+  if (known !== undefined) return known;
+  return (r.dataRule = dataRule(r));
+}
+
+function dataRule(r: Rule): boolean {
   if (r.args || r.contains || r.isDefault || r.elses.length || r.ref.length !== 1 || !r.value) return false;
   const v = r.value;
   if (!(v.t === 'scalar' || ((v.t === 'array' || v.t === 'object' || v.t === 'set') && v.ground))) return false;

@@ -148,8 +148,8 @@ export class Compiler implements ScopeHost {
         loc: r0.loc,
         module: m,
         data: true,
-        ...(r0.annotations ? { annotations: r0.annotations } : {}),
       };
+      if (r0.annotations) cr.annotations = r0.annotations;
       this.pkgNode(m).child(cr.path[cr.path.length - 1]!).rules.push(cr);
       return;
     }
@@ -454,6 +454,7 @@ function normalizeArgs(r: Rule, names: ScopeHost): Rule {
   return {
     ...r,
     args,
+    dataRule: undefined, // (derived from the rest: asked again)
     body: [...r.body, ...extra],
     elses: r.elses.map((e) => ({ ...e, body: [...e.body, ...extra] })),
   };

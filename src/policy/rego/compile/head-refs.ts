@@ -52,5 +52,5 @@ export function hoistHeadRefs(r: Rule, names: Pick<ScopeHost, 'fresh'>): Rule {
     return { ...e, value: ev, body: [...e.body, ...more] };
   });
   if (!extra.length && !elsesChanged) return r;
-  return { ...r, ref, ...(key ? { key } : {}), ...(value ? { value } : {}), body: [...r.body, ...extra], elses };
+  return { ...r, ref, ...(key ? { key } : {}), ...(value ? { value } : {}), body: [...r.body, ...extra], elses, dataRule: undefined };
 }
