@@ -133,3 +133,33 @@ describe('periods where local midnight of day 1 happens twice', () => {
     }
   });
 });
+
+describe('the first instant of a local date (term start and end)', () => {
+  it('the day after a DST change starts at its own midnight, not 24 h after the change', () => {
+    // Berlin left CEST on Sunday 25 October 2026 (03:00 CEST → 02:00 CET); Monday 26 October starts at
+    // 00:00 CET = 25 October 23:00Z (the offset 24 hours earlier, +02:00, would give 22:00Z = 23:00 on the 25th).
+    expect(termRange({ timezone: 'Europe/Berlin', termStart: '2026-10-26' }).start).toBe(Date.UTC(2026, 9, 25, 23));
+    // and the day of the change itself starts at 00:00 CEST = 24 October 22:00Z
+    expect(termRange({ timezone: 'Europe/Berlin', termStart: '2026-10-25', termEnd: '2026-10-25' })).toEqual({
+      start: Date.UTC(2026, 9, 24, 22),
+      end: Date.UTC(2026, 9, 25, 23), // a 25-hour day
+    });
+    // New York, the day after the spring change (8 March 2026): 00:00 EDT = 04:00Z
+    expect(termRange({ timezone: 'America/New_York', termStart: '2026-03-09' }).start).toBe(Date.UTC(2026, 2, 9, 4));
+  });
+
+  it('a date whose midnight happens twice starts at the first one; its term day ends at the next midnight in the zone', () => {
+    // Havana, 1 November 2026: 00:00 CDT (04:00Z), then at 01:00 CDT back to 00:00 CST (05:00Z).
+    // The day runs from 04:00Z to 2 November 00:00 CST = 05:00Z: 25 hours.
+    expect(termRange({ timezone: 'America/Havana', termStart: '2026-11-01', termEnd: '2026-11-01' })).toEqual({
+      start: Date.UTC(2026, 10, 1, 4),
+      end: Date.UTC(2026, 10, 2, 5),
+    });
+    expect(termRange({ timezone: 'America/Havana', termStart: '2026-11-02' }).start).toBe(Date.UTC(2026, 10, 2, 5));
+    // where midnight is skipped (Asuncion, 1 October 2017, 00:00 -04 → 01:00 -03) the day starts at 01:00 -03
+    expect(termRange({ timezone: 'America/Asuncion', termStart: '2017-10-01', termEnd: '2017-10-01' })).toEqual({
+      start: Date.UTC(2017, 9, 1, 4),
+      end: Date.UTC(2017, 9, 2, 3), // a 23-hour day
+    });
+  });
+});
