@@ -57,7 +57,10 @@ function tid(t: Type | undefined): number {
 function intern<T extends Type>(key: string, make: () => T): T {
   const t = interned.get(key);
   if (t) return t as T;
-  if (interned.size >= 200_000) interned.clear();
+  if (interned.size >= 200_000) {
+    interned.clear();
+    propIds.clear(); // (keys of the table name properties by these numbers: both start over)
+  }
   const made = make();
   interned.set(key, made);
   return made;
@@ -70,8 +73,17 @@ export const arr = (st: (Type | undefined)[], dynamic?: Type): Type => {
 };
 export const set = (of?: Type): Type => intern('s' + tid(of), () => (of ? { k: 'set', of } : { k: 'set' }));
 
+// String property names in intern keys as small numbers (one per name while the table lasts): keys
+// of object types stay short however long the names are.
+const propIds = new Map<string, string>();
+
 function propKey(k: Value): string {
-  return typeof k === 'string' ? 's' + k.length + ':' + k : 'v' + valueKey(k).length + ':' + valueKey(k);
+  if (typeof k === 'string') {
+    let id = propIds.get(k);
+    if (id === undefined) propIds.set(k, (id = 's' + propIds.size));
+    return id;
+  }
+  return 'v' + valueKey(k).length + ':' + valueKey(k);
 }
 
 export function obj(st: Prop[], dynamic?: { key: Type | undefined; value: Type | undefined }): Type {
