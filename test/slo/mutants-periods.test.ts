@@ -156,6 +156,14 @@ describe('the first instant of a local date (term start and end)', () => {
       end: Date.UTC(2026, 10, 2, 5),
     });
     expect(termRange({ timezone: 'America/Havana', termStart: '2026-11-02' }).start).toBe(Date.UTC(2026, 10, 2, 5));
+    // Samoa skipped 30 December 2011 (29 Dec 23:59:59 −10:00 → 31 Dec 00:00 +14:00): 29 December starts at
+    // 00:00 −10:00 = 10:00Z (the offset a day later, +14:00, would give 28 December 00:00 local), and
+    // 31 December at 00:00 +14:00 = 30 December 10:00Z.
+    expect(termRange({ timezone: 'Pacific/Apia', termStart: '2011-12-29', termEnd: '2011-12-29' })).toEqual({
+      start: Date.UTC(2011, 11, 29, 10),
+      end: Date.UTC(2011, 11, 30, 10),
+    });
+    expect(termRange({ timezone: 'Pacific/Apia', termStart: '2011-12-31' }).start).toBe(Date.UTC(2011, 11, 30, 10));
     // where midnight is skipped (Asuncion, 1 October 2017, 00:00 -04 → 01:00 -03) the day starts at 01:00 -03
     expect(termRange({ timezone: 'America/Asuncion', termStart: '2017-10-01', termEnd: '2017-10-01' })).toEqual({
       start: Date.UTC(2017, 9, 1, 4),
