@@ -119,7 +119,8 @@ export class RegoEngine {
     if (!(v instanceof RObject)) throw new RegoError('rego_type_error', 'data must be an object');
     this.data = v;
     this.queries.clear();
-    this.compiler.shared.clear();
+    // (a new map, not a cleared one: rule nodes keep static values for the map they were stored in)
+    this.compiler.shared = new Map();
   }
 
   getModules(): Module[] {

@@ -66,6 +66,10 @@ export class RuleNode {
   cval: unknown = null;
   /** being evaluated (a dynamic recursion check) */
   busy = false;
+  /** a static node's value (null: undefined) as stored in the shared map sharedIn (eval/run.ts);
+   * valid while that map is the compiler's */
+  sharedIn: unknown = null;
+  sharedVal: unknown = null;
   /** how the evaluator goes about this node (eval/run.ts NodePlan; made on first use, per compile) */
   evalInfo: unknown = null;
   get hasRules(): boolean {

@@ -462,12 +462,23 @@ export class Run implements Runtime {
       node.cval = result === undefined ? null : result;
       return result;
     }
-    const ck = node.cacheKey;
     const shared = node.isStatic && !ctx.overridden && !ctx.fnMocks ? this.compiler.shared : undefined;
+    if (shared !== undefined && node.sharedIn === shared) {
+      // a static value, kept on the node too (for as long as the shared map is this one)
+      const v = node.sharedVal as Value | null;
+      node.cid = ctx.id;
+      node.cval = v;
+      return v === null ? undefined : v;
+    }
+    const ck = node.cacheKey;
     const cached = (shared ?? ctx.cache)?.get(ck);
     if (cached !== undefined) {
       node.cid = ctx.id;
       node.cval = cached;
+      if (shared !== undefined) {
+        node.sharedIn = shared;
+        node.sharedVal = cached;
+      }
       return cached === null ? undefined : cached;
     }
     let result: Value | undefined;
@@ -509,7 +520,11 @@ export class Run implements Runtime {
     }
     if (result !== undefined && ctx.overridden) result = this.applyOverridesBelow(node.path, result);
     const stored = result === undefined ? null : result;
-    if (shared) shared.set(ck, stored);
+    if (shared) {
+      shared.set(ck, stored);
+      node.sharedIn = shared;
+      node.sharedVal = stored;
+    }
     else if (ctx.cache) ctx.cache.set(ck, stored);
     else this.rootNodes.push(node);
     node.cid = ctx.id;
