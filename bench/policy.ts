@@ -1,7 +1,7 @@
 // Benchmark of the Rego engine (run by hand):
 //   npx tsx bench/policy.ts [INPUTS]            (default 10,000; `opa` on PATH or OBLIGO_OPA_BIN for the
 //                                                wasm and OPA rows, skipped without it)
-// 1. parse + compile of policies/ plus the modules generated for 1,000 contracts (cold, then warm;
+// 1. parse + compile of policies/ plus the modules generated for 1,000 contracts (cold, warm, best of 8;
 //    wall clock, and CPU time, the steadier figure on a shared machine);
 // 2. decisions per second of policies/obligo/decision.rego over INPUTS distinct status rows, with 50
 //    contracts loaded, on: the built-in engine (engine.eval, and through PolicyEngine.evaluate, which
@@ -55,7 +55,9 @@ if (!process.env.SKIP_PARSE_COMPILE) {
   const sources = [...handWritten, ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content }))];
   const data = JSON.parse(generated.find((f) => f.path.endsWith('data.json'))!.content);
   const runs: { parse: number; compile: number; cpu: number }[] = [];
-  for (let rep = 0; rep < 4; rep++) {
+  // 8 runs: the first (cold), "warm" as before (the median of runs 2-4), and the best of all 8 (the
+  // steady state, once the JIT has seen every compiler pass often enough)
+  for (let rep = 0; rep < 8; rep++) {
     const c0 = cpuMs();
     const t0 = performance.now();
     const mods = sources.map((s) => parseModule(s.path, s.text));
@@ -67,13 +69,16 @@ if (!process.env.SKIP_PARSE_COMPILE) {
     e.compile();
     runs.push({ parse, compile: ms(t1), cpu: cpuMs() - c0 });
   }
-  const warm = runs.slice(1).sort((a, b) => a.parse + a.compile - (b.parse + b.compile))[1]!;
+  const warm = runs.slice(1, 4).sort((a, b) => a.parse + a.compile - (b.parse + b.compile))[1]!;
+  const best = [...runs].sort((a, b) => a.parse + a.compile - (b.parse + b.compile))[0]!;
+  const bestCpu = Math.min(...runs.map((r) => r.cpu));
   const chars = sources.reduce((a, s) => a + s.text.length, 0);
   console.log(
     `parse+compile: ${sources.length} modules (policies/ + 1,000 generated, ${(chars / 1e6).toFixed(1)} MB): ` +
       `first run ${fmt(runs[0]!.parse + runs[0]!.compile)} ms (parse ${fmt(runs[0]!.parse)}, compile ${fmt(runs[0]!.compile)}), ` +
       `warm ${fmt(warm.parse + warm.compile)} ms (parse ${fmt(warm.parse)}, compile ${fmt(warm.compile)}); ` +
-      `CPU time (all threads, GC included: on a loaded machine the steadier figure) first ${fmt(runs[0]!.cpu)} ms, warm ${fmt(warm.cpu)} ms`,
+      `best of 8 ${fmt(best.parse + best.compile)} ms (parse ${fmt(best.parse)}, compile ${fmt(best.compile)}); ` +
+      `CPU time (all threads, GC included: on a loaded machine the steadier figure) first ${fmt(runs[0]!.cpu)} ms, warm ${fmt(warm.cpu)} ms, best ${fmt(bestCpu)} ms`,
   );
 }
 
