@@ -92,11 +92,16 @@ export class Lexer {
     return t;
   }
 
+  /** A token ending at i (the lexer moves on to i). (A method, not a closure per token: cheaper.) */
+  private tokAt(i: number, start: number, col: number, row: number, kind: TokKind, text: string, raw?: boolean, parts?: TemplatePart[]): Token {
+    this.i = i;
+    return this.tok(kind, text, start, col, row, raw, parts);
+  }
+
   next(): Token {
     const src = this.src;
     const n = this.n;
     let i = this.i;
-    const err = (msg: string, at = i): never => this.err(msg, at);
     let row = this.row;
     let lineStart = this.lineStart;
     try {
@@ -125,13 +130,9 @@ export class Lexer {
         const start = i;
         const col = i - lineStart + 1 + (row === 1 ? this.colOffset : 0);
         const tokRow = row;
-        const tok = (kind: TokKind, text: string, raw?: boolean, parts?: TemplatePart[]): Token => {
-          this.i = i;
-          return this.tok(kind, text, start, col, tokRow, raw, parts);
-        };
         if (isIdentStart(c)) {
           while (i < n && isIdentPart(src[i]!)) i++;
-          return tok('ident', src.slice(start, i));
+          return this.tokAt(i, start, col, tokRow, 'ident', src.slice(start, i));
         }
         if (isDigit(c) || (c === '.' && isDigit(src[i + 1] ?? ''))) {
           while (i < n && isDigit(src[i]!)) i++;
@@ -147,18 +148,18 @@ export class Lexer {
               while (i < n && isDigit(src[i]!)) i++;
             }
           }
-          if (i < n && isIdentStart(src[i]!)) err('illegal number format');
-          return tok('number', src.slice(start, i));
+          if (i < n && isIdentStart(src[i]!)) this.err('illegal number format', i);
+          return this.tokAt(i, start, col, tokRow, 'number', src.slice(start, i));
         }
         if (c === '"') {
           i++;
-          const v = readQuoted(src, i, '"', false, err);
+          const v = readQuoted(src, i, '"', false, (msg: string, at: number = i): never => this.err(msg, at));
           i = v.end;
-          return tok('string', v.text);
+          return this.tokAt(i, start, col, tokRow, 'string', v.text);
         }
         if (c === '`') {
           const close = src.indexOf('`', i + 1);
-          if (close < 0) err('non-terminated raw string');
+          if (close < 0) this.err('non-terminated raw string', i);
           const text = src.slice(i + 1, close);
           for (const ch of text) if (ch === '\n') row++;
           const lastNl = text.lastIndexOf('\n');
@@ -166,7 +167,7 @@ export class Lexer {
           if (lastNl >= 0) lineStart = start + 1 + lastNl + 1;
           this.row = row;
           this.lineStart = lineStart;
-          return tok('string', text, true);
+          return this.tokAt(i, start, col, tokRow, 'string', text, true);
         }
         if (c === '$' && (src[i + 1] === '"' || src[i + 1] === '`')) {
           const q = src[i + 1]!;
@@ -174,7 +175,7 @@ export class Lexer {
           const parts: TemplatePart[] = [];
           let buf = '';
           for (;;) {
-            if (i >= n) err('non-terminated template string');
+            if (i >= n) this.err('non-terminated template string', i);
             const d = src[i]!;
             if (d === q) {
               i++;
@@ -186,13 +187,13 @@ export class Lexer {
               continue;
             }
             if (d === '\\' && q === '"') {
-              const v = readEscape(src, i, err);
+              const v = readEscape(src, i, (msg: string, at: number = i): never => this.err(msg, at));
               buf += v.text;
               i = v.end;
               continue;
             }
             if (d === '\n') {
-              if (q === '"') err('non-terminated template string');
+              if (q === '"') this.err('non-terminated template string', i);
               row++;
               lineStart = i + 1;
             }
@@ -209,13 +210,13 @@ export class Lexer {
                   while (j < n && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
                 } else if (e === '`') {
                   j = src.indexOf('`', j + 1);
-                  if (j < 0) err('non-terminated raw string');
+                  if (j < 0) this.err('non-terminated raw string', i);
                 } else if (e === '{') depth++;
                 else if (e === '}') depth--;
                 if (depth === 0) break;
                 j++;
               }
-              if (depth !== 0) err('non-terminated template expression');
+              if (depth !== 0) this.err('non-terminated template expression', i);
               const exprText = src.slice(i + 1, j);
               parts.push({ expr: exprText, row: row + this.rowOffset, col: i + 1 - lineStart + 1 });
               for (let k = i + 1; k < j; k++) if (src[k] === '\n') {
@@ -231,18 +232,18 @@ export class Lexer {
           if (buf) parts.push({ str: buf });
           this.row = row;
           this.lineStart = lineStart;
-          return tok('template', '', undefined, parts);
+          return this.tokAt(i, start, col, tokRow, 'template', '', undefined, parts);
         }
         const c2 = src.charCodeAt(i + 1);
         if (c2 === 61 /* = */ && (c === ':' || c === '=' || c === '!' || c === '<' || c === '>')) {
           i += 2;
-          return tok('punct', c + '=');
+          return this.tokAt(i, start, col, tokRow, 'punct', c + '=');
         }
         if (PUNCT1.has(c)) {
           i++;
-          return tok('punct', c);
+          return this.tokAt(i, start, col, tokRow, 'punct', c);
         }
-        err(`unexpected character ${JSON.stringify(c)}`);
+        this.err(`unexpected character ${JSON.stringify(c)}`, i);
       }
       this.i = i;
       return { kind: 'eof', text: '', row: row + this.rowOffset, col: i - lineStart + 1, pos: i, end: i, nl: true, ws: true, raw: undefined, parts: undefined, term: undefined, commas: undefined };

@@ -88,64 +88,67 @@ export function bodyVars(b: Expr[], out: Set<string> = new Set()): Set<string> {
 /** Vars of an expression outside its comprehension / every bodies. */
 export function shallowExprVars(e: Expr): Set<string> {
   const out = new Set<string>();
-  const visit = (t: Term): void => void shallowTermVars(t, out);
-  const ve = (x: Expr): void => {
-    switch (x.k) {
-      case 'term':
-        visit(x.term);
-        break;
-      case 'unify':
-        visit(x.a);
-        visit(x.b);
-        break;
-      case 'somein':
-        if (x.key) visit(x.key);
-        visit(x.val);
-        visit(x.coll);
-        break;
-      case 'every':
-        visit(x.coll);
-        break;
-      case 'not':
-        ve(x.expr);
-        break;
-    }
-  };
-  ve(e);
+  exprShallow(e, out);
   return out;
+}
+
+// (module-level recursive functions rather than closures made per call: these run for every
+// expression of every rule the compiler sees)
+function exprShallow(x: Expr, out: Set<string>): void {
+  switch (x.k) {
+    case 'term':
+      termShallow(x.term, out);
+      break;
+    case 'unify':
+      termShallow(x.a, out);
+      termShallow(x.b, out);
+      break;
+    case 'somein':
+      if (x.key) termShallow(x.key, out);
+      termShallow(x.val, out);
+      termShallow(x.coll, out);
+      break;
+    case 'every':
+      termShallow(x.coll, out);
+      break;
+    case 'not':
+      exprShallow(x.expr, out);
+      break;
+  }
 }
 
 /** Vars of a term outside its comprehension bodies. */
 export function shallowTermVars(t0: Term, out: Set<string> = new Set()): Set<string> {
-  const visit = (t: Term): void => {
-    switch (t.t) {
-      case 'var':
-        if (t.name !== 'data' && t.name !== 'input') out.add(t.name);
-        return;
-      case 'ref':
-        t.terms.forEach(visit);
-        return;
-      case 'array':
-      case 'set':
-        if (!t.ground) t.items.forEach(visit);
-        return;
-      case 'object':
-        if (t.ground) return;
-        for (const [k, v] of t.items) {
-          visit(k);
-          visit(v);
-        }
-        return;
-      case 'call':
-        t.args.forEach(visit);
-        return;
-      case 'template':
-        for (const p of t.parts) if (typeof p !== 'string') visit(p);
-        return;
-    }
-  };
-  visit(t0);
+  termShallow(t0, out);
   return out;
+}
+
+function termShallow(t: Term, out: Set<string>): void {
+  switch (t.t) {
+    case 'var':
+      if (t.name !== 'data' && t.name !== 'input') out.add(t.name);
+      return;
+    case 'ref':
+      for (const x of t.terms) termShallow(x, out);
+      return;
+    case 'array':
+    case 'set':
+      if (!t.ground) for (const x of t.items) termShallow(x, out);
+      return;
+    case 'object':
+      if (t.ground) return;
+      for (const [k, v] of t.items) {
+        termShallow(k, out);
+        termShallow(v, out);
+      }
+      return;
+    case 'call':
+      for (const x of t.args) termShallow(x, out);
+      return;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') termShallow(p, out);
+      return;
+  }
 }
 
 /** ["data","a","b"] for a ref whose operands are all strings. */
