@@ -308,70 +308,73 @@ export class Compiler implements ScopeHost {
   }
 
   private reorderNested(e: Expr, bound: Set<string>, outer: Set<string>, scope: Scope): void {
-    const visitTerm = (t: Term): void => {
-      switch (t.t) {
-        case 'ref':
-          t.terms.forEach(visitTerm);
-          return;
-        case 'array':
-        case 'set':
-          if (!t.ground) t.items.forEach(visitTerm);
-          return;
-        case 'object':
-          if (t.ground) return;
-          for (const [k, v] of t.items) {
-            visitTerm(k);
-            visitTerm(v);
-          }
-          return;
-        case 'call':
-          t.args.forEach(visitTerm);
-          return;
-        case 'template':
-          for (const p of t.parts) if (typeof p !== 'string') visitTerm(p);
-          return;
-        case 'arraycomp':
-        case 'setcomp':
-        case 'objcomp': {
-          const innerOuter = new Set([...outer, ...bound]);
-          t.body = this.reorder(t.body, new Set(bound), innerOuter, scope);
-          if (t.t === 'objcomp') {
-            visitTerm(t.key);
-            visitTerm(t.value);
-          } else visitTerm(t.term);
-          return;
+    this.nestedExpr(e, bound, outer, scope);
+  }
+
+  // (methods, not closures made per expression: the compiler runs them for every expression)
+  private nestedTerm(t: Term, bound: Set<string>, outer: Set<string>, scope: Scope): void {
+    switch (t.t) {
+      case 'ref':
+        for (const x of t.terms) this.nestedTerm(x, bound, outer, scope);
+        return;
+      case 'array':
+      case 'set':
+        if (!t.ground) for (const x of t.items) this.nestedTerm(x, bound, outer, scope);
+        return;
+      case 'object':
+        if (t.ground) return;
+        for (const [k, v] of t.items) {
+          this.nestedTerm(k, bound, outer, scope);
+          this.nestedTerm(v, bound, outer, scope);
         }
+        return;
+      case 'call':
+        for (const x of t.args) this.nestedTerm(x, bound, outer, scope);
+        return;
+      case 'template':
+        for (const p of t.parts) if (typeof p !== 'string') this.nestedTerm(p, bound, outer, scope);
+        return;
+      case 'arraycomp':
+      case 'setcomp':
+      case 'objcomp': {
+        const innerOuter = new Set([...outer, ...bound]);
+        t.body = this.reorder(t.body, new Set(bound), innerOuter, scope);
+        if (t.t === 'objcomp') {
+          this.nestedTerm(t.key, bound, outer, scope);
+          this.nestedTerm(t.value, bound, outer, scope);
+        } else this.nestedTerm(t.term, bound, outer, scope);
+        return;
       }
-    };
-    const visitExpr = (x: Expr): void => {
-      switch (x.k) {
-        case 'term':
-          visitTerm(x.term);
-          break;
-        case 'unify':
-          visitTerm(x.a);
-          visitTerm(x.b);
-          break;
-        case 'somein':
-          visitTerm(x.coll);
-          break;
-        case 'every': {
-          visitTerm(x.coll);
-          const b2 = new Set(bound);
-          if (x.key) termVars(x.key, b2);
-          termVars(x.val, b2);
-          x.body = this.reorder(x.body, b2, new Set([...outer, ...b2]), scope);
-          break;
-        }
-        case 'not': {
-          // the negated expression runs alone: nested bodies inside it see the same bound set
-          visitExpr(x.expr);
-          break;
-        }
+    }
+  }
+
+  private nestedExpr(x: Expr, bound: Set<string>, outer: Set<string>, scope: Scope): void {
+    switch (x.k) {
+      case 'term':
+        this.nestedTerm(x.term, bound, outer, scope);
+        break;
+      case 'unify':
+        this.nestedTerm(x.a, bound, outer, scope);
+        this.nestedTerm(x.b, bound, outer, scope);
+        break;
+      case 'somein':
+        this.nestedTerm(x.coll, bound, outer, scope);
+        break;
+      case 'every': {
+        this.nestedTerm(x.coll, bound, outer, scope);
+        const b2 = new Set(bound);
+        if (x.key) termVars(x.key, b2);
+        termVars(x.val, b2);
+        x.body = this.reorder(x.body, b2, new Set([...outer, ...b2]), scope);
+        break;
       }
-      if (x.withs) for (const w of x.withs) visitTerm(w.value);
-    };
-    visitExpr(e);
+      case 'not': {
+        // the negated expression runs alone: nested bodies inside it see the same bound set
+        this.nestedExpr(x.expr, bound, outer, scope);
+        break;
+      }
+    }
+    if (x.withs) for (const w of x.withs) this.nestedTerm(w.value, bound, outer, scope);
   }
 
   // -------------------------------------------------------------- recursion

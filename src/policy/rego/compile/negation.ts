@@ -20,15 +20,21 @@ export interface NegationContext {
 }
 
 /** Whether a body (or a body nested in it) has a negated expression. */
+// (one visitor for every call, its finding in a variable: hasNot runs for every body compiled)
+let notFound = false;
+const NOT_FINDER = {
+  expr: (e: Expr): boolean => {
+    if (e.k === 'not') notFound = true;
+    return !notFound;
+  },
+  term: (t: Term): boolean => !notFound && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
+};
+
 function hasNot(body: Expr[]): boolean {
-  let found = false;
-  visitBody(body, {
-    expr: (e) => {
-      if (e.k === 'not') found = true;
-      return !found;
-    },
-    term: (t) => !found && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
-  });
+  notFound = false;
+  visitBody(body, NOT_FINDER);
+  const found = notFound;
+  notFound = false;
   return found;
 }
 
