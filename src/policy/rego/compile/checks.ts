@@ -265,7 +265,8 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
       const inHead = new Set<string>();
       for (const t of headTerms(r)) termVars(t, inHead);
       for (const body of [r.body, ...r.elses.map((e) => e.body)]) checkBody(body, out, inHead);
-      for (const t of headTerms(r)) visitTerm(t, { expr: (e) => void checkExpr(e, out) });
+      exprChecks = out;
+      for (const t of headTerms(r)) visitTerm(t, EXPR_CHECKER);
     }
   }
   if (!out.fatal.length) out.fatal.push(...checkDeclarations(modules));
@@ -342,8 +343,14 @@ function checkRuleShape(r: Rule, out: ModuleCheckResult): void {
 }
 
 /** Checks the expressions of a body (and of every body nested in it). */
+// (one visitor for every body and head term, the result it writes to in a variable: no closures made
+// per rule)
+let exprChecks: ModuleCheckResult | undefined;
+const EXPR_CHECKER = { expr: (e: Expr): void => void checkExpr(e, exprChecks!) };
+
 function checkBody(body: readonly Expr[], out: ModuleCheckResult, usedOutside: ReadonlySet<string> = new Set()): void {
-  visitBody(body, { expr: (e) => void checkExpr(e, out) });
+  exprChecks = out;
+  visitBody(body, EXPR_CHECKER);
   checkUnusedDeclared(body, out, usedOutside);
 }
 

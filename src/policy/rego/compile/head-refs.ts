@@ -7,9 +7,15 @@ import type { Expr, Rule, Term } from '../ast/types.js';
 import { visitTerm } from '../ast/visit.js';
 import type { ScopeHost } from './ir.js';
 
+// (one visitor for every call, its finding in a variable)
+let varFound = false;
+const VAR_FINDER = { term: (x: Term): void => void (x.t === 'var' && (varFound = true)) };
+
 function hasVarOperand(t: Extract<Term, { t: 'ref' }>): boolean {
-  let found = false;
-  for (let i = 1; i < t.terms.length; i++) visitTerm(t.terms[i]!, { term: (x) => void (x.t === 'var' && (found = true)) });
+  varFound = false;
+  for (let i = 1; i < t.terms.length; i++) visitTerm(t.terms[i]!, VAR_FINDER);
+  const found = varFound;
+  varFound = false;
   return found;
 }
 

@@ -171,17 +171,22 @@ export function analyseDependencies(root: RuleNode): void {
 /** Builtins whose result is not a function of their arguments (or that reach the outside world). */
 const NON_DETERMINISTIC = /^(time\.now_ns|rand\.|uuid\.rfc4122|http\.send|opa\.runtime|net\.lookup_ip_addr|trace|print|internal\.print|io\.jwt\.encode_sign)/;
 
+// (one visitor for every rule, its finding in a variable)
+let withFound = false;
+const WITH_FINDER = {
+  expr: (e: Expr): boolean => {
+    if (e.withs?.length) withFound = true;
+    return !withFound;
+  },
+  term: (t: Term): boolean => !withFound && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
+};
+
 function hasWith(r: CompiledRule): boolean {
-  let found = false;
-  const v = {
-    expr: (e: Expr) => {
-      if (e.withs?.length) found = true;
-      return !found;
-    },
-    term: (t: Term) => !found && !((t.t === 'array' || t.t === 'object' || t.t === 'set') && t.ground),
-  };
-  visitBody(r.body, v);
-  for (const e of r.elses) visitBody(e.body, v);
-  if (r.value) visitTerm(r.value, v);
+  withFound = false;
+  visitBody(r.body, WITH_FINDER);
+  for (const e of r.elses) visitBody(e.body, WITH_FINDER);
+  if (r.value) visitTerm(r.value, WITH_FINDER);
+  const found = withFound;
+  withFound = false;
   return found;
 }
