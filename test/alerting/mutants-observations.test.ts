@@ -118,9 +118,11 @@ function withRenewal(id: string, renewalLine: string): Contract {
 const iso = (s: string) => Date.parse(s);
 
 describe('renewal reminders', () => {
-  it('no reminders without remindDays (initech-objects), or with an end date luxon cannot read', () => {
-    expect(renewalSchedule(contractFixture('initech-objects'))).toBeUndefined();
-    expect(renewalObservations(contractFixture('initech-objects'), iso('2026-06-01T00:00:00Z'))).toEqual([]);
+  it('no reminders without remindDays (kumo-messaging: an end date, no remindDays), or with an end date luxon cannot read', () => {
+    expect(contractFixture('kumo-messaging').termEnd).toBe('2027-03-31');
+    expect(renewalSchedule(contractFixture('kumo-messaging'))).toBeUndefined();
+    expect(renewalObservations(contractFixture('kumo-messaging'), iso('2027-02-01T00:00:00Z'))).toEqual([]);
+    expect(renewalSchedule(withRenewal('acme-compute', '  renewal: { mode: auto, noticeDays: 60, remindDays: [] }'))).toBeUndefined();
     expect(renewalSchedule({ ...contractFixture('acme-compute'), termEnd: '2027-02-30' } as Contract)).toBeUndefined();
   });
   it('reminder days are de-duplicated and ordered from the earliest reminder', () => {
