@@ -185,3 +185,23 @@ function dataRule(r: Rule): boolean {
   const e = r.body[0]!;
   return e.k === 'term' && !e.withs && e.term.t === 'scalar' && e.term.v === true;
 }
+
+/** Variables an expression binds when it succeeds (outside nested bodies, `not` and `every`). */
+export function bindsOf(e: Expr, out: Set<string>): void {
+  switch (e.k) {
+    case 'term':
+      shallowTermVars(e.term, out);
+      break;
+    case 'unify':
+      shallowTermVars(e.a, out);
+      shallowTermVars(e.b, out);
+      break;
+    case 'somein':
+      if (e.key) shallowTermVars(e.key, out);
+      shallowTermVars(e.val, out);
+      shallowTermVars(e.coll, out);
+      break;
+    default:
+      break;
+  }
+}

@@ -15,7 +15,7 @@
 // `m(run, env, k)`. Binding points still check dynamically whether a slot is bound, as a keyed
 // lookup pre-binds a rule's key variable.
 import type { Expr, Term } from '../ast/types.js';
-import { shallowTermVars } from '../ast/vars.js';
+import { bindsOf, shallowTermVars } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
 import type { BuiltinFn } from '../builtins/registry.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
@@ -154,25 +154,6 @@ function unsafe(name: string, loc: Location): RegoError {
 const trueK: K = () => true;
 const emptyBody: BodyFn = (_r, _env, k) => k();
 
-/** Variables an expression binds when it succeeds (outside nested bodies, `not` and `every`). */
-function bindsOf(e: Expr, out: Set<string>): void {
-  switch (e.k) {
-    case 'term':
-      shallowTermVars(e.term, out);
-      break;
-    case 'unify':
-      shallowTermVars(e.a, out);
-      shallowTermVars(e.b, out);
-      break;
-    case 'somein':
-      if (e.key) shallowTermVars(e.key, out);
-      shallowTermVars(e.val, out);
-      shallowTermVars(e.coll, out);
-      break;
-    default:
-      break;
-  }
-}
 
 export class Planner {
   private readonly arityOf: (fn: string) => number | undefined;

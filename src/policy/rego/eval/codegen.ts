@@ -17,7 +17,7 @@
 // locations and closures are passed in an array of constants (c0, c1, ...); the source holds only
 // generated identifiers, slot numbers and fixed operators.
 import type { Expr, Term } from '../ast/types.js';
-import { shallowTermVars } from '../ast/vars.js';
+import { bindsOf } from '../ast/vars.js';
 import { builtinArity } from '../builtins/decls.js';
 import { builtins, inlineForms } from '../builtins/registry.js';
 import type { CompiledRule, RuleNode } from '../compile/ir.js';
@@ -176,25 +176,6 @@ function undoCode(undo: string[], from: number): string {
   return s;
 }
 
-/** Variables an expression binds when it succeeds (as closures.ts bindsOf). */
-function bindsOf(e: Expr, out: Set<string>): void {
-  switch (e.k) {
-    case 'term':
-      shallowTermVars(e.term, out);
-      break;
-    case 'unify':
-      shallowTermVars(e.a, out);
-      shallowTermVars(e.b, out);
-      break;
-    case 'somein':
-      if (e.key) shallowTermVars(e.key, out);
-      shallowTermVars(e.val, out);
-      shallowTermVars(e.coll, out);
-      break;
-    default:
-      break;
-  }
-}
 
 /** A key naming a variable or a ref of constants, variables and such refs (null: not memoised). */
 function termKey(t: Term): string | null {
