@@ -507,6 +507,17 @@ ${done}`, name);
    * A single-valued term: code computing it (failing with `fail` when it has no value) and the
    * expression holding the value; null when the term may have several values or unbound variables.
    */
+  /** The code of each term in turn, or null when one of them cannot be generated. */
+  private vals(u: Unit, ts: readonly Term[], c: C, cx: Cx, fail: string): Val[] | null {
+    const out: Val[] = [];
+    for (const t of ts) {
+      const v = this.val(u, t, c, cx, fail);
+      if (!v) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
   private val(u: Unit, t: Term, c: C, cx: Cx, fail: string): Val | null {
     if (t.t === 'scalar' || t.t === 'array' || t.t === 'object' || t.t === 'set') {
       const g = groundValue(t);
@@ -528,12 +539,8 @@ ${done}`, name);
         return this.call(u, t, c, cx, fail);
       case 'array':
       case 'set': {
-        const items: Val[] = [];
-        for (const x of t.items) {
-          const v = this.val(u, x, c, cx, fail);
-          if (!v) return null;
-          items.push(v);
-        }
+        const items = this.vals(u, t.items, c, cx, fail);
+        if (!items) return null;
         const x = u.fresh('t');
         const list = '[' + items.map((i) => i.v).join(', ') + ']';
         return { pre: items.map((i) => i.pre).join('\n') + `\nconst ${x} = ${t.t === 'set' ? `mkSet(${list})` : list};`, v: x };
@@ -770,12 +777,8 @@ ${done}`, name);
       const v = this.sprintf(u, t, c, cx, fail);
       if (v) return v;
     }
-    const args: Val[] = [];
-    for (const a of t.args) {
-      const v = this.val(u, a, c, cx, fail);
-      if (!v) return null;
-      args.push(v);
-    }
+    const args = this.vals(u, t.args, c, cx, fail);
+    if (!args) return null;
     const x = u.fresh('t');
     const pre = args.map((a) => a.pre).join('\n') + `\nconst ${x} = ${this.callCode(u, fn, t.loc, args.map((a) => a.v))};\nif (${x} === undefined) ${fail}`;
     return { pre, v: x };
