@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Contract } from '../../src/contract/model.js';
-import type { AlertKey, AlertObservation } from '../../src/alerting/index.js';
+import { step, type AlertKey, type AlertObservation, type AlertPolicy, type AlertState, type StepResult } from '../../src/alerting/index.js';
 import { projectRoot } from '../helpers/tools.js';
 
 export function contractFixture(id: string): Contract {
@@ -54,3 +54,17 @@ export function slaObservation(c: Contract, slaId: string, active: boolean, extr
 }
 
 export const MIN = 60_000;
+
+/** The instant and policy the state-machine tests start from. */
+export const T0 = Date.UTC(2026, 2, 10, 12, 0, 0);
+export const P: AlertPolicy = { forMs: 5 * MIN, resolveAfterMs: 10 * MIN };
+
+/** Run ticks [minutesFromT0, active, suppressed?] through step() and return every step result. */
+export function run(ticks: Array<[number, boolean, string?]>, policy = P, start?: AlertState): StepResult[] {
+  let s = start;
+  return ticks.map(([m, active, sup]) => {
+    const r = step(s, obs({ active, suppressed: sup ? { reason: sup } : undefined }), T0 + m * MIN, policy);
+    s = r.next;
+    return r;
+  });
+}

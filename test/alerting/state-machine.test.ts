@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dedupKey, retire, step, type AlertPolicy, type AlertState, type StepResult } from '../../src/alerting/index.js';
-import { MIN, obs } from './helpers.js';
+import { MIN, obs, P, run, T0 } from './helpers.js';
 
-const T0 = Date.UTC(2026, 2, 10, 12, 0, 0);
-const P: AlertPolicy = { forMs: 5 * MIN, resolveAfterMs: 10 * MIN };
-
-/** Run ticks [minutesFromT0, active, suppressed?] and return every step result. */
-function run(ticks: Array<[number, boolean, string?]>, policy = P, start?: AlertState): StepResult[] {
-  let s = start;
-  return ticks.map(([m, active, sup]) => {
-    const r = step(s, obs({ active, suppressed: sup ? { reason: sup } : undefined }), T0 + m * MIN, policy);
-    s = r.next;
-    return r;
-  });
-}
 const actions = (rs: StepResult[]) => rs.flatMap((r, i) => r.events.map((e) => `${i}:${e.action}`));
 
 describe('alert state machine', () => {

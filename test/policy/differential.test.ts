@@ -6,15 +6,11 @@
 // Every discrepancy found becomes a regression case in test/policy/differential/regressions.json
 // (replayed against our engine without OPA in differential-regressions.test.ts).
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRego } from '../../src/compile/rego.js';
-import { loadContracts } from '../../src/contract/index.js';
 import { RegoEngine, RegoError, fromJS, parseJSONExact, toJSON, equal, type Value } from '../../src/policy/rego/index.js';
-import { inCI, requireTool, projectRoot } from '../helpers/tools.js';
+import { inCI, requireTool } from '../helpers/tools.js';
 import { OpaServer, type OpaAnswer } from './opa-server.js';
-import { creditArb, statusArb } from './obligo-inputs.js';
+import { creditArb, obligoPolicyModules, statusArb } from './obligo-inputs.js';
 import { regoCaseArb, type RegoCase } from './rego-gen.js';
 
 const opa = requireTool('opa');
@@ -110,16 +106,7 @@ describe.skipIf(!opa.ok)(`generated modules: our engine against the real OPA${op
 // ------------------------------------------------------------------ Obligo's own policies
 
 describe.skipIf(!opa.ok)(`Obligo's policies and the compiled contract modules: our engine against the real OPA${opa.skipNote}`, async () => {
-  const { contracts } = await loadContracts([join(projectRoot, 'contracts')]);
-  const generated = compileRego(contracts, { prometheusFormat: 'prometheus' });
-  const dir = join(projectRoot, 'policies', 'obligo');
-  const modules = [
-    ...readdirSync(dir)
-      .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego') && !f.startsWith('test_'))
-      .map((f) => ({ path: `policies/obligo/${f}`, text: readFileSync(join(dir, f), 'utf8') })),
-    ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
-  ];
-  const data = JSON.parse(generated.find((f) => f.path.endsWith('data.json'))!.content) as { obligo: Record<string, unknown> };
+  const { contracts, modules, data } = await obligoPolicyModules();
   const ids = contracts.map((c) => ({ id: c.id, slas: c.slas.map((s) => s.id) }));
   let server: OpaServer;
   let engine: RegoEngine;

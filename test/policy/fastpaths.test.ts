@@ -6,7 +6,6 @@
 //     general grammar, terms and locations included, and the same error when they are malformed;
 //   - sprintf's precompiled formats against the general Go-fmt formatter.
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { goSprintf, toGoArg } from '../../src/policy/rego/builtins/sprintf.js';
 import { CORE_FOLDERS, listFolders, loadCases, runCase } from '../../src/policy/rego/conformance.js';
 import { fromJS, RegoEngine, RegoError, toJSON, type Value } from '../../src/policy/rego/index.js';
 import { inCI, requireShared, projectRoot } from '../helpers/tools.js';
-import { creditArb, statusArb } from './obligo-inputs.js';
+import { creditArb, obligoPolicyModules, statusArb } from './obligo-inputs.js';
 import { regoCaseArb } from './rego-gen.js';
 
 type Outcome = { value?: string; error?: string };
@@ -73,16 +72,7 @@ describe('rule bodies compiled to JavaScript agree with the closures', () => {
   });
 
   it("on Obligo's policies with the example contracts (decision, gate, credits)", async () => {
-    const { contracts } = await loadContracts([join(projectRoot, 'contracts')]);
-    const generated = compileRego(contracts, { prometheusFormat: 'prometheus' });
-    const dir = join(projectRoot, 'policies', 'obligo');
-    const modules = [
-      ...readdirSync(dir)
-        .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego') && !f.startsWith('test_'))
-        .map((f) => ({ path: `policies/obligo/${f}`, text: readFileSync(join(dir, f), 'utf8') })),
-      ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
-    ];
-    const data = JSON.parse(generated.find((f) => f.path.endsWith('data.json'))!.content);
+    const { contracts, modules, data } = await obligoPolicyModules();
     const es = engines(modules, data);
     if ('error' in es) throw new Error(es.error);
     const [gen, clo] = es;

@@ -1,6 +1,11 @@
 // Generated inputs for Obligo's policies (decision, gate, credits): loose shapes around what the
 // policies read, with missing and odd fields, for differential tests between engines.
 import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileRego } from '../../src/compile/rego.js';
+import { loadContracts } from '../../src/contract/index.js';
+import { projectRoot } from '../helpers/tools.js';
 
 const WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
 
@@ -47,3 +52,17 @@ export function creditArb(contracts: { id: string; slas: string[] }[]): fc.Arbit
   );
 }
 
+/** Obligo's own policies (tests excluded) plus the Rego modules and data compiled from the example contracts. */
+export async function obligoPolicyModules() {
+  const { contracts } = await loadContracts([join(projectRoot, 'contracts')]);
+  const generated = compileRego(contracts, { prometheusFormat: 'prometheus' });
+  const dir = join(projectRoot, 'policies', 'obligo');
+  const modules = [
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego') && !f.startsWith('test_'))
+      .map((f) => ({ path: `policies/obligo/${f}`, text: readFileSync(join(dir, f), 'utf8') })),
+    ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
+  ];
+  const data = JSON.parse(generated.find((f) => f.path.endsWith('data.json'))!.content) as { obligo: Record<string, unknown> };
+  return { contracts, modules, data };
+}
