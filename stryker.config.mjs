@@ -36,5 +36,7 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   htmlReporter: { fileName: `.obligo/mutation/${folder}.html` },
   jsonReporter: { fileName: `.obligo/mutation/${folder}.json` },
+  // `npm run test:mutation -- measure --incremental`: one incremental file per folder.
+  incrementalFile: `.obligo/mutation/${folder}-incremental.json`,
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const folders = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Flags are passed on to `stryker run`, e.g. `--incremental` (re-runs only the mutants whose code or tests
+// changed since the last run of that folder; its file: .obligo/mutation/<folder>-incremental.json).
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 if (folders.length === 0) folders.push('credits');
 const tempDir = join(root, '.obligo', 'stryker-tmp');
 
@@ -53,7 +56,7 @@ for (const folder of folders) {
   const report = join(root, '.obligo', 'mutation', `${folder}.json`);
   rmSync(report, { force: true });
   console.log(`\n=== stryker run: src/${folder} ===`);
-  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1'], { cwd: root, stdio: 'inherit', env: { ...process.env, OBLIGO_MUTATE: folder } });
+  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1', ...flags], { cwd: root, stdio: 'inherit', env: { ...process.env, OBLIGO_MUTATE: folder } });
   if (r.status !== 0 || !existsSync(report)) {
     console.error(`test:mutation: stryker failed on src/${folder} (status ${r.status})`);
     failed = true;
