@@ -18,6 +18,8 @@ const folders = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 if (folders.length === 0) folders.push('credits');
 const tempDir = join(root, '.obligo', 'stryker-tmp');
+// Named targets that are not one folder of src/ (e.g. `outbox`), defined in stryker.config.mjs.
+const { TARGET_NAMES } = await import(join(root, 'stryker.config.mjs'));
 
 /** Survivors explained in equivalent.md: rows "| `src/…:LINE:COL` | Mutator | `replacement` | why |". */
 function equivalents() {
@@ -42,8 +44,10 @@ function score(ms) {
 const summary = [];
 let failed = false;
 for (const folder of folders) {
-  if (!existsSync(join(root, 'src', folder))) {
-    console.error(`test:mutation: no folder src/${folder}`);
+  const isTarget = TARGET_NAMES.includes(folder);
+  const label = isTarget ? folder : `src/${folder}`;
+  if (!isTarget && !existsSync(join(root, 'src', folder))) {
+    console.error(`test:mutation: no folder src/${folder} and no target ${folder} (targets: ${TARGET_NAMES.join(', ')})`);
     failed = true;
     continue;
   }
@@ -55,10 +59,10 @@ for (const folder of folders) {
   }
   const report = join(root, '.obligo', 'mutation', `${folder}.json`);
   rmSync(report, { force: true });
-  console.log(`\n=== stryker run: src/${folder} ===`);
+  console.log(`\n=== stryker run: ${label} ===`);
   const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1', ...flags], { cwd: root, stdio: 'inherit', env: { ...process.env, OBLIGO_MUTATE: folder } });
   if (r.status !== 0 || !existsSync(report)) {
-    console.error(`test:mutation: stryker failed on src/${folder} (status ${r.status})`);
+    console.error(`test:mutation: stryker failed on ${label} (status ${r.status})`);
     failed = true;
     continue;
   }
@@ -76,15 +80,15 @@ for (const folder of folders) {
   const unexplained = all.filter((m) => (m.status === 'Survived' || m.status === 'NoCoverage') && !eq.has(m.key));
   const listed = all.filter((m) => (m.status === 'Survived' || m.status === 'NoCoverage') && eq.has(m.key)).length;
   const adjusted = total.valid - listed ? (100 * total.detected) / (total.valid - listed) : 100;
-  console.log(`\nsrc/${folder}: mutation score per file (killed or timed out / valid mutants)`);
+  console.log(`\n${label}: mutation score per file (killed or timed out / valid mutants)`);
   for (const [f, s] of perFile.sort()) console.log(`  ${s.pct.toFixed(2).padStart(6)} %  ${String(s.detected).padStart(4)}/${String(s.valid).padEnd(4)}  ${f}`);
-  console.log(`  ${total.pct.toFixed(2).padStart(6)} %  ${String(total.detected).padStart(4)}/${String(total.valid).padEnd(4)}  src/${folder} (all files)`);
+  console.log(`  ${total.pct.toFixed(2).padStart(6)} %  ${String(total.detected).padStart(4)}/${String(total.valid).padEnd(4)}  ${label} (all files)`);
   console.log(`  ${adjusted.toFixed(2).padStart(6)} %  without the ${listed} survivors listed as equivalent in test/mutation/equivalent.md`);
   if (unexplained.length) {
     console.log(`  ${unexplained.length} survivors neither killed nor listed as equivalent:`);
     for (const m of unexplained) console.log(`    ${m.key.replace(' ', '  ')}  ${m.status}  → ${JSON.stringify(m.replacement ?? '')}`);
   }
-  summary.push(`src/${folder}: ${total.pct.toFixed(2)} % (${total.detected}/${total.valid}); ${adjusted.toFixed(2)} % without ${listed} listed equivalents; ${unexplained.length} unexplained survivors`);
+  summary.push(`${label}: ${total.pct.toFixed(2)} % (${total.detected}/${total.valid}); ${adjusted.toFixed(2)} % without ${listed} listed equivalents; ${unexplained.length} unexplained survivors`);
 }
 console.log(`\n${summary.join('\n')}`);
 process.exit(failed ? 1 : 0);
