@@ -4,7 +4,7 @@
 import { DateTime } from 'luxon';
 import type { Contract, Sla } from '../contract/model.js';
 import { SLI_WINDOWS } from '../contract/model.js';
-import { slaWindows } from '../compile/promql.js';
+import { activeBurnRates, slaWindows } from '../conventions.js';
 import type { RollupRepository } from './rollup-store.js';
 import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
 import { windowCoverages, type Coverage, type MeasurementFlag } from '../slo/methods.js';
@@ -103,16 +103,20 @@ export async function measureStatus(
   opts: MeasureStatusOptions,
 ): Promise<StatusReport> {
   const before = opts.source.requests;
-  const windows = await fetchWindowRatios(
-    opts.source,
-    slas.map((s) => s.sla),
-    opts.at,
-    { useRules: opts.useRules },
-  );
-  const measured = await measureTargets(
-    slas.map(({ contract, sla }) => ({ contract, sla, period: periodContaining(sla.period, contract.timezone, opts.at) })),
-    { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly, state: opts.state },
-  );
+  // The window ratios and the period-to-date slices are asked at once (the client bounds the requests
+  // in flight): a tick waits for the slower of the two, not for both in turn.
+  const [windows, measured] = await Promise.all([
+    fetchWindowRatios(
+      opts.source,
+      slas.map((s) => s.sla),
+      opts.at,
+      { useRules: opts.useRules },
+    ),
+    measureTargets(
+      slas.map(({ contract, sla }) => ({ contract, sla, period: periodContaining(sla.period, contract.timezone, opts.at) })),
+      { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly, state: opts.state },
+    ),
+  ]);
   const out: SlaStatus[] = measured.map((m) => {
     const { contract, sla, period, measurement } = m;
     const ratios = windows.ratios.get(sla.key) ?? new Map<string, number>();
@@ -128,9 +132,8 @@ export async function measureStatus(
       sli[w] = sliOf(w);
       burnRates[w] = burnRate(sli[w]!, sla.objective);
     }
-    const burn: BurnPairValue[] = sla.alerting.burnRates
-      .filter((p) => (p.severity === 'page' ? sla.alerting.page : sla.alerting.ticket))
-      .map((pair) => ({ pair, long: burnRate(sliOf(pair.long), sla.objective), short: burnRate(sliOf(pair.short), sla.objective) }));
+    // Every window of an active pair is in burnRates (slaWindows adds them).
+    const burn: BurnPairValue[] = activeBurnRates(sla).map((pair) => ({ pair, long: burnRates[pair.long]!, short: burnRates[pair.short]! }));
     const achievedDecimal = measurement.achievedDecimal;
     const atMs = opts.at;
     const windowCov: Record<string, number | null> = {};

@@ -116,11 +116,33 @@ function limitOf(l: number | undefined): number {
   return Math.min(l, MAX_LIST);
 }
 
+/** A parsed state, frozen so that a cached object can be handed out again and again unchanged. */
+function frozenState(json: string, version: number): StoredAlertState {
+  const freeze = (v: unknown): unknown => {
+    if (v !== null && typeof v === 'object') {
+      for (const x of Object.values(v)) freeze(x);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  return Object.freeze({ state: freeze(JSON.parse(json)) as AlertState, version });
+}
+
 export class SqliteAlertStore implements AlertStore, OutboxStore {
   private readonly s: Record<string, Database.Statement>;
+  /**
+   * Alert states this connection has read or written (null: known absent), so that a tick does not
+   * read and parse every state again. Valid while SQLite's `PRAGMA data_version` is unchanged, that is
+   * while no other connection (another process sharing the file) has committed anything; it is
+   * dropped as soon as one has. Our own commits update it once they succeed.
+   */
+  private readonly stateCache = new Map<string, StoredAlertState | null>();
+  private cacheDataVersion = -1;
+  private readonly dataVersion: Database.Statement;
 
   private constructor(private readonly db: Database.Database, readonly path: string) {
     const p = (sql: string): Database.Statement => db.prepare(sql);
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.s = {
       getState: p('SELECT dedup_key, state, version FROM alert_states WHERE dedup_key = ?'),
       insertState: p(
@@ -199,9 +221,19 @@ export class SqliteAlertStore implements AlertStore, OutboxStore {
   async getStates(dedupKeys: readonly string[]): Promise<Map<string, StoredAlertState>> {
     const out = new Map<string, StoredAlertState>();
     const read = this.db.transaction((keys: readonly string[]) => {
+      const dv = this.dataVersion.get() as number;
+      if (dv !== this.cacheDataVersion) {
+        this.stateCache.clear();
+        this.cacheDataVersion = dv;
+      }
       for (const k of keys) {
-        const r = this.s.getState!.get(k) as StateRow | undefined;
-        if (r) out.set(r.dedup_key, { state: JSON.parse(r.state) as AlertState, version: r.version });
+        let c = this.stateCache.get(k);
+        if (c === undefined) {
+          const r = this.s.getState!.get(k) as StateRow | undefined;
+          c = r ? frozenState(r.state, r.version) : null;
+          this.stateCache.set(k, c);
+        }
+        if (c) out.set(k, c);
       }
     });
     read(dedupKeys);
@@ -228,6 +260,7 @@ export class SqliteAlertStore implements AlertStore, OutboxStore {
 
   async commit(c: AlertCommit): Promise<void> {
     const now = int('commit time', c.now);
+    const written: Array<[string, StoredAlertState]> = [];
     const tx = this.db.transaction(() => {
       for (const { state, expectedVersion } of c.states) {
         const args = {
@@ -246,6 +279,7 @@ export class SqliteAlertStore implements AlertStore, OutboxStore {
         if (changes !== 1) {
           throw new AlertStoreConflictError(`alert ${state.dedupKey} was written by someone else since it was read (version ${expectedVersion ?? 'none'})`);
         }
+        written.push([state.dedupKey, frozenState(args.state, expectedVersion === undefined ? 1 : expectedVersion + 1)]);
       }
       for (const t of c.transitions) {
         this.s.insertTransition!.run({
@@ -279,6 +313,8 @@ export class SqliteAlertStore implements AlertStore, OutboxStore {
     });
     // IMMEDIATE: take the write lock before reading versions, so two writers serialise instead of deadlocking.
     tx.immediate();
+    // Only after the commit: a failed one changed nothing, so the cache stays as it was.
+    for (const [k, v] of written) this.stateCache.set(k, v);
   }
 
   async listTransitions(filter: TransitionFilter = {}): Promise<StoredTransition[]> {
