@@ -8,7 +8,6 @@ import type { PromSource } from '../measure/source.js';
 import { PrometheusClient, promSource } from '../prometheus/index.js';
 import type { PrometheusClientOptions } from '../prometheus/client.js';
 import { MissingDataSourceError } from '../measure/measure-slas.js';
-import { StoreError } from '../store/sqlite.js';
 import { PolicyError } from '../evaluate/policies.js';
 import { selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
 import type { SelectedSla } from '../evaluate/types.js';
@@ -228,16 +227,55 @@ export type { SelectedSla };
  * Load the contracts directory, print the errors of invalid files to stderr (those contracts are
  * skipped; warnings are left to `obligo validate`), and select SLAs by --contract/--sla and `labels`.
  * A filter that matches nothing is a SelectionError (exit 2), never an empty selection.
+ *
+ * `onlySelected` (the gate): when the selection names its contracts (--contract C, or only --sla C/S),
+ * only the files that may hold those ids are parsed and validated (loadContracts' onlyIds), and only
+ * their errors are printed; the SLAs selected are the same as from the whole folder. Should that
+ * selection fail, the whole folder is loaded and selected again, so an unknown contract or SLA fails
+ * with exactly the message (and the other files' errors) of a full load.
  */
 export async function loadSelection(
   common: CommonOptions,
   io: CommandIO,
   labels: Selection['labels'] = [],
+  opts: { onlySelected?: boolean } = {},
 ): Promise<{ contracts: Contract[]; slas: SelectedSla[] }> {
+  const selection: Selection = { contracts: common.contracts, slas: common.slas, labels };
+  const ids = opts.onlySelected ? selectedContractIds(selection) : undefined;
+  if (ids) {
+    const { contracts, issues } = await loadContracts([common.contractsDir], { onlyIds: ids });
+    let slas: SelectedSla[] | undefined;
+    try {
+      slas = selectSlas(contracts, selection, common.contractsDir);
+    } catch (e) {
+      if (!(e instanceof SelectionError)) throw e;
+    }
+    if (slas) {
+      for (const i of issues) if (i.severity === 'error') io.stderr(`obligo: ${formatIssue(i)}\n`);
+      return { contracts, slas };
+    }
+  }
   const { contracts, issues } = await loadContracts([common.contractsDir]);
   for (const i of issues) if (i.severity === 'error') io.stderr(`obligo: ${formatIssue(i)}\n`);
-  const slas = selectSlas(contracts, { contracts: common.contracts, slas: common.slas, labels }, common.contractsDir);
+  const slas = selectSlas(contracts, selection, common.contractsDir);
   return { contracts, slas };
+}
+
+/**
+ * The contract ids a selection can reach, or undefined when it may reach any contract (a bare SLA id
+ * or labels without --contract). With --contract, only those contracts' SLAs are ever selected; with
+ * only CONTRACT/SLA patterns, only those contracts'. selectSlas over the contracts with these ids
+ * then succeeds exactly when it succeeds over all of them, with the same SLAs (its checks of a
+ * --contract or a CONTRACT/SLA look only at contracts with that id; a bare --sla found among fewer
+ * contracts is found among all).
+ */
+export function selectedContractIds(sel: Selection): string[] | undefined {
+  const cIds = sel.contracts ?? [];
+  const sIds = sel.slas ?? [];
+  if (cIds.length === 0 && (sIds.length === 0 || !sIds.every((p) => p.includes('/')))) return undefined;
+  const ids = new Set(cIds);
+  for (const p of sIds) if (p.includes('/')) ids.add(p.slice(0, p.indexOf('/')));
+  return [...ids];
 }
 
 /** One line on stderr when Prometheus answered with warnings (a partial response). */
@@ -329,7 +367,8 @@ export function requirePrometheus(common: CommonOptions): PromSource {
 /** A known failure as the one line the CLI prints (exit 2), or undefined for a bug. */
 export function describeFailure(err: unknown): string | undefined {
   if (err instanceof UsageError) return err.message;
-  if (err instanceof StoreError) return err.message;
+  // StoreError by name: importing store/ would load SQLite (a native module) into every command.
+  if (err instanceof Error && err.name === 'StoreError') return err.message;
   if (err instanceof MissingDataSourceError) return err.message;
   if (err instanceof SelectionError) return err.message;
   if (err instanceof PolicyError) return err.message;

@@ -50,8 +50,21 @@ export interface TextLoadResult {
 type Position = { line: number; column: number };
 type FileLoadResult = TextLoadResult & { idPosition?: Position };
 
+export interface LoadOptions {
+  /**
+   * Only contracts with these ids are wanted (the gate's --sla C/S, --contract C): a file is parsed and
+   * validated only when its bytes could spell one of them, i.e. when they contain the id itself or a
+   * backslash (a double-quoted YAML escape could spell an id; a folded line always adds whitespace,
+   * which no id contains, and an alias repeats an anchor's text). Every file that may hold a wanted
+   * id is validated in full, in path order, so the first valid one wins as in a full load and a
+   * later one gets the same "duplicate contract id" issue; files that cannot hold one are not read
+   * further, and their issues are not reported. `files` still lists every file found.
+   */
+  onlyIds?: readonly string[];
+}
+
 /** Load files and folders (recursively *.yaml|*.yml), sorted by path; ids unique across files. */
-export async function loadContracts(paths: string[]): Promise<LoadResult> {
+export async function loadContracts(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const issues: ContractIssue[] = [];
   // The same file reached twice (a folder and a file in it, ./x and x) is loaded once, under the
   // first spelling seen.
@@ -69,7 +82,7 @@ export async function loadContracts(paths: string[]): Promise<LoadResult> {
       continue;
     }
     // A path given explicitly is loaded whatever it is (a FIFO or a device is then refused with a
-    // clear issue by loadContractFile); folders are searched.
+    // clear issue by readRegularFile); folders are searched.
     if (st.isDirectory()) {
       const listed = await listYaml(p);
       for (const f of listed.files) add(f);
@@ -79,8 +92,11 @@ export async function loadContracts(paths: string[]): Promise<LoadResult> {
   const files = [...found.values()].sort(comparePaths);
   const contracts: Contract[] = [];
   const seenIds = new Map<string, string>();
+  const wanted = opts.onlyIds && !opts.onlyIds.some((id) => id === '' || /\s/.test(id)) ? opts.onlyIds.map((id) => Buffer.from(id, 'utf8')) : undefined;
   for (const file of files) {
-    const r = loadContractFile(file);
+    const read = readRegularFile(file);
+    if (wanted && 'bytes' in read && !mayHoldId(read.bytes, wanted)) continue;
+    const r: FileLoadResult = 'issue' in read ? { issues: [read.issue] } : loadBytesUncapped(file, read.bytes);
     let contract = r.contract;
     const fileIssues = [...r.issues];
     if (contract) {
@@ -163,12 +179,12 @@ function readRegularFile(file: string): { bytes: Buffer } | { issue: ContractIss
   }
 }
 
-// Synchronous reads: a thousand small files are read faster one after the other than with an awaited
-// promise each (bench/validate-compile.ts).
-function loadContractFile(file: string): FileLoadResult {
-  const r = readRegularFile(file);
-  if ('issue' in r) return { issues: [r.issue] };
-  return loadBytesUncapped(file, r.bytes);
+// Synchronous reads (readRegularFile): a thousand small files are read faster one after the other than
+// with an awaited promise each (bench/validate-compile.ts).
+
+/** Whether a file's bytes could hold one of the ids as metadata.id (see LoadOptions.onlyIds). */
+function mayHoldId(bytes: Buffer, ids: readonly Buffer[]): boolean {
+  return bytes.includes(0x5c) || ids.some((id) => bytes.includes(id));
 }
 
 /** Load from raw bytes: size and encoding are checked before decoding. */
@@ -413,7 +429,7 @@ function comparePaths(a: string, b: string): number {
 /**
  * *.yaml / *.yml below `dir`. Real folders are searched (symlinked folders are not: no cycles); every
  * other entry with a YAML name is returned (a regular file, a symlink to one, but also a FIFO, a
- * device or a symlink to a folder, which loadContractFile then refuses with a clear issue instead of
+ * device or a symlink to a folder, which readRegularFile then refuses with a clear issue instead of
  * skipping it silently). A folder that cannot be listed is an issue; the others are still searched.
  */
 async function listYaml(dir: string): Promise<{ files: string[]; issues: ContractIssue[] }> {

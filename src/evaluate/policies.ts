@@ -24,6 +24,8 @@ export interface PolicyOptions {
   entrypoints?: readonly string[];
   /** Deadline of one policy evaluation (ms); past it the evaluation fails (PolicyError), never hangs. */
   timeoutMs?: number;
+  /** Compile rule bodies to JavaScript (default true); false for a process that evaluates once (the gate). */
+  codegen?: boolean;
 }
 
 function isoUtc(ms: number): string {
@@ -52,7 +54,7 @@ export class ObligoPolicies {
 
   static async load(contracts: readonly Contract[], opts: PolicyOptions = {}): Promise<ObligoPolicies> {
     try {
-      return new ObligoPolicies(await loadObligoPolicies({ contracts, policyDir: opts.policyDir, env: opts.env, entrypoints: opts.entrypoints }), opts.timeoutMs);
+      return new ObligoPolicies(await loadObligoPolicies({ contracts, policyDir: opts.policyDir, env: opts.env, entrypoints: opts.entrypoints, codegen: opts.codegen }), opts.timeoutMs);
     } catch (e) {
       throw new PolicyError(`cannot load the policies: ${(e as Error).message}`, { cause: e });
     }

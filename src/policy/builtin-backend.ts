@@ -17,7 +17,7 @@ export class BuiltinPolicyEngine implements PolicyEngine {
   }
 
   private constructor(opts: BuiltinEngineOptions) {
-    this.engine = new RegoEngine({ timeoutMs: opts.timeoutMs, maxValueSize: opts.maxValueSize });
+    this.engine = new RegoEngine({ timeoutMs: opts.timeoutMs, maxValueSize: opts.maxValueSize, codegen: opts.codegen });
     for (const m of opts.modules) this.engine.addModule(m.path, m.text);
     if (opts.data !== undefined) this.engine.setData(opts.data);
     this.engine.compile();

@@ -26,6 +26,11 @@ export interface BuiltinEngineOptions {
   timeoutMs?: number;
   /** the largest collection an evaluation may build (elements, default 5,000,000) */
   maxValueSize?: number;
+  /**
+   * Compile rule bodies to JavaScript (default true: fastest for many evaluations). false: closures
+   * only, cheaper to build: a process that evaluates once (`obligo gate`) saves the code generation.
+   */
+  codegen?: boolean;
 }
 
 export interface WasmEngineOptions {

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileRego } from '../compile/rego.js';
 import type { Contract } from '../contract/model.js';
 import { createPolicyEngine, type PolicyEngine } from './engine.js';
 
@@ -51,6 +50,8 @@ export interface ObligoPolicyOptions {
    * when one of those reads data.obligo.contracts/catalog/settings. Default: everything.
    */
   entrypoints?: readonly string[];
+  /** Compile rule bodies to JavaScript (default true); false for a process that evaluates once (the gate). */
+  codegen?: boolean;
 }
 
 /** The data paths a module's text reads (comments left out); undefined when it indexes data dynamically. */
@@ -131,7 +132,8 @@ export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<Pol
     handWritten = sel.modules;
     needContracts = sel.contracts;
   }
-  const generated = needContracts ? compileRego(opts.contracts, { prometheusFormat: 'prometheus' }) : [];
+  // The contracts' modules are generated only when needed (the gate does not load the compiler).
+  const generated = needContracts ? (await import('../compile/rego.js')).compileRego(opts.contracts, { prometheusFormat: 'prometheus' }) : [];
   const dataFile = generated.find((f) => f.path.endsWith('data.json'));
   const data = dataFile ? JSON.parse(dataFile.content) : {};
   if (backend === 'wasm') {
@@ -146,5 +148,6 @@ export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<Pol
     ...(handWritten ?? readPolicyModules(opts.policyDir ?? defaultPolicyDir())),
     ...generated.filter((f) => f.path.endsWith('.rego')).map((f) => ({ path: f.path, text: f.content })),
   ];
-  return cached(contentKey(['builtin', modules, data]), () => createPolicyEngine({ backend: 'builtin', modules, data }));
+  const codegen = opts.codegen ?? true;
+  return cached(contentKey(['builtin', modules, data, codegen]), () => createPolicyEngine({ backend: 'builtin', modules, data, codegen }));
 }

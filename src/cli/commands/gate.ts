@@ -3,7 +3,7 @@
 // Prometheus is out (unreachable, timing out, answering 5xx): a typo in a flag, a selection that
 // matches nothing, a policy error or incomplete data still exit 2. One line of reason on stdout (a JSON
 // document with --format json); with $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { gateDocument } from '../../evaluate/documents.js';
 import { evaluate } from '../../evaluate/evaluate.js';
 import { ObligoPolicies } from '../../evaluate/policies.js';
@@ -11,7 +11,6 @@ import { ENTRYPOINTS } from '../../policy/obligo-policies.js';
 import type { ChangeInfo, GateDecision } from '../../evaluate/types.js';
 import type { SlaStatus } from '../../measure/status.js';
 import { PrometheusError } from '../../prometheus/errors.js';
-import { RollupStore } from '../../store/sqlite.js';
 import { COMMON_HELP, describeFailure, isoUtc, loadSelection, parseCommon, printJson, reportWarnings, requirePrometheus, terminalSafe, UsageError } from '../common.js';
 import type { CommandIO } from '../io.js';
 
@@ -114,7 +113,8 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
     }
     const minBudget = parseFraction(extra['min-budget'] as string | undefined);
     const source = requirePrometheus(common);
-    const { slas } = await loadSelection(common, io, labels);
+    // Only the files that may hold the selected contracts are validated (the selection is the same).
+    const { slas } = await loadSelection(common, io, labels, { onlySelected: true });
     const change: ChangeInfo = {
       rollback: Boolean(extra.rollback),
       labels: (extra['change-label'] as string[] | undefined) ?? [],
@@ -129,8 +129,11 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
       env: io.env,
       entrypoints: [ENTRYPOINTS.gate],
       timeoutMs: timeoutS * 1000,
+      // One evaluation per process: closures are cheaper to build than generated code.
+      codegen: false,
     });
-    const store = RollupStore.openIfExists(common.dbPath);
+    // SQLite (a native module) is loaded only when there is a rollup database to read.
+    const store = common.dbPath === ':memory:' || existsSync(common.dbPath) ? (await import('../../store/sqlite.js')).RollupStore.openIfExists(common.dbPath) : undefined;
     try {
       const ev = await evaluate({ at: common.at, slas, gate: { minBudget, change } }, { source, store, policies });
       reportWarnings(io, ev.warnings);
