@@ -173,11 +173,12 @@ describe('measureCredits', () => {
     expect(r.credits[0]!.evidence.warnings).toEqual(['partial: store-2 down']);
   });
 
-  it('a contract without a revision has none in the evidence', async () => {
-    const text = contract();
-    const c = { ...text, revision: undefined };
+  it('a contract without a revision has none in the evidence; without a claim window, no deadline', async () => {
+    const loaded = contract();
+    const c = { ...loaded, revision: undefined, creditPolicy: { ...loaded.creditPolicy, claimWindowDays: undefined } };
     const r = await measureCredits(slas(c).slice(0, 1), { period: '2026-02', at: MAR1, source: source() });
     expect('contractRevision' in r.credits[0]!.evidence).toBe(false);
+    expect(r.credits[0]).toMatchObject({ claimDeadline: null, claimDeadlineEndsAt: null });
   });
 });
 
