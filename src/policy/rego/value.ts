@@ -564,8 +564,10 @@ function fromRecord(rec: Record<string, unknown>): RObject {
   if (sh) {
     const slot = sh.slot;
     const vals: Value[] = new Array(n);
+    // (the values in the order of the keys, read at once: no keyed lookup per property)
+    const xs = Object.values(rec);
     for (let i = 0; i < n; i++) {
-      const x = rec[keys[i]!];
+      const x = xs[i];
       // strings, booleans and doubles as they are (the common leaves), the rest through fromJS
       vals[slot[i]!] = typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && !(Number.isInteger(x) && !Number.isSafeInteger(x))) ? x : fromJS(x);
     }
