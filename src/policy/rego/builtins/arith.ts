@@ -132,6 +132,19 @@ function mulByInt(f: number, i: number): Num | undefined {
   // rounds to f (they are 10^-e apart, more than f's rounding interval), and one with fewer places
   // would have been found first. Then the exact scaled product, divided once, as below.
   const af = f < 0 ? -f : f;
+  // (the most common operands have one to three decimals, as 12.34: the first steps of the search
+  // below, tried before the test that lets full-precision doubles skip it)
+  if (af >= 1e-3 && af < 1e12) {
+    for (let e = 1; e <= 3; e++) {
+      const sc = POW10[e]!;
+      const m = Math.round(f * sc);
+      if (m / sc === f) {
+        const p = m * i;
+        if (Number.isSafeInteger(p)) return p / sc + 0;
+        break;
+      }
+    }
+  }
   // (first one test at the most places such a decimal can have at this magnitude, emax: a decimal
   // of fewer places is one of emax places too, so a full-precision double, as 99.12345678901234,
   // skips the search)
@@ -217,7 +230,10 @@ function nearMul(f: number, i: number, s: string, dot: number, e: number): numbe
   const ap = Math.abs(p);
   if (!(ap >= 1e-280 && ap < 2 ** 53)) return undefined;
   const neg = f < 0;
-  const n = s.length - 1 - (neg ? 1 : 0); // digits of S
+  // the significant digits of S (leading zeros, as in "0.0123", left out: they add nothing to D)
+  let start = neg ? 1 : 0;
+  while (start < s.length && (start === dot || s.charCodeAt(start) === 48)) start++;
+  const n = s.length - start - (dot > start ? 1 : 0);
   if (n > 17) return undefined;
   const af = neg ? -f : f;
   // D = S * 10^e (positive) in two exact parts, read from s ("-12.345"): the digits before the
@@ -225,7 +241,7 @@ function nearMul(f: number, i: number, s: string, dot: number, e: number): numbe
   let dHi = 0;
   let dLo = 0;
   let k = 0;
-  for (let j = neg ? 1 : 0; j < s.length; j++) {
+  for (let j = start; j < s.length; j++) {
     if (j === dot) continue;
     const d = s.charCodeAt(j) - 48;
     if (k < n - 9) dHi = dHi * 10 + d;
