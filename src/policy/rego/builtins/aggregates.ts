@@ -42,8 +42,20 @@ def('min', 1, ([v]) => {
 def('sort', 1, ([v]) => {
   if (v instanceof RSet) return [...v.values()];
   if (Array.isArray(v)) {
-    // strings only (the common case): code unit order, as compare orders strings
-    if (v.every((x) => typeof x === 'string')) return [...v].sort((a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0));
+    const n = v.length;
+    // strings only (the common case): code unit order, as compare orders strings (and as the
+    // default sort orders them); an array already in order is its own answer (values are immutable)
+    let strings = true;
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (typeof x !== 'string') {
+        strings = false;
+        break;
+      }
+      if (i > 0 && (v[i - 1] as string) > x) sorted = false;
+    }
+    if (strings) return sorted ? v : [...v].sort();
     return [...v].sort(compare);
   }
   throw typeErr('sort', 1, 'one of {array, set}', v!);

@@ -137,6 +137,8 @@ const GUARDED: Record<string, { guard: (a: string[]) => string; value: (a: strin
   div: { guard: ([a, b]) => `typeof ${a} === 'number' && typeof ${b} === 'number' && Number.isSafeInteger(${a}) && Number.isSafeInteger(${b}) && ${b} !== 0`, value: ([a, b]) => `${a} / ${b} + 0` },
   // Go's math.Round (half away from zero), as arith.ts round
   round: { guard: ([a]) => `typeof ${a} === 'number'`, value: ([a]) => `(Number.isInteger(${a}) ? ${a} : Math.sign(${a}) * Math.round(Math.abs(${a})) + 0)` },
+  // a string key (not a path): the key's value or the default
+  'object.get': { guard: ([o, k]) => `${o} instanceof RObject && typeof ${k} === 'string'`, value: ([o, k, d]) => `(${o}.get(${k}) ?? ${d})` },
   count: { guard: ([a]) => `(Array.isArray(${a}) || ${a} instanceof RObject || ${a} instanceof RSet)`, value: ([a]) => `(Array.isArray(${a}) ? ${a}.length : ${a}.size)` },
 };
 
@@ -238,6 +240,8 @@ export interface FnInfo {
   mk: unknown[];
   mv: (Value | null)[];
   mn: number;
+  /** how calls evaluate it (eval/run.ts; made on the first call, opaque here) */
+  plan: unknown;
 }
 
 export interface GenHost {

@@ -86,7 +86,7 @@ export class Program {
     let f = this.fns.get(fn);
     if (f === undefined) {
       const rules = this.compiler.funcs.get(fn);
-      this.fns.set(fn, (f = rules ? { rules, cid: 0, memo: null, mk: [], mv: [], mn: 0 } : null));
+      this.fns.set(fn, (f = rules ? { rules, cid: 0, memo: null, mk: [], mv: [], mn: 0, plan: undefined } : null));
     }
     return f;
   }
@@ -113,6 +113,22 @@ export class Program {
     return p;
   }
 
+  /** How calls evaluate a user function (see FnPlan), decided on its first call. */
+  fnPlan(f: FnInfo): FnPlan | null {
+    const rules = f.rules.filter((r) => !r.isDefault);
+    const plans = rules.map((r) => this.plan(r));
+    const arity = rules[0]?.args?.length ?? -1;
+    const dflts = f.rules.filter((r) => r.isDefault);
+    const ok =
+      rules.length > 0 &&
+      dflts.length <= 1 &&
+      (dflts.length === 0 || dflts[0]!.args!.length === arity) &&
+      rules.every((r, i) => r.args!.length === arity && plans[i]!.clauses && plans[i]!.argSlots);
+    const fp: FnPlan | null = ok ? { arity, rules, plans, sizes: plans.map((p) => p.layout.slots.size), dflt: dflts[0] ?? null } : null;
+    f.plan = fp;
+    return fp;
+  }
+
   /** How nodeValue evaluates node (see NodePlan), decided once. */
   nodePlan(node: RuleNode): NodePlan {
     const rules = node.rules;
@@ -132,7 +148,7 @@ export class Program {
         }
       } else if (!node.defaults.length && rules.every((r, i) => r.kind === 'set' && plans[i]!.setFn)) kind = 2;
     }
-    const np: NodePlan = { kind, rules, plans, dflt };
+    const np: NodePlan = { kind, rules, plans, sizes: plans.map((p) => p.layout.slots.size), dflt };
     node.evalInfo = np;
     return np;
   }
@@ -199,7 +215,15 @@ export class Run implements Runtime {
   }
 
   ruleValue(node: RuleNode, spec: DataRefSpec): Value | undefined {
-    if (node.cid === this.ctx.id) return (node.cval as Value | null) ?? undefined;
+    const ctx = this.ctx;
+    if (node.cid === ctx.id) return (node.cval as Value | null) ?? undefined;
+    // the common case (see nodeValue): a node of generated rules, first evaluated in the first
+    // context, without a base document at its path
+    const np = node.evalInfo as NodePlan | null;
+    if (np !== null && np.kind !== 0 && ctx.cache === null && ctx.overridden === null) {
+      const pre = spec.pre as Prefix | undefined;
+      if (pre !== undefined && pre.data === ctx.data && pre.base === undefined && pre.node === node) return this.plainValue(node, np);
+    }
     return this.dataValue(spec, NO_ENV);
   }
 
@@ -448,20 +472,7 @@ export class Run implements Runtime {
     if (node.cid === ctx.id) return (node.cval as Value | null) ?? undefined;
     // the common case: a rule's value in the first context, no base document, nothing replaced
     const np = (node.evalInfo as NodePlan | null) ?? this.program.nodePlan(node);
-    if (np.kind !== 0 && base === undefined && ctx.cache === null && ctx.overridden === null) {
-      if (node.busy) throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
-      let result: Value | undefined;
-      node.busy = true;
-      try {
-        result = np.kind === 1 ? this.completeValue(np) : this.setValue(np);
-      } finally {
-        node.busy = false;
-      }
-      this.rootNodes.push(node);
-      node.cid = ctx.id;
-      node.cval = result === undefined ? null : result;
-      return result;
-    }
+    if (np.kind !== 0 && base === undefined && ctx.cache === null && ctx.overridden === null) return this.plainValue(node, np);
     const shared = node.isStatic && !ctx.overridden && !ctx.fnMocks ? this.compiler.shared : undefined;
     if (shared !== undefined && node.sharedIn === shared) {
       // a static value, kept on the node too (for as long as the shared map is this one)
@@ -532,6 +543,23 @@ export class Run implements Runtime {
     return result;
   }
 
+  /** nodeValue's common case: a node of generated rules (NodePlan kind 1 or 2) in the first context,
+   * without a base document, nothing replaced by `with`. */
+  private plainValue(node: RuleNode, np: NodePlan): Value | undefined {
+    if (node.busy) throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc);
+    let result: Value | undefined;
+    node.busy = true;
+    try {
+      result = np.kind === 1 ? this.completeValue(np) : this.setValue(np);
+    } finally {
+      node.busy = false;
+    }
+    this.rootNodes.push(node);
+    node.cid = this.ctx.id;
+    node.cval = result === undefined ? null : result;
+    return result;
+  }
+
   /** Before a second context exists, the first one's values move from the nodes' front cache to its map. */
   private ensureCache(ctx: Ctx): void {
     if (ctx.cache) return;
@@ -597,9 +625,10 @@ export class Run implements Runtime {
   private completeValue(np: NodePlan): Value | undefined {
     let complete: Value | undefined;
     const plans = np.plans;
+    const sizes = np.sizes;
     for (let i = 0; i < plans.length; i++) {
       const p = plans[i]!;
-      const size = p.layout.slots.size;
+      const size = sizes[i]!;
       const v = this.clauseValue(np.rules[i]!, p, size === 0 ? NO_SLOTS : new Array(size));
       if (v === CLAUSE_CONFLICT) throw new RegoError(CONFLICT, 'complete rules must not produce multiple outputs', np.rules[i]!.loc);
       if (v !== undefined) {
@@ -614,10 +643,11 @@ export class Run implements Runtime {
   private setValue(np: NodePlan): Value {
     const set = new RSet();
     const plans = np.plans;
+    const sizes = np.sizes;
     for (let i = 0; i < plans.length; i++) {
       const p = plans[i]!;
       this.tick();
-      const size = p.layout.slots.size;
+      const size = sizes[i]!;
       p.setFn!(this, size === 0 ? NO_SLOTS : new Array(size), set);
     }
     return set;
@@ -967,7 +997,8 @@ export class Run implements Runtime {
     const ck: unknown = args.length === 1 ? args[0] : '\0' + args.map(vkey).join('\0');
     const cached = memoGet(f, ctx.id, ck);
     if (cached !== undefined) return cached === null ? undefined : cached;
-    const result = this.userValue(f.rules, args, c.loc);
+    const fp = (f.plan as FnPlan | null | undefined) ?? this.program.fnPlan(f);
+    const result = fp !== null && fp.arity === args.length ? this.fnValue(fp, args, c.loc) : this.userValue(f.rules, args, c.loc);
     memoSet(f, ctx.id, ck, result === undefined ? null : result);
     return result;
   }
@@ -978,7 +1009,8 @@ export class Run implements Runtime {
     if (ctx.fnMocks !== null) return this.call1(c, [a]);
     const cached = memoGet(f, ctx.id, a);
     if (cached !== undefined) return cached === null ? undefined : cached;
-    const result = this.userValue(f.rules, [a], c.loc);
+    const fp = (f.plan as FnPlan | null | undefined) ?? this.program.fnPlan(f);
+    const result = fp !== null && fp.arity === 1 ? this.fnValue1(fp, a, c.loc) : this.userValue(f.rules, [a], c.loc);
     memoSet(f, ctx.id, a, result === undefined ? null : result);
     return result;
   }
@@ -998,6 +1030,51 @@ export class Run implements Runtime {
     const result = this.userValue(rules, args, loc);
     perFn.set(ck, result === undefined ? null : result);
     return result === undefined ? false : k(result);
+  }
+
+  /** userValue for a function whose rules all have generated clauses (see FnPlan). */
+  private fnValue(fp: FnPlan, args: Value[], loc: Location | undefined): Value | undefined {
+    let result: Value | undefined;
+    const { rules, plans, sizes } = fp;
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i]!;
+      const env: Env = new Array(sizes[i]!);
+      const slots = p.argSlots!;
+      for (let j = 0; j < slots.length; j++) env[slots[j]!] = args[j];
+      const v = this.clauseValue(rules[i]!, p, env);
+      if (v === CLAUSE_CONFLICT || (v !== undefined && result !== undefined && !equal(result, v))) {
+        throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? rules[i]!.loc);
+      }
+      if (v !== undefined) result = v;
+    }
+    return result === undefined && fp.dflt !== null ? this.fnDefault(fp.dflt) : result;
+  }
+
+  /** fnValue of one argument. */
+  private fnValue1(fp: FnPlan, a: Value, loc: Location | undefined): Value | undefined {
+    let result: Value | undefined;
+    const { rules, plans, sizes } = fp;
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i]!;
+      const env: Env = new Array(sizes[i]!);
+      env[p.argSlots![0]!] = a;
+      const v = this.clauseValue(rules[i]!, p, env);
+      if (v === CLAUSE_CONFLICT || (v !== undefined && result !== undefined && !equal(result, v))) {
+        throw new RegoError(CONFLICT, 'functions must not produce multiple outputs for same inputs', loc ?? rules[i]!.loc);
+      }
+      if (v !== undefined) result = v;
+    }
+    return result === undefined && fp.dflt !== null ? this.fnDefault(fp.dflt) : result;
+  }
+
+  private fnDefault(d: CompiledRule): Value | undefined {
+    let result: Value | undefined;
+    const dv = this.program.defaultValue(d);
+    dv.t.m(this, new Array(dv.size), (v) => {
+      result = v;
+      return true;
+    });
+    return result;
   }
 
   /** A user function's value for these arguments (undefined: none). */
@@ -1058,7 +1135,21 @@ export interface NodePlan {
   kind: 0 | 1 | 2;
   rules: CompiledRule[];
   plans: RulePlan[];
+  /** the size of each plan's environment */
+  sizes: number[];
   dflt: Value | undefined;
+}
+
+/**
+ * How calls evaluate a user function whose rules (all of one arity) all have generated clauses and
+ * plain variables as arguments (FnInfo.plan; null: the general path, Run.userValue).
+ */
+interface FnPlan {
+  arity: number;
+  rules: CompiledRule[];
+  plans: RulePlan[];
+  sizes: number[];
+  dflt: CompiledRule | null;
 }
 
 /** Where a data ref's constant string prefix leads in the rule tree (node undefined: below it, base
