@@ -401,22 +401,25 @@ function planAsOf(t: MeasureTarget, opts: Pick<MeasureOptions, 'asOf' | 'complet
 /** Measure every target as of opts.asOf; one batched fetch for all the slices the store lacks. */
 export async function measureTargets(targets: readonly MeasureTarget[], opts: MeasureOptions): Promise<SlaMeasurement[]> {
   // Stored hours first (the store may be asynchronous), then the plans.
-  const entries = targets.map((t) => (opts.state && usesRollups(t.sla) ? opts.state.get(PeriodState.key(t, definitionHash(t.contract, t.sla))) : undefined));
+  const hashes = targets.map((t) => definitionHash(t.contract, t.sla));
+  const asOfs = targets.map((t) => planAsOf(t, opts));
+  const ranges = targets.map((t, i) => measuredRange(t.period, t.contract, asOfs[i]));
+  const entries = targets.map((t, i) => (opts.state && usesRollups(t.sla) ? opts.state.get(PeriodState.key(t, hashes[i]!)) : undefined));
   const storedOf = await Promise.all(
     targets.map(async (t, i) => {
       if (!opts.store || opts.ignoreRollups || !usesRollups(t.sla) || entries[i]) return [] as StoredRollup[];
-      const range = measuredRange(t.period, t.contract, planAsOf(t, opts));
+      const range = ranges[i];
       if (!range) return [];
       const first = hourBlocks(t.period, range.start, range.end)[0];
-      return first ? await opts.store.range({ contract: t.contract.id, sla: t.sla.id, definitionHash: definitionHash(t.contract, t.sla) }, first.start, planAsOf(t, opts)) : [];
+      return first ? await opts.store.range({ contract: t.contract.id, sla: t.sla.id, definitionHash: hashes[i]! }, first.start, asOfs[i]!) : [];
     }),
   );
   const plans: Plan[] = targets.map((target, i) => {
-    const { contract, sla, period } = target;
-    const hash = definitionHash(contract, sla);
+    const { sla, period } = target;
+    const hash = hashes[i]!;
     const raw = !usesRollups(sla);
-    const asOf = planAsOf(target, opts);
-    const range = measuredRange(period, contract, asOf);
+    const asOf = asOfs[i]!;
+    const range = ranges[i];
     const plan: Plan = { target, asOf, hash, stored: [], missing: [], raw };
     if (opts.state && !raw) {
       plan.stateKey = PeriodState.key(target, hash);

@@ -103,6 +103,14 @@ export async function measureStatus(
   opts: MeasureStatusOptions,
 ): Promise<StatusReport> {
   const before = opts.source.requests;
+  // Many SLAs share a period kind and a time zone: each period is computed once.
+  const periods = new Map<string, ReturnType<typeof periodContaining>>();
+  const periodOf = (kind: Sla['period'], zone: string) => {
+    const k = `${kind}\u0000${zone}`;
+    let p = periods.get(k);
+    if (!p) periods.set(k, (p = periodContaining(kind, zone, opts.at)));
+    return p;
+  };
   // The window ratios and the period-to-date slices are asked at once (the client bounds the requests
   // in flight): a tick waits for the slower of the two, not for both in turn.
   const [windows, measured] = await Promise.all([
@@ -113,7 +121,7 @@ export async function measureStatus(
       { useRules: opts.useRules },
     ),
     measureTargets(
-      slas.map(({ contract, sla }) => ({ contract, sla, period: periodContaining(sla.period, contract.timezone, opts.at) })),
+      slas.map(({ contract, sla }) => ({ contract, sla, period: periodOf(sla.period, contract.timezone) })),
       { asOf: opts.at, source: opts.source, store: opts.store, persist: opts.persist, fetch: opts.fetch, completeHoursOnly: opts.completeHoursOnly, state: opts.state },
     ),
   ]);
