@@ -177,6 +177,22 @@ describe('OutboxSender options', () => {
     expect(row).toMatchObject({ leaseOwner: hostname(), leaseUntil: T0 + 2 * 1500 + 5000 });
     pd.release();
     expect(await drain).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(s.stats()).toMatchObject({ attempts: 1, delivered: { trigger: 1, resolve: 0 }, lastDeliveredAt: T0 });
+    expect(s.stats().lastErrorAt).toBeUndefined();
+  });
+
+  it('without a resolver, references are resolved from the process environment', async () => {
+    process.env.OBLIGO_SENDER_MUTANTS_KEY = KEY2;
+    try {
+      const client = new PagerDutyClient({ url: pd.enqueueUrl, timeoutMs: 1500 });
+      const s = new OutboxSender({ outbox: store, client, now: () => T0, instanceId: 'env' });
+      senders.push(s);
+      await tick(T0, [alert('e', { routingKey: { env: 'OBLIGO_SENDER_MUTANTS_KEY' } })], T0);
+      expect(await s.drainOnce()).toMatchObject({ delivered: 1 });
+      expect(pd.events[0]!.routingKey).toBe(KEY2);
+    } finally {
+      delete process.env.OBLIGO_SENDER_MUTANTS_KEY;
+    }
   });
 
   it('backoff: attempt 0 counts as 1, the exponent stops growing at 2^40, jitter spans [d/2, d] rounded', () => {
