@@ -1,0 +1,160 @@
+// fetchWindowRatios at its edges (src/measure/windows.ts; found by mutation testing, issue 13): which rule
+// samples count, windows the rules lack, warnings per SLA, totals and ratios a batched answer lacked (the
+// longest window alone first, then the others), silence. Prometheus is table-source.ts (raw branches and
+// selector groups), answering the rules query and damaging batched answers where a test says so.
+import { describe, expect, it } from 'vitest';
+import { errorRatioExpr } from '../../src/compile/promql.js';
+import { loadContractText } from '../../src/contract/load.js';
+import type { Sla } from '../../src/contract/model.js';
+import type { InstantAnswer, InstantSample } from '../../src/measure/source.js';
+import { fetchWindowRatios } from '../../src/measure/windows.js';
+import { parseBranches, TableSource, type ValueFn } from './table-source.js';
+
+const STANDARD = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
+
+function slas(ids: string[], sli: (id: string) => string): Sla[] {
+  return ids.flatMap((id) => {
+    const r = loadContractText(
+      `${id}.yaml`,
+      `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: ${id}, title: T }
+role: provider
+parties: { vendor: { name: V }, customer: { name: C } }
+term: { start: 2026-01-01, timezone: UTC }
+fees: { currency: USD, monthly: 100 }
+slas:
+  - id: a
+    objective: 99
+    period: month
+    sli: ${sli(id)}
+    measurement: { method: events }
+    credits: { tiers: [ { below: 99, percent: 10 } ] }
+`,
+    );
+    if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
+    return r.contract.slas;
+  });
+}
+const plain = (id: string) => `{ good: 'sum(rate(g{s="${id}"}[{{.window}}]))', total: 'sum(rate(t{s="${id}"}[{{.window}}]))' }`;
+const errorsKind = (id: string) => `{ errors: 'sum(rate(e{s="${id}"}[{{.window}}]))', total: 'sum(rate(t{s="${id}"}[{{.window}}]))' }`;
+
+/** Rules samples as given; raw expressions from the table; optionally drops expressions from answers with 2+ series. */
+class Source extends TableSource {
+  rules: InstantSample[] = [];
+  rulesWarnings: string[] = [];
+  warnOn?: { expr: string; warnings: string[] };
+  constructor(t: Map<string, ValueFn>, private readonly drop = new Set<string>()) {
+    super(t);
+  }
+  override async instant(expr: string, at: number): Promise<InstantAnswer> {
+    if (expr.startsWith('{__name__=~')) {
+      this.log.push({ kind: 'instant', branches: 0, start: at, end: at, step: 0 });
+      return { samples: this.rules, warnings: this.rulesWarnings };
+    }
+    const a = await super.instant(expr, at);
+    const branches = parseBranches(expr);
+    const ids = new Map(branches.map((b) => [b.id, b.expr]));
+    const batched = branches.length > 1 || expr.startsWith('sum by');
+    const samples = a.samples.filter((s) => !(batched && this.drop.has(ids.get(s.labels.obligo_q ?? '') ?? '')));
+    const warnings = this.warnOn && branches.some((b) => b.expr === this.warnOn!.expr) ? this.warnOn.warnings : [];
+    return { samples, warnings };
+  }
+}
+const ratiosOf = (r: Awaited<ReturnType<typeof fetchWindowRatios>>, key: string) => Object.fromEntries(r.ratios.get(key) ?? []);
+
+describe('fetchWindowRatios, edges', () => {
+  it('counts only recorded series of the SLAs asked for; a non-finite ratio is no ratio; windows the rules lack are read raw', async () => {
+    const [x] = slas(['x'], plain);
+    const src = new Source(new Map([['sum(rate(g{s="x"}[30m]))', () => 95], ['sum(rate(t{s="x"}[30m]))', () => 100]]));
+    const rec = (w: string, value: number, over: Record<string, string> = {}) => ({ labels: { __name__: `obligo:sli_error_ratio:rate${w}`, contract: 'x', sla: 'a', ...over }, value });
+    src.rules = [rec('5m', 0.01), rec('1h', Number.NaN), rec('2h', 0.5, { sla: 'b' }), rec('6h', 0.5, { contract: 'y' }), { labels: { __name__: 'up', contract: 'x', sla: 'a' }, value: 0.7 }, { labels: { contract: 'x', sla: 'a' }, value: 0.8 }];
+    const r = await fetchWindowRatios(src, [x!], 0);
+    expect([...r.fromRules]).toEqual(['x/a']);
+    expect(ratiosOf(r, 'x/a')).toEqual({ '5m': 0.01, '30m': 0.050000000000000044 });
+    // the raw batch asked for every window but 5m
+    const asked = r.queries.slice(1).join(' ');
+    expect(asked).not.toContain('[5m]');
+    for (const w of STANDARD.slice(1)) expect(asked).toContain(`[${w}]`);
+  });
+
+  it('warnings of the rules answer go to every SLA; of a raw answer, to the SLAs in it', async () => {
+    const [x, y] = slas(['x', 'y'], errorsKind);
+    const t = new Map<string, ValueFn>([[errorRatioExpr(x!, '5m'), () => 0.1], [errorRatioExpr(y!, '5m'), () => 0.2]]);
+    const src = new Source(t);
+    src.rulesWarnings = ['rules partial'];
+    src.warnOn = { expr: errorRatioExpr(y!, '5m'), warnings: ['raw partial', 'raw partial'] };
+    const r = await fetchWindowRatios(src, [x!, y!], 0, { limits: { maxBranches: 7 } });
+    expect(r.warnings.get('x/a')).toEqual(['rules partial']);
+    expect(r.warnings.get('y/a')).toEqual(['raw partial', 'rules partial']);
+    expect(ratiosOf(r, 'x/a')).toEqual({ '5m': 0.1 });
+    expect(ratiosOf(r, 'y/a')).toEqual({ '5m': 0.2 });
+    const quiet = await fetchWindowRatios(new Source(t), [x!, y!], 0);
+    expect(quiet.warnings.size).toBe(0);
+  });
+
+  it('totals a batched answer lacked: the longest window alone; present, every other lacking window alone', async () => {
+    const [x] = slas(['x'], plain);
+    const t = new Map<string, ValueFn>();
+    for (const w of ['1d', '3d', '6h']) {
+      t.set(`sum(rate(g{s="x"}[${w}]))`, () => 90);
+      t.set(`sum(rate(t{s="x"}[${w}]))`, () => 100);
+    }
+    const drop = new Set(['1d', '3d'].map((w) => `sum(rate(t{s="x"}[${w}]))`));
+    const src = new Source(t, drop);
+    const r = await fetchWindowRatios(src, [x!], 0, { useRules: false });
+    for (const w of ['6h', '1d', '3d']) expect(ratiosOf(r, 'x/a')[w]).toBeCloseTo(0.1, 12);
+    expect(Object.keys(ratiosOf(r, 'x/a')).sort()).toEqual(['1d', '3d', '6h']);
+    // the probe (3d), then the other windows whose total the batch lacked: 5m, 30m, 1h, 2h, 1d
+    const alone = r.queries.slice(1).map((q) => /\[(\w+)\]/.exec(q)![1]);
+    expect(alone[0]).toBe('3d');
+    expect(alone.slice(1).sort()).toEqual(['1d', '1h', '2h', '30m', '5m'].sort());
+    expect(r.requeried).toBe(6);
+  });
+
+  it('a total of 0 (no traffic) gives no ratio; a good lacking beside a total is asked alone', async () => {
+    const [x] = slas(['x'], plain);
+    const t = new Map<string, ValueFn>([
+      ['sum(rate(g{s="x"}[5m]))', () => 0],
+      ['sum(rate(t{s="x"}[5m]))', () => 0],
+      ['sum(rate(g{s="x"}[30m]))', () => 3],
+      ['sum(rate(t{s="x"}[30m]))', () => 4],
+      ['sum(rate(t{s="x"}[3d]))', () => 4],
+    ]);
+    const src = new Source(t, new Set(['sum(rate(g{s="x"}[30m]))']));
+    const r = await fetchWindowRatios(src, [x!], 0, { useRules: false });
+    expect(ratiosOf(r, 'x/a')).toEqual({ '30m': 0.25, '3d': 1 });
+  });
+
+  it('ratios a batched answer lacked (errors SLIs): the longest window alone, then the others; absent there, no traffic', async () => {
+    const [x, y] = slas(['x', 'y'], errorsKind);
+    const t = new Map<string, ValueFn>();
+    for (const w of ['1h', '1d']) t.set(errorRatioExpr(x!, w), () => 0.05);
+    t.set(errorRatioExpr(x!, '5m'), () => 0.5);
+    const src = new Source(t, new Set([errorRatioExpr(x!, '1h'), errorRatioExpr(x!, '1d')]));
+    const r = await fetchWindowRatios(src, [x!, y!], 0, { useRules: false });
+    // x: the longest lacking window, 3d, alone: absent (no series), so x's other lacking windows (1h and 1d
+    // among them) are taken as without traffic and not asked; y: 3d alone, absent
+    expect(ratiosOf(r, 'x/a')).toEqual({ '5m': 0.5 });
+    expect(r.ratios.has('y/a')).toBe(false);
+    const singles = r.queries.slice(1);
+    expect(singles.every((q) => parseBranches(q).length === 1 && q.includes('[3d]'))).toBe(true);
+    expect(singles).toHaveLength(2);
+    // with 3d present, each lacking window is asked alone
+    t.set(errorRatioExpr(x!, '3d'), () => 0.01);
+    const src2 = new Source(t, new Set([errorRatioExpr(x!, '1h'), errorRatioExpr(x!, '1d'), errorRatioExpr(x!, '3d')]));
+    const r2 = await fetchWindowRatios(src2, [x!], 0, { useRules: false });
+    expect(ratiosOf(r2, 'x/a')).toEqual({ '5m': 0.5, '1h': 0.05, '1d': 0.05, '3d': 0.01 });
+    const order = r2.queries.slice(1).map((q) => /\[(\w+)\]/.exec(q)![1]);
+    expect(order[0]).toBe('3d');
+    expect(order.slice(1).sort()).toEqual(['1d', '1h', '2h', '30m', '6h'].sort());
+    expect(r2.requeried).toBe(6);
+  });
+
+  it('nothing asked for: no query', async () => {
+    const src = new Source(new Map());
+    const r = await fetchWindowRatios(src, [], 0);
+    expect(r).toEqual({ ratios: new Map(), fromRules: new Set(), queries: [], requeried: 0, warnings: new Map() });
+    expect(src.requests).toBe(0);
+  });
+});
