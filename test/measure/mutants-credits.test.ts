@@ -77,9 +77,10 @@ describe('measureCredits', () => {
   it('a quarter of monthly SLAs: one row per month, each month capped on its own, a quarterly SLA in its quarter', async () => {
     const c = contract();
     const src = source();
+    await src.instant('up', 0); // a request before this report: not counted in it
     const r = await measureCredits(slas(c), { period: '2026-Q1', at: APR1 + DAY, source: src });
     expect(r).toMatchObject({ period: '2026-Q1', at: iso(APR1 + DAY), skipped: [], outsideTerm: [], notStarted: [], warnings: [] });
-    expect(r.requests).toBe(src.requests);
+    expect(r.requests).toBe(src.requests - 1);
     expect(r.requests).toBeGreaterThan(0);
     expect(r.measurements).toBeUndefined();
     // periods by start (January and the quarter both start on Jan 1: file order), SLAs in file order
@@ -157,6 +158,7 @@ describe('measureCredits', () => {
     const src = source();
     await expect(measureCredits(slas(contract()), { period: '2026-3', at: APR1, source: src })).rejects.toThrow(new PeriodLabelError('--period expects YYYY-MM, YYYY-Qn or YYYY (got "2026-3")'));
     expect(src.requests).toBe(0);
+    await expect(measureCredits([], { period: '2026-13', at: APR1 })).rejects.toThrow(PeriodLabelError);
   });
 
   it('detail keeps every measurement (all slices, the observations read); warnings of a partial answer are reported once', async () => {
