@@ -3,12 +3,13 @@
 // loaded on demand, so `obligo validate` does not pay for the Rego engine or SQLite.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadBundled } from './bundled.js';
 import type { CommandIO } from './io.js';
 import { processIO } from './io.js';
 
 type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const COMMANDS: Record<string, { summary: string; load: (env: NodeJS.ProcessEnv) => Promise<Command> }> = {
   demo: {
     summary: 'validate and compile the example contracts, then measure them against a throwaway Prometheus',
     load: async () => (await import('./commands/demo.js')).demoCommand,
@@ -31,7 +32,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   gate: {
     summary: 'deploy gate on error budget (exit 0 allow, 1 deny, 2 cannot decide)',
-    load: async () => (await import('./commands/gate.js')).gateCommand,
+    // A process per CI job: from its bundle with a code cache when `npm run build` made one (bundled.ts).
+    load: async (env) => loadBundled('gate', env) ?? (await import('./commands/gate.js')).gateCommand,
   },
   rollup: {
     summary: 'persist hourly rollups so credits survive Prometheus retention',
@@ -90,7 +92,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   try {
-    return await (await cmd.load())(rest, io);
+    return await (await cmd.load(io.env))(rest, io);
   } catch (err) {
     // Last line of defence: a clear message, never a stack trace (OBLIGO_DEBUG=1 shows it).
     const msg = err instanceof Error ? err.message : String(err);
