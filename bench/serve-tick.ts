@@ -4,8 +4,12 @@
 // time against the time Prometheus itself spent answering (its evalTotalTime from stats=all; target ≤ 2×),
 // and resident memory. The first tick is cold (the month so far is read and classified once); the next
 // ticks keep the period-to-date state in memory and read only the current hour.
+// Also per tick: Prometheus's execTotalTime (evalTotalTime plus the wait for a query slot, which the
+// rule evaluations share, and preparation) and the CPU time of this process during the tick.
 // Run: npx tsx bench/serve-tick.ts [2000,10000] [ticks]
+// With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePrometheus } from '../src/compile/prometheus.js';
@@ -80,18 +84,37 @@ for (const n of sizes) {
       pagerduty: { eventsUrl: 'http://127.0.0.1:9/v2/enqueue' },
     });
     const serve = await startServe(config, { manualTicks: true });
+    const profileDir = process.env.PROFILE;
+    const session = profileDir ? new Session() : undefined;
     try {
       for (let t = 0; t < ticks; t++) {
+        if (session && t === 1) {
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.start');
+        }
+        const cpu0 = process.cpuUsage();
         const r = await serve.tickNow();
+        const cpu = process.cpuUsage(cpu0);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
         const rss = process.memoryUsage().rss / 2 ** 20;
         const promMs = r.prometheus.evalSeconds * 1000;
+        const execMs = r.prometheus.execSeconds * 1000;
         console.log(
           `tick ${r.tick}${t === 0 ? ' (cold)' : ''}: ok=${r.ok}${r.error ? ` (${r.error})` : ''}, ${r.prometheus.requests} requests, ${r.durationMs} ms total, ` +
-            `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)} (HTTP requests' wall time ${r.prometheus.requestMs} ms), ` +
+            `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
+            `execTotalTime (with queueing behind rule evaluations) ${execMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, execMs)).toFixed(2)} ` +
+            `(HTTP requests' wall time ${r.prometheus.requestMs} ms), our CPU ${cpuMs.toFixed(0)} ms, ` +
             `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB; ` +
             `phases: measure ${r.phases.measureMs} ms, policies ${r.phases.policiesMs} ms, alerts ${r.phases.alertsMs} ms`,
         );
         if (t + 1 < ticks) await new Promise((res) => setTimeout(res, 10_000));
+      }
+      if (session && ticks > 1) {
+        const { profile } = await session.post('Profiler.stop');
+        mkdirSync(profileDir!, { recursive: true });
+        writeFileSync(join(profileDir!, `warm-${n}.cpuprofile`), JSON.stringify(profile));
+        session.disconnect();
       }
     } finally {
       await serve.stop(1000);

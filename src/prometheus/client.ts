@@ -140,6 +140,11 @@ export interface ClientUsage {
   retries: number;
   /** Sum of Prometheus's evalTotalTime over successful queries, seconds (0 if the server reports none). */
   prometheusEvalSeconds: number;
+  /**
+   * Sum of Prometheus's execTotalTime (waiting for a query slot, which rule evaluations share, plus
+   * preparation, evaluation and sorting), seconds; absent from servers that do not report it.
+   */
+  prometheusExecSeconds?: number;
   /** Sum of request durations as seen by the client (overlapping requests add up), ms. */
   requestMs: number;
 }
@@ -373,7 +378,7 @@ export class PrometheusClient {
   private readonly sem: Semaphore;
   private readonly maxPoints: number;
   private readonly maxGetLength: number;
-  private readonly totals: ClientUsage = { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, requestMs: 0 };
+  private readonly totals: ClientUsage = { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, prometheusExecSeconds: 0, requestMs: 0 };
 
   constructor(opts: PrometheusClientOptions) {
     let parsed: URL;
@@ -428,7 +433,7 @@ export class PrometheusClient {
   }
 
   resetUsage(): void {
-    Object.assign(this.totals, { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, requestMs: 0 });
+    Object.assign(this.totals, { requests: 0, failures: 0, retries: 0, prometheusEvalSeconds: 0, prometheusExecSeconds: 0, requestMs: 0 });
   }
 
   /** Instant query at `timeSec` (epoch seconds; default: the server's now). */
@@ -637,7 +642,11 @@ export class PrometheusClient {
         throw new PrometheusError('unreachable', this.url, `cannot reach Prometheus at ${this.url}: ${why}`, { cause: e });
       }
       const env = this.classify(res, text, what);
-      if (isQuery) this.totals.prometheusEvalSeconds += parseStats(env.data)?.evalTotalTime ?? 0;
+      if (isQuery) {
+        const st = parseStats(env.data);
+        this.totals.prometheusEvalSeconds += st?.evalTotalTime ?? 0;
+        this.totals.prometheusExecSeconds! += st?.timings.execTotalTime ?? 0;
+      }
       return env;
     } catch (e) {
       this.totals.failures++;

@@ -35,7 +35,8 @@ export interface TickReport {
   error?: string;
   evaluation?: Evaluation;
   /** requestMs: the wall time of the HTTP requests (summed; overlapping requests add up). */
-  prometheus: { requests: number; evalSeconds: number; failures: number; retries: number; requestMs: number };
+  /** evalSeconds / execSeconds: Prometheus's own evalTotalTime / execTotalTime (queue + preparation + evaluation), summed over the tick's queries. */
+  prometheus: { requests: number; evalSeconds: number; execSeconds: number; failures: number; retries: number; requestMs: number };
   alerts: { observations: number; transitions: number; events: number };
   /** Where the tick's time went (ms). */
   phases: { measureMs: number; policiesMs: number; alertsMs: number };

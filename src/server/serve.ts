@@ -240,7 +240,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       finishedAt: startedAt,
       durationMs: 0,
       ok: false,
-      prometheus: { requests: 0, evalSeconds: 0, failures: 0, retries: 0, requestMs: 0 },
+      prometheus: { requests: 0, evalSeconds: 0, execSeconds: 0, failures: 0, retries: 0, requestMs: 0 },
       alerts: { observations: 0, transitions: 0, events: 0 },
       phases: { measureMs: 0, policiesMs: 0, alertsMs: 0 },
       incomplete: [],
@@ -327,6 +327,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       report.prometheus = {
         requests: usage1.requests - usage0.requests,
         evalSeconds: usage1.prometheusEvalSeconds - usage0.prometheusEvalSeconds,
+        execSeconds: (usage1.prometheusExecSeconds ?? 0) - (usage0.prometheusExecSeconds ?? 0),
         failures: usage1.failures - usage0.failures,
         retries: (usage1.retries ?? 0) - (usage0.retries ?? 0),
         requestMs: Math.round(usage1.requestMs - usage0.requestMs),

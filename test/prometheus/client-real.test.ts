@@ -23,6 +23,8 @@ describeWithPrometheus('PrometheusClient on a real Prometheus', spec, (prom) => 
     expect(v).toHaveLength(1);
     expect(v[0]!.value.v).toBeCloseTo(truth.total - truth.good, 6);
     expect(client.usage().prometheusEvalSeconds).toBeGreaterThan(0);
+    // execTotalTime holds evalTotalTime (plus queueing and preparation)
+    expect(client.usage().prometheusExecSeconds).toBeGreaterThanOrEqual(client.usage().prometheusEvalSeconds);
   });
 
   it('range query at 1 s steps over 9 h: split under 11,000 points, merged in order without duplicates', async () => {

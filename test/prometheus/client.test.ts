@@ -116,19 +116,21 @@ describe('requests and answers', () => {
 
   it('returns stats when asked and totals Prometheus time in usage()', async () => {
     srv.setHandler((_r, res) =>
-      sendJson(res, 200, success({ resultType: 'vector', result: [], stats: { timings: { evalTotalTime: 0.25, execQueueTime: 0.01 }, samples: { totalQueryableSamples: 10, peakSamples: 4 } } })),
+      sendJson(res, 200, success({ resultType: 'vector', result: [], stats: { timings: { evalTotalTime: 0.25, execQueueTime: 0.01, execTotalTime: 0.375 }, samples: { totalQueryableSamples: 10, peakSamples: 4 } } })),
     );
     const c = new PrometheusClient({ url: srv.url });
     const r = await c.instant('up', 1, { stats: true });
-    expect(r.stats).toEqual({ evalTotalTime: 0.25, timings: { evalTotalTime: 0.25, execQueueTime: 0.01 }, samples: { totalQueryableSamples: 10, peakSamples: 4 } });
+    expect(r.stats).toEqual({ evalTotalTime: 0.25, timings: { evalTotalTime: 0.25, execQueueTime: 0.01, execTotalTime: 0.375 }, samples: { totalQueryableSamples: 10, peakSamples: 4 } });
     expect((await c.instant('up', 1)).stats).toBeUndefined();
     expect(srv.requests.every((q) => q.params.get('stats') === 'all')).toBe(true);
     const u = c.usage();
     expect(u.requests).toBe(2);
     expect(u.retries).toBe(0);
     expect(u.prometheusEvalSeconds).toBeCloseTo(0.5, 12);
+    expect(u.prometheusExecSeconds).toBeCloseTo(0.75, 12);
     c.resetUsage();
     expect(c.usage().requests).toBe(0);
+    expect(c.usage().prometheusExecSeconds).toBe(0);
   });
 
   it('promSource adapts to epoch milliseconds, passes warnings on and counts requests', async () => {
