@@ -44,6 +44,9 @@ for (const [name, c] of Object.entries(COMMANDS)) {
     banner: { js: `'use strict';\nconst __obligo_bundle_url = require('node:url').pathToFileURL(__filename).href;` },
     // keepNames off: the code cache is smaller and nothing reads function names.
     legalComments: 'none',
+    // Whitespace and syntax only: identifiers keep their names (nothing may depend on Function.name then).
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
   });
   const text = result.outputFiles[0].text + `\nmodule.exports.__command = module.exports.${c.export};\n`;

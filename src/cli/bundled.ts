@@ -9,7 +9,7 @@
 // hash (in its file name), Node's version and the architecture; V8 rejects a cache made with other
 // flags, and a rejected or unreadable cache is replaced. Folder: $OBLIGO_CACHE_DIR, else
 // $XDG_CACHE_HOME/obligo, else ~/.cache/obligo; OBLIGO_CACHE_DIR=off uses none.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -112,6 +112,15 @@ export function loadBundled(name: string, env: NodeJS.ProcessEnv): Command | und
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, target);
         if (complete) rmSync(partial, { force: true });
+        // Caches of other builds of this command (an older obligo, another Node) not written for a week go:
+        // the folder does not grow with every upgrade, and two installs in use share it without evicting
+        // each other at every run.
+        const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+        for (const f of readdirSync(dir!)) {
+          const p = join(dir!, f);
+          if (!f.startsWith(`${name}.bundle-`) || !f.endsWith('.v8cache') || p === target || p === partial) continue;
+          if (statSync(p).mtimeMs < weekAgo) rmSync(p, { force: true });
+        }
       } catch {
         // a cache is never required: a read-only or full disk only costs the next run its speed
       }

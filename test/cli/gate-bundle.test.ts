@@ -123,6 +123,20 @@ describeWithPrometheus('obligo gate from its bundle (real Prometheus)', SPEC, (p
     expect(statSync(join(dir, `${base}.full.v8cache`)).ino).toBe(full.ino); // accepted: not rewritten
   }, 120_000);
 
+  it('writing a cache removes the caches of other builds not written for a week, and only those', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const old = join(dir, 'gate.bundle-0123456789abcdef-node20.0.0-x64.full.v8cache');
+    const recent = join(dir, 'gate.bundle-fedcba9876543210-node20.0.0-x64.full.v8cache');
+    const other = join(dir, 'notes.txt');
+    for (const f of [old, recent, other]) writeFileSync(f, 'x');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    for (const f of [old, other]) utimesSync(f, eightDaysAgo, eightDaysAgo);
+    const [allow] = cases;
+    expect(await built(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
+    expect(readdirSync(dir).sort()).toEqual([`${bundleName()}-node${process.versions.node}-${process.arch}.full.v8cache`, 'gate.bundle-fedcba9876543210-node20.0.0-x64.full.v8cache', 'notes.txt']);
+  }, 120_000);
+
   it('a corrupted or truncated cache is ignored and replaced; no usable cache folder only costs speed', async () => {
     const [allow, deny] = cases;
     const base = `${bundleName()}-node${process.versions.node}-${process.arch}`;
