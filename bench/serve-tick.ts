@@ -68,13 +68,14 @@ for (const n of sizes) {
     return p;
   });
   console.log(`\n${n} SLAs: backfilling ${SERVICES} services from ${new Date(monthStart).toISOString()} and starting Prometheus with ${ruleFiles.length} rule files…`);
-  const prom = await startPrometheus({ traffic: { start: monthStart, end: now, services }, ruleFiles, evaluationInterval: '30s' });
+  // Loading 500 rule files (10,000 SLAs) takes Prometheus more than the default minute before it is ready.
+  const prom = await startPrometheus({ traffic: { start: monthStart, end: now, services }, ruleFiles, evaluationInterval: '30s', readyTimeoutMs: 30 * 60_000 });
   try {
     const probe = new PrometheusClient({ url: prom.url });
     for (let i = 0; ; i++) {
       const v = await probe.vector('count(obligo:sli_error_ratio:rate5m)');
       if ((v[0]?.value.v ?? 0) >= n) break;
-      if (i > 600) throw new Error('recording rules did not evaluate within 10 minutes');
+      if (i > 1800) throw new Error('recording rules did not evaluate within 30 minutes');
       await new Promise((r) => setTimeout(r, 1000));
     }
     const config = ServeConfigSchema.parse({
