@@ -75,7 +75,10 @@ const TARGETS = {
 export const TARGET_NAMES = Object.keys(TARGETS);
 
 const target = TARGETS[folder]?.();
-const tests = target?.tests ?? FOLDER_TESTS[folder] ?? [`test/${folder}/**/*.test.ts`];
+// test/mutation/recheck.mjs re-runs a folder's survivors against some tests only (OBLIGO_MUTANT_TESTS),
+// with its own report (OBLIGO_REPORT_SUFFIX), so that the folder's report stays the one of the full run.
+const tests = process.env.OBLIGO_MUTANT_TESTS?.split(',') ?? target?.tests ?? FOLDER_TESTS[folder] ?? [`test/${folder}/**/*.test.ts`];
+const report = `.obligo/mutation/${folder}${process.env.OBLIGO_REPORT_SUFFIX ?? ''}`;
 // Read by vitest.config.ts in the test-runner processes Stryker starts (they inherit the environment).
 process.env.OBLIGO_TEST_INCLUDE = tests.join(',');
 
@@ -92,8 +95,8 @@ export default {
   ignorePatterns: ['dist', 'out', '.obligo', '*.db', 'reports'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
-  htmlReporter: { fileName: `.obligo/mutation/${folder}.html` },
-  jsonReporter: { fileName: `.obligo/mutation/${folder}.json` },
+  htmlReporter: { fileName: `${report}.html` },
+  jsonReporter: { fileName: `${report}.json` },
   // `npm run test:mutation -- measure --incremental`: one incremental file per folder.
   incrementalFile: `.obligo/mutation/${folder}-incremental.json`,
   thresholds: { high: 90, low: 80, break: null },
