@@ -348,8 +348,9 @@ export class RSet {
   add(v: Value): this {
     if (typeof v === 'string') {
       const s = (this.s ??= new Set());
-      if (!s.has(v)) {
-        s.add(v);
+      const n = s.size;
+      s.add(v);
+      if (s.size !== n) {
         this.sorted = null;
         this.ck = null;
       }

@@ -48,6 +48,9 @@ interface Val {
   v: string;
 }
 
+/** The value of an array comprehension without solutions, shared (values are immutable). */
+const EMPTY_ARRAY: Value[] = [];
+
 /** Thrown while emitting a construct the generator leaves to the closures (caught where a fallback exists). */
 class Unsupported extends Error {}
 
@@ -107,7 +110,28 @@ function isNum(v: Value): boolean {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
-const HELPERS = { equal, compare, idx, idxK, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, RObject, RSet };
+/** sort(v) when v is an array of strings already in order (itself) or a set (its sorted members);
+ * undefined: the builtin decides. */
+function sortedFast(v: Value): Value | undefined {
+  if (v instanceof RSet) return v.values();
+  if (!Array.isArray(v)) return undefined;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'string' || (i > 0 && (v[i - 1] as string) > x)) return undefined;
+  }
+  return v;
+}
+
+/** concat(d, v) for a string d and an array or set of strings; undefined: the builtin decides. */
+function concatFast(d: Value, v: Value): Value | undefined {
+  if (typeof d !== 'string') return undefined;
+  const xs = Array.isArray(v) ? v : v instanceof RSet ? v.values() : null;
+  if (xs === null) return undefined;
+  for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== 'string') return undefined;
+  return xs.length === 1 ? xs[0] : xs.join(d);
+}
+
+const HELPERS = { equal, compare, idx, idxK, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, sortedFast, concatFast, RObject, RSet };
 const HELPER_NAMES = Object.keys(HELPERS).join(', ');
 
 /** Builtins computed inline when no `with` replaces functions: (arguments) -> JS expression. */
@@ -140,6 +164,12 @@ const GUARDED: Record<string, { guard: (a: string[]) => string; value: (a: strin
   // a string key (not a path): the key's value or the default
   'object.get': { guard: ([o, k]) => `${o} instanceof RObject && typeof ${k} === 'string'`, value: ([o, k, d]) => `(${o}.get(${k}) ?? ${d})` },
   count: { guard: ([a]) => `(Array.isArray(${a}) || ${a} instanceof RObject || ${a} instanceof RSet)`, value: ([a]) => `(Array.isArray(${a}) ? ${a}.length : ${a}.size)` },
+};
+
+/** Builtins with a helper computing the common cases (undefined otherwise: the builtin is called). */
+const FAST: Record<string, (a: string[]) => string> = {
+  sort: ([a]) => `sortedFast(${a})`,
+  concat: ([d, v]) => `concatFast(${d}, ${v})`,
 };
 
 /** One generated function: its constants, fresh names, and the source. */
@@ -598,6 +628,8 @@ ${done}`, name);
   }
 
   private comprehension(u: Unit, t: Extract<Term, { t: 'arraycomp' | 'setcomp' | 'objcomp' }>, c: C, cx: Cx, fail: string): Val | null {
+    const copy = this.copyComprehension(u, t, c, cx);
+    if (copy) return copy;
     const inner: C = { layout: c.layout, bound: new Set(c.bound) };
     const out = u.fresh('o');
     const B = u.fresh('B');
@@ -636,6 +668,24 @@ ${done}`, name);
       return this.fallbackVal(u, t, c, fail);
     }
     return { pre: `${init}\n${B}: {\n${body}\n}`, v: out };
+  }
+
+  /**
+   * `[x | some x in coll]`: the members of coll in their order, which is valsOf(coll) itself (an
+   * array's elements, an object's values, a set's sorted members; values are immutable, so the
+   * array is shared), [] when coll is undefined or a scalar. null when t has another form.
+   */
+  private copyComprehension(u: Unit, t: Extract<Term, { t: 'arraycomp' | 'setcomp' | 'objcomp' }>, c: C, cx: Cx): Val | null {
+    if (t.t !== 'arraycomp' || t.term.t !== 'var' || t.body.length !== 1) return null;
+    const e = t.body[0]!;
+    if (e.k !== 'somein' || e.key || e.withs?.length || e.qi !== undefined || e.val.t !== 'var' || e.val.name !== t.term.name || c.bound.has(e.val.name)) return null;
+    const B = u.fresh('B');
+    const out = u.fresh('o');
+    // (what the collection's code computes is in scope inside the block only: a copy of the memo)
+    const bcx: Cx = { fx: cx.fx, stop: cx.stop, memo: new Map(cx.memo) };
+    const coll = this.tryVal(u, e.coll, c, bcx, `break ${B};`);
+    if (!coll) return null;
+    return { pre: `let ${out} = ${u.k(EMPTY_ARRAY)};\n${B}: {\n${coll.pre}\n${out} = valsOf(${coll.v}) ?? ${out};\n}\nr.grow(${out}.length, ${u.k(t.loc)});`, v: out };
   }
 
   // ------------------------------------------------------------------ refs
@@ -729,6 +779,8 @@ ${done}`, name);
     if (b?.fn && guarded && args.length === builtinArity(fn)) {
       return `(r.nm && ${guarded.guard(args)} ? ${guarded.value(args)} : r.callB(${S}, ${u.k(b.fn)}, ${list}))`;
     }
+    const fast = FAST[fn];
+    if (b?.fn && fast && args.length === builtinArity(fn)) return `((r.nm ? ${fast(args)} : undefined) ?? r.callB(${S}, ${u.k(b.fn)}, ${list}))`;
     if (b?.fn) return `r.callB(${S}, ${u.k(b.fn)}, ${list})`;
     return `r.call1(${S}, ${list})`;
   }

@@ -136,7 +136,7 @@ export class Program {
     let plans: RulePlan[] = [];
     let dflt: Value | undefined;
     const simple =
-      rules.length > 0 && node.children.size === 0 && !node.isPackage && !node.isStatic && !node.underRefHead && !node.keyed && !this.metadata && node.defaults.length <= 1;
+      rules.length > 0 && node.children.size === 0 && !node.isPackage && !node.isStatic && !node.underRefHead && !(node.keyed && rules.some((r) => r.kind !== 'set')) && !this.metadata && node.defaults.length <= 1;
     if (simple) {
       plans = rules.map((r) => this.plan(r));
       if (rules.every((r, i) => r.kind === 'complete' && plans[i]!.clauses)) {
@@ -185,7 +185,7 @@ export class Run implements Runtime {
     this.strict = opts.strict;
     this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0);
     this.ctx = { id: ++lastCtxId, input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: null, keyed: null, calls: null };
-    this.printer = opts.printer ?? ((s) => process.stderr.write(s + '\n'));
+    this.printer = opts.printer ?? printStderr;
     this.deadline = opts.deadline ?? 0;
     this.maxSize = opts.maxValueSize ?? 0;
   }
@@ -1122,6 +1122,10 @@ export class Run implements Runtime {
 }
 
 const NO_ENV: Env = [];
+
+function printStderr(s: string): void {
+  process.stderr.write(s + '\n');
+}
 /** The environment of a rule without variables (frozen: nothing may write to it). */
 const NO_SLOTS: Env = Object.freeze([]) as unknown as Env;
 
