@@ -2,7 +2,7 @@
 // references (size limit, empty, unreadable), the rate limiter's exact waits, option checks and defaults,
 // what a deferred, rejected or aborted row keeps, logs, and the drain loop. PagerDuty is the fake on a real
 // socket; the outbox is the SQLite store; clocks are injected where times are compared.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,23 @@ describe('resolveSecretRef', () => {
     const sub = join(dir, 'a-directory');
     mkdirSync(sub);
     expect(await errOf(sub)).toBe(`cannot read secret file ${sub} (EISDIR)`);
+  });
+});
+
+describe('resolveSecretRef, file handles', () => {
+  it.skipIf(process.platform !== 'linux')('closes the secret file after every read, whatever the outcome', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const good = join(dir, 'good');
+    const blank = join(dir, 'blank');
+    writeFileSync(good, KEY);
+    writeFileSync(blank, ' ');
+    const before = fds();
+    for (let i = 0; i < 200; i++) {
+      await resolveSecretRef({ file: good });
+      await resolveSecretRef({ file: blank }).catch(() => undefined);
+    }
+    // 400 reads: a handle left open per read would show as hundreds of open descriptors
+    expect(fds() - before).toBeLessThan(50);
   });
 });
 
