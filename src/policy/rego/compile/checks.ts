@@ -89,6 +89,7 @@ function checkArities(modules: readonly Module[]): RegoError[] {
   }
   const out: RegoError[] = [];
   for (const m of modules) {
+    if (m.rules.every(isDataRule)) continue; // named constants call nothing
     const aliases = new Map<string, string[]>();
     for (const imp of m.imports) {
       const p = importPath(imp.path);
@@ -153,6 +154,14 @@ function checkArities(modules: readonly Module[]): RegoError[] {
   return out;
 }
 
+/** A rule's kind as checkFunctionConflicts compares them ("func/<arity>" for functions). */
+function ruleKind(r: Rule): string {
+  let statics = 0;
+  while (statics < r.ref.length && r.ref[statics]!.t === 'scalar' && typeof (r.ref[statics] as { v: unknown }).v === 'string') statics++;
+  const dyn = r.ref.length > statics;
+  return r.args ? `func/${r.args.length}` : r.contains ? (dyn ? 'object' : 'set') : dyn ? 'object' : 'complete';
+}
+
 /** "data.<package>.<static part of the rule's ref>" (pre: "data.<package>"). */
 function staticRuleKey(pre: string, r: Rule): string {
   let k = pre;
@@ -177,24 +186,22 @@ function declaredArity(name: string): number | undefined {
  * rule that fails to compile still conflicts, as in OPA (checkConflicts sees compiled rules only).
  */
 function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
-  const byPath = new Map<string, { kind: string; isDefault: boolean; loc: Location }[]>();
+  // the rules at each path (one rule, the common case, as itself: no list)
+  const byPath = new Map<string, Rule | Rule[]>();
   for (const m of modules) {
     const pre = m.pkg.length ? 'data.' + m.pkg.join('.') : 'data';
     for (const r of m.rules) {
-      let statics = 0;
-      while (statics < r.ref.length && r.ref[statics]!.t === 'scalar' && typeof (r.ref[statics] as { v: unknown }).v === 'string') statics++;
-      const dyn = r.ref.length > statics;
-      const kind = r.args ? `func/${r.args.length}` : r.contains ? (dyn ? 'object' : 'set') : dyn ? 'object' : 'complete';
       const k = staticRuleKey(pre, r);
-      let list = byPath.get(k);
-      if (!list) byPath.set(k, (list = []));
-      list.push({ kind, isDefault: r.isDefault, loc: r.loc });
+      const prev = byPath.get(k);
+      if (prev === undefined) byPath.set(k, r);
+      else if (Array.isArray(prev)) prev.push(r);
+      else byPath.set(k, [prev, r]);
     }
   }
   const out: RegoError[] = [];
   for (const [k, list] of byPath) {
-    if (list.length === 1) continue;
-    const kinds = new Set(list.map((x) => x.kind));
+    if (!Array.isArray(list)) continue;
+    const kinds = new Set(list.map(ruleKind));
     const funcs = [...kinds].filter((x) => x.startsWith('func/'));
     const values = [...kinds].filter((x) => !x.startsWith('func/'));
     if (funcs.length > 1 || values.length > 1 || (funcs.length && values.length)) {
@@ -654,6 +661,7 @@ class DeclStack {
 export function checkDeclarations(modules: readonly Module[]): RegoError[] {
   const errors: RegoError[] = [];
   for (const m of modules) {
+    if (m.rules.every(isDataRule)) continue; // named constants declare nothing
     const docs = new Map<string, string>();
     for (const r of m.rules) docs.set(String((r.ref[0] as { v: unknown }).v), 'data');
     for (const imp of m.imports) {

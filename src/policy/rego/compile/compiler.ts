@@ -136,21 +136,23 @@ export class Compiler implements ScopeHost {
 
   private compileRule(m: Module, r0: Rule): void {
     if (isDataRule(r0)) {
-      // a named constant: nothing to resolve, reorder or check
+      // a named constant: nothing to resolve, reorder or check (its path is its node's; no dyn, no
+      // else: shared empty arrays, never changed)
+      const node = this.pkgNode(m).child((r0.ref[0] as { v: string }).v);
       const cr: CompiledRule = {
         kind: 'complete',
-        path: [...m.pkg, (r0.ref[0] as { v: string }).v],
-        dyn: [],
+        path: node.path,
+        dyn: NONE,
         value: r0.value,
         body: r0.body,
-        elses: [],
+        elses: NONE,
         isDefault: false,
         loc: r0.loc,
         module: m,
         data: true,
       };
       if (r0.annotations) cr.annotations = r0.annotations;
-      this.pkgNode(m).child(cr.path[cr.path.length - 1]!).rules.push(cr);
+      node.rules.push(cr);
       return;
     }
     const r = hoistHeadRefs(normalizeArgs(r0, this), this);
@@ -493,6 +495,9 @@ function headVarLoc(terms: Term[], v: string): Location | undefined {
   }
   return undefined;
 }
+
+/** (shared by every named constant: never changed) */
+const NONE: never[] = [];
 
 function staticPrefix(ref: Term[]): string[] {
   const out: string[] = [];

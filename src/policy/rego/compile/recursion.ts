@@ -121,6 +121,12 @@ export function analyseDependencies(root: RuleNode): void {
     }
   };
   const walk = (n: RuleNode): void => {
+    if (n.children.size === 0 && n.funcs.length === 0 && n.defaults.length === 0 && n.rules.every((r) => r.data)) {
+      // named constants only (generated contract modules are mostly these): nothing to depend on,
+      // never part of a cycle, static (no entry in deps: dfs and isStatic skip it)
+      n.isStatic = true;
+      return;
+    }
     const out = new Set<RuleNode>(n.children.values());
     current = n;
     rulesOf(n, out, n.rules);
@@ -136,6 +142,7 @@ export function analyseDependencies(root: RuleNode): void {
     state.set(n, 1);
     stack.push(n);
     for (const d of deps.get(n) ?? []) {
+      if (!deps.has(d)) continue; // a node of constants (see walk)
       const st = state.get(d);
       if (st === 1) {
         const cyc = stack.slice(stack.indexOf(d)).filter((x) => x.rules.length || x.funcs.length || x.defaults.length);
@@ -157,7 +164,7 @@ export function analyseDependencies(root: RuleNode): void {
     if (m !== undefined) return m;
     memo.set(n, false);
     let s = !dynamic.has(n);
-    if (s) for (const d of deps.get(n) ?? []) if (!isStatic(d)) {
+    if (s) for (const d of deps.get(n) ?? []) if (deps.has(d) && !isStatic(d)) {
       s = false;
       break;
     }
