@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Contract } from '../../src/contract/model.js';
 import { adaptiveBranches, fetchSliceObservations, type SliceQuery } from '../../src/measure/fetch-slices.js';
-import { hourBlocks, measureTargets, PeriodState, usesRollups } from '../../src/measure/measure-slas.js';
+import { hourBlocks, measureTargets, PeriodState, slicePasses, usesRollups } from '../../src/measure/measure-slas.js';
 import { computeRollups } from '../../src/measure/rollup.js';
 import { definitionHash } from '../../src/measure/definition-hash.js';
 import { parsePeriodLabel, periodContaining } from '../../src/slo/periods.js';
@@ -368,6 +368,55 @@ describe('period-to-date state between evaluations (serve)', () => {
         },
       ),
       { numRuns: 25 },
+    );
+  });
+});
+
+describe('passes: at most maxSlicesPerPass slices read from Prometheus at once (memory bound)', () => {
+  it('splits the plans greedily in order; a plan above the budget goes alone; plans without a query cost nothing', () => {
+    const sla = (sliceSeconds: number) => ({ measurement: { sliceSeconds } });
+    const plan = (slices: number, sliceSeconds = 60) => ({
+      target: { sla: sla(sliceSeconds) } as never,
+      query: slices > 0 ? ({ id: 'x', sla: sla(sliceSeconds) as never, origin: 0, from: 0, to: slices * sliceSeconds * 1000 } as SliceQuery) : undefined,
+    });
+    expect(slicePasses([plan(3), plan(3), plan(3)], 6)).toEqual([[0, 1], [2]]);
+    expect(slicePasses([plan(3), plan(3), plan(3)], 5)).toEqual([[0], [1], [2]]);
+    expect(slicePasses([plan(10), plan(1), plan(0), plan(2)], 3)).toEqual([[0], [1, 2, 3]]);
+    expect(slicePasses([plan(12, 300), plan(12, 300)], 24)).toEqual([[0, 1]]);
+    expect(slicePasses([], 5)).toEqual([]);
+  });
+
+  it('property: any budget measures exactly as one pass, with a request per pass at least', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2500 }), fc.constantFrom('UTC', 'Asia/Kolkata'), fc.integer({ min: 1, max: 400 }), async (budget, zone, minutes) => {
+        const c = load(zone);
+        const period = parsePeriodLabel('2026-04', zone);
+        const good = (m: number) => ((m - period.start) / M) % 13 === 0 ? 7 : 10;
+        const table = rateTable({ p: { good, total: () => 10 }, q: { good: () => 10, total: (m) => (((m - period.start) / M) % 17 === 0 ? -1 : 10) } }, [1, 5]);
+        const targets = [...c.slas, ...c.slas].map((sla) => ({ contract: c, sla, period }));
+        const asOf = period.start + minutes * M + 17_000;
+        const src1 = new TableSource(table);
+        const one = await measureTargets(targets, { asOf, source: src1, ingestDelayMs: 0 });
+        const src = new TableSource(table);
+        const split = await measureTargets(targets, { asOf, source: src, ingestDelayMs: 0, maxSlicesPerPass: budget });
+        const view = (r: typeof one) => r.map((x) => [x.measurement, x.measuredThrough, x.recent, x.evidence]);
+        expect(view(split)).toEqual(view(one));
+        // an independent count of the passes: slices per SLA up to asOf on its grid, packed greedily
+        const slices = targets.map((t) => Math.floor((asOf - period.start) / (t.sla.measurement.sliceSeconds * 1000)));
+        let passes = 0;
+        let n = Infinity;
+        for (const k of slices) {
+          if (k === 0) continue;
+          if (n + k > budget || passes === 0) {
+            passes++;
+            n = 0;
+          }
+          n += k;
+        }
+        expect(src.requests).toBeGreaterThanOrEqual(passes);
+        if (budget >= slices.reduce((a, b) => a + b, 0)) expect(src.requests).toBe(src1.requests);
+      }),
+      { numRuns: 30 },
     );
   });
 });
