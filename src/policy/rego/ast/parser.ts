@@ -5,7 +5,7 @@
 // inside (), [] or a literal's {}.
 import type { Annotations, Expr, ExprBody, Import, Module, Rule, Term, With, ElseClause } from './types.js';
 import { RegoError, type Location } from '../errors.js';
-import { parse as parseYAML } from 'yaml';
+import { createRequire } from 'node:module';
 import { Lexer, readQuoted, type Comment, type Token } from './lexer.js';
 import { num, type Value } from '../value.js';
 
@@ -17,6 +17,14 @@ const KEYWORDS = new Set([
 const ARRAY_ENDS = ['|', ']', ','];
 const BRACE_ENDS = ['|', '}', ',', ':'];
 const VALUE_ENDS = ['|', '}', ','];
+
+// The yaml package (a tenth of a second to load cold) is loaded on the first METADATA block only: most
+// modules have none, and a process that compiles one small policy should not pay for it.
+let yamlParse: ((text: string) => unknown) | undefined;
+function parseYAML(text: string): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
+  return yamlParse(text);
+}
 
 const REL_OPS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 const ARITH_OPS: Record<string, string> = { '+': 'plus', '-': 'minus' };
