@@ -4,18 +4,48 @@
 // a bundle is used only while it is at least as new as tsc's output (bundled.ts), so running tsc alone
 // afterwards can never leave a stale bundle in charge.
 //
-// Output: dist/cli/<command>.bundle-<sha256 prefix>.cjs and dist/cli/bundles.json ({ "<command>": "<file>" }),
+// Output: dist/cli/<command>.bundle-<sha256 prefix>.cjs, its code cache <same name>.v8cache (makeCache below),
+// and dist/cli/bundles.json ({ "<command>": "<file>" }),
 // beside main.js: two folders below the package root, as every source file is (src/<room>/x.ts), so that
 // paths built from import.meta.url such as '../../policies' resolve to the same place. The content hash in the file name keys the code cache: V8 checks a cache
 // against the source's length only, so a changed bundle must never find an old cache.
 // Run: node src/cli/bundle-build.mjs (from the project root; `npm run build` does).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The code cache shipped beside a bundle (bundled.ts reads it when the user has none): compiled in a
+ * child process with every function compiled (--no-lazy), the flag set back before the cache is made so
+ * that the Node running the gate, with default flags, accepts it (V8 checks its version and flags and
+ * rejects anything else: then the bundle is only compiled from source). Optional: bytes written, or 0.
+ */
+function makeCache(bundle) {
+  const code = `
+    const { readFileSync, writeFileSync } = require('node:fs');
+    const v8 = require('node:v8');
+    const vm = require('node:vm');
+    const [bundle, out, helpers] = process.argv.slice(1);
+    import(helpers).then(({ wrapBundle }) => {
+      v8.setFlagsFromString('--no-lazy');
+      const script = new vm.Script(wrapBundle(readFileSync(bundle, 'utf8')), { filename: bundle });
+      v8.setFlagsFromString('--lazy');
+      writeFileSync(out, script.createCachedData());
+    });`;
+  const out = bundle.replace(/\.cjs$/, '.v8cache');
+  const r = spawnSync(process.execPath, ['-e', code, bundle, out, pathToFileURL(join(root, 'dist', 'cli', 'bundled.js')).href], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    console.warn(`warning: no code cache for ${bundle} (exit ${r.status}): the first run of the command compiles it`);
+    rmSync(out, { force: true });
+    return 0;
+  }
+  return statSync(out).size;
+}
 const outDir = join(root, 'dist', 'cli');
 
 /** command → its module and export (the same as the dispatcher in main.ts). */
@@ -27,7 +57,7 @@ const COMMANDS = {
 const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native'];
 
 mkdirSync(outDir, { recursive: true });
-for (const f of readdirSync(outDir)) if (/\.bundle-[0-9a-f]+\.cjs$/.test(f)) rmSync(join(outDir, f), { force: true });
+for (const f of readdirSync(outDir)) if (/\.bundle-[0-9a-f]+\.(cjs|v8cache)$/.test(f)) rmSync(join(outDir, f), { force: true });
 const manifest = {};
 for (const [name, c] of Object.entries(COMMANDS)) {
   const result = await build({
@@ -54,6 +84,7 @@ for (const [name, c] of Object.entries(COMMANDS)) {
   const file = `${name}.bundle-${hash}.cjs`;
   writeFileSync(join(outDir, file), text);
   manifest[name] = file;
-  console.log(`bundled obligo ${name}: dist/cli/${file} (${(text.length / 1024).toFixed(0)} KiB)`);
+  const cache = makeCache(join(outDir, file));
+  console.log(`bundled obligo ${name}: dist/cli/${file} (${(text.length / 1024).toFixed(0)} KiB), code cache ${cache ? `${(cache / 1024).toFixed(0)} KiB` : 'not written'}`);
 }
 writeFileSync(join(outDir, 'bundles.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -4,11 +4,16 @@
 // it runs (Node 20 has no module compile cache; module.enableCompileCache is Node 22).
 //
 // Never required: without a bundle (running from src/ under tsx, or after `tsc` alone, which makes
-// main.js newer than the bundle) the command is imported from tsc's output as before; without a
-// usable cache folder the bundle is compiled without one. The cache is keyed by the bundle's content
-// hash (in its file name), Node's version and the architecture; V8 rejects a cache made with other
-// flags, and a rejected or unreadable cache is replaced. Folder: $OBLIGO_CACHE_DIR, else
-// $XDG_CACHE_HOME/obligo, else ~/.cache/obligo; OBLIGO_CACHE_DIR=off uses none.
+// main.js newer than the bundle) the command is imported from tsc's output as before. Caches, in order:
+//   1. the user's: written after a run (folder $OBLIGO_CACHE_DIR, else $XDG_CACHE_HOME/obligo, else
+//      ~/.cache/obligo), keyed by the bundle's content hash (in its file name), Node's version and the
+//      architecture;
+//   2. the one `npm run build` writes beside the bundle (<bundle>.v8cache: every function compiled, by the
+//      Node that built it), so that the first run on a fresh machine (a CI job) is fast too; when it is
+//      accepted no user cache is written (it holds more than a run would);
+//   3. none: compiled from source (also with OBLIGO_CACHE_DIR=off, which uses no cache at all).
+// V8 rejects a cache made by another V8 or with other flags; a rejected or unreadable cache is skipped
+// (a rejected user cache is replaced).
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -31,6 +36,16 @@ export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
     return undefined;
   }
   return home ? join(home, '.cache', 'obligo') : undefined;
+}
+
+/** The bundle's text as V8 compiles it: wrapped as Node wraps a CommonJS module (a cache fits one text only). */
+export function wrapBundle(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+}
+
+/** Where `npm run build` writes the cache of a bundle (bundle-build.mjs). */
+export function shippedCacheFile(bundle: string): string {
+  return bundle.replace(/\.cjs$/, '.v8cache');
 }
 
 /** The bundle of `name` when there is one at least as new as tsc's output (this file), else undefined. */
@@ -86,22 +101,32 @@ export function loadBundled(name: string, env: NodeJS.ProcessEnv): Command | und
   const base = dir && join(dir, `${file.slice(file.lastIndexOf('/') + 1, -'.cjs'.length)}-node${process.versions.node}-${process.arch}`);
   const full = base && `${base}.full.v8cache`;
   const partial = base && `${base}.partial.v8cache`;
-  let cached: Buffer | undefined;
-  let cachedFull = false;
-  if (full && partial) {
-    cached = readIfExists(full);
-    cachedFull = cached !== undefined;
-    cached ??= readIfExists(partial);
-  }
   // The same wrapper as Node's for a CommonJS module: the bundle requires its native dependencies
   // (better-sqlite3) from node_modules as a module next to it would.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData: cached,
-    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  } as vm.ScriptOptions);
-  const accepted = cached !== undefined && !script.cachedDataRejected;
-  if (full && partial && (!accepted || !cachedFull)) {
+  const compile = (cachedData: Buffer | undefined) =>
+    new vm.Script(wrapBundle(source), { filename: file, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER } as vm.ScriptOptions);
+  const fromUser = full && partial ? readIfExists(full) : undefined;
+  const off = env.OBLIGO_CACHE_DIR === 'off';
+  const candidates: Array<[Buffer | undefined, 'full' | 'shipped' | 'partial']> = [
+    [fromUser, 'full'],
+    [fromUser || off ? undefined : readIfExists(shippedCacheFile(file)), 'shipped'],
+    [fromUser || !(full && partial) ? undefined : readIfExists(partial), 'partial'],
+  ];
+  let script: vm.Script | undefined;
+  let used: 'full' | 'shipped' | 'partial' | undefined;
+  for (const [data, kind] of candidates) {
+    if (!data) continue;
+    const s = compile(data);
+    if (!s.cachedDataRejected) {
+      script = s;
+      used = kind;
+      break;
+    }
+    if (kind === 'full') script = s; // compiled all the same: kept if no other cache is accepted
+  }
+  script ??= compile(undefined);
+  const accepted = used !== undefined;
+  if (full && partial && used !== 'full' && used !== 'shipped') {
     process.once('exit', (code) => {
       const complete = code === 0 || code === 1;
       if (accepted && !complete) return; // keep the partial cache in use

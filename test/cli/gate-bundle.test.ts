@@ -1,8 +1,9 @@
 // The built `obligo gate` (dist/cli/main.js, which runs the gate from the bundle `npm run build` writes,
 // src/cli/bundled.ts) against a real Prometheus: the same stdout, stderr and exit status as the gate run
-// from the TypeScript sources, with and without a code cache, with a corrupted cache, with no usable cache
-// folder; the cache written after a decided run replaces one written by a run that stopped early; a bundle
-// older than tsc's output is not used. Ground truth: `node --import tsx src/cli/main.ts gate …`.
+// from the TypeScript sources, from the code cache shipped beside the bundle, and (in a copy of dist/cli
+// without it) from no cache, from the user's cache, from a corrupted one, with no usable cache folder; the
+// cache written after a decided run replaces one written by a run that stopped early; a bundle older than
+// tsc's output is not used. Ground truth: `node --import tsx src/cli/main.ts gate …`.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(tmp, `cache-${n++}`);
 
+/** A copy of dist/cli without the shipped code cache, beside links to the rest of the build and package. */
+const install = join(tmp, 'install');
+function makeInstall(): void {
+  mkdirSync(join(install, 'dist'), { recursive: true });
+  for (const f of ['node_modules', 'policies', 'package.json']) symlinkSync(join(projectRoot, f), join(install, f));
+  for (const f of readdirSync(join(projectRoot, 'dist'))) if (f !== 'cli') symlinkSync(join(projectRoot, 'dist', f), join(install, 'dist', f));
+  cpSync(join(projectRoot, 'dist/cli'), join(install, 'dist/cli'), { recursive: true, preserveTimestamps: true });
+  for (const f of readdirSync(join(install, 'dist/cli'))) if (f.endsWith('.v8cache')) rmSync(join(install, 'dist/cli', f));
+}
+const copy = (args: string[], cacheDir: string) => built(args, cacheDir, join(install, 'dist/cli/main.js'));
+
 beforeAll(() => {
   // CI runs `npm run build` before `npm test`; a missing or stale build would test something else.
   for (const f of ['dist/cli/main.js', 'dist/cli/bundled.js', 'dist/cli/bundles.json']) {
@@ -66,6 +78,7 @@ beforeAll(() => {
   }
   const bundle = join(projectRoot, 'dist/cli', `${bundleName()}.cjs`);
   if (statSync(bundle).mtimeMs < statSync(join(projectRoot, 'src/cli/commands/gate.ts')).mtimeMs) throw new Error('the gate bundle is older than src/cli/commands/gate.ts: run `npm run build` first');
+  makeInstall();
 });
 
 it('codeCacheDir: $OBLIGO_CACHE_DIR, "off", $XDG_CACHE_HOME/obligo, ~/.cache/obligo', () => {
@@ -94,32 +107,56 @@ describeWithPrometheus('obligo gate from its bundle (real Prometheus)', SPEC, (p
     for (const c of cases) truth.set(c.join(' '), await fromSource(c));
   }, 120_000);
 
-  it('gives the answers of the sources, first without a cache, then from the cache it wrote', async () => {
+  it('gives the answers of the sources from the code cache shipped with the bundle (no user cache written)', async () => {
+    const dir = freshDir();
+    for (const c of cases) {
+      const r = await built(c, dir);
+      expect(r, c.join(' ')).toEqual(truth.get(c.join(' ')));
+    }
+    expect(new Set([...truth.values()].map((r) => r.code))).toEqual(new Set([0, 1, 2]));
+    // Accepted by this Node: a rejected one would have made the decided runs write a user cache.
+    expect(existsSync(join(projectRoot, 'dist/cli', `${bundleName()}.v8cache`))).toBe(true);
+    expect(existsSync(dir)).toBe(false);
+  }, 120_000);
+
+  it('without a shipped cache: first from source, then from the user cache it wrote', async () => {
     const dir = freshDir();
     for (const pass of ['cold', 'cached']) {
       for (const c of cases) {
-        const r = await built(c, dir);
+        const r = await copy(c, dir);
         expect(r, `${pass}: ${c.join(' ')}`).toEqual(truth.get(c.join(' ')));
       }
     }
-    expect(new Set([...truth.values()].map((r) => r.code))).toEqual(new Set([0, 1, 2]));
     // The first decided run wrote the full cache; the early stops before it wrote none (a full one was there).
     expect(readdirSync(dir)).toEqual([`${bundleName()}-node${process.versions.node}-${process.arch}.full.v8cache`]);
+  }, 120_000);
+
+  it('a corrupted shipped cache is skipped: compiled from source, and the user cache written', async () => {
+    const shipped = join(install, 'dist/cli', `${bundleName()}.v8cache`);
+    writeFileSync(shipped, 'not a code cache');
+    try {
+      const dir = freshDir();
+      const [allow] = cases;
+      expect(await copy(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
+      expect(readdirSync(dir)).toEqual([`${bundleName()}-node${process.versions.node}-${process.arch}.full.v8cache`]);
+    } finally {
+      rmSync(shipped, { force: true });
+    }
   }, 120_000);
 
   it('a run that stops early writes a partial cache, replaced by the next decided run; an accepted full cache is kept', async () => {
     const dir = freshDir();
     const [allow, , , , typo] = cases;
-    await built(typo!, dir);
+    await copy(typo!, dir);
     const base = `${bundleName()}-node${process.versions.node}-${process.arch}`;
     expect(readdirSync(dir)).toEqual([`${base}.partial.v8cache`]);
     const partial = statSync(join(dir, `${base}.partial.v8cache`));
-    await built(typo!, dir); // accepted partial cache, still not decided: left alone
+    await copy(typo!, dir); // accepted partial cache, still not decided: left alone
     expect(statSync(join(dir, `${base}.partial.v8cache`)).ino).toBe(partial.ino);
-    expect(await built(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
     expect(readdirSync(dir)).toEqual([`${base}.full.v8cache`]);
     const full = statSync(join(dir, `${base}.full.v8cache`));
-    expect(await built(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
     expect(statSync(join(dir, `${base}.full.v8cache`)).ino).toBe(full.ino); // accepted: not rewritten
   }, 120_000);
 
@@ -133,7 +170,7 @@ describeWithPrometheus('obligo gate from its bundle (real Prometheus)', SPEC, (p
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
     for (const f of [old, other]) utimesSync(f, eightDaysAgo, eightDaysAgo);
     const [allow] = cases;
-    expect(await built(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, dir)).toEqual(truth.get(allow!.join(' ')));
     expect(readdirSync(dir).sort()).toEqual([`${bundleName()}-node${process.versions.node}-${process.arch}.full.v8cache`, 'gate.bundle-fedcba9876543210-node20.0.0-x64.full.v8cache', 'notes.txt']);
   }, 120_000);
 
@@ -142,36 +179,36 @@ describeWithPrometheus('obligo gate from its bundle (real Prometheus)', SPEC, (p
     const base = `${bundleName()}-node${process.versions.node}-${process.arch}`;
     for (const junk of [Buffer.from('not a code cache'), Buffer.alloc(0)]) {
       const dir = freshDir();
-      await built(allow!, dir);
+      await copy(allow!, dir);
       const file = join(dir, `${base}.full.v8cache`);
       const good = readFileSync(file);
       writeFileSync(file, junk.length ? junk : good.subarray(0, good.length >> 1));
-      expect(await built(deny!, dir)).toEqual(truth.get(deny!.join(' ')));
+      expect(await copy(deny!, dir)).toEqual(truth.get(deny!.join(' ')));
       expect(readFileSync(file).length).toBeGreaterThan(1000);
       expect(readFileSync(file).equals(junk)).toBe(false);
     }
     const notADir = join(tmp, 'a-file');
     writeFileSync(notADir, 'x');
-    expect(await built(allow!, notADir)).toEqual(truth.get(allow!.join(' ')));
-    expect(await built(allow!, 'off')).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, notADir)).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, 'off')).toEqual(truth.get(allow!.join(' ')));
+    expect(await built(allow!, 'off')).toEqual(truth.get(allow!.join(' '))); // nor the shipped one
   }, 120_000);
 
   it('a bundle older than tsc\'s output is not used (the gate is imported from dist/ instead)', async () => {
-    // A copy of dist/cli (its own bundled.js and bundle) beside links to the rest of the build.
-    const root = join(tmp, 'install');
-    mkdirSync(join(root, 'dist'), { recursive: true });
-    for (const f of ['node_modules', 'policies', 'package.json']) symlinkSync(join(projectRoot, f), join(root, f));
-    for (const f of readdirSync(join(projectRoot, 'dist'))) if (f !== 'cli') symlinkSync(join(projectRoot, 'dist', f), join(root, 'dist', f));
-    cpSync(join(projectRoot, 'dist/cli'), join(root, 'dist/cli'), { recursive: true });
-    const cli = join(root, 'dist/cli/main.js');
     const [allow] = cases;
     const used = freshDir();
-    expect(await built(allow!, used, cli)).toEqual(truth.get(allow!.join(' ')));
+    expect(await copy(allow!, used)).toEqual(truth.get(allow!.join(' ')));
     expect(readdirSync(used)).toHaveLength(1); // the bundle ran (and cached itself)
+    const bundled = join(install, 'dist/cli/bundled.js');
+    const was = statSync(bundled);
     const later = new Date(Date.now() + 60_000);
-    utimesSync(join(root, 'dist/cli/bundled.js'), later, later); // as if `tsc` ran after the bundle
-    const skipped = freshDir();
-    expect(await built(allow!, skipped, cli)).toEqual(truth.get(allow!.join(' ')));
-    expect(existsSync(skipped)).toBe(false);
+    utimesSync(bundled, later, later); // as if `tsc` ran after the bundle
+    try {
+      const skipped = freshDir();
+      expect(await copy(allow!, skipped)).toEqual(truth.get(allow!.join(' ')));
+      expect(existsSync(skipped)).toBe(false);
+    } finally {
+      utimesSync(bundled, was.atime, was.mtime);
+    }
   }, 120_000);
 });
