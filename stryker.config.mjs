@@ -98,6 +98,6 @@ export default {
   htmlReporter: { fileName: `${report}.html` },
   jsonReporter: { fileName: `${report}.json` },
   // `npm run test:mutation -- measure --incremental`: one incremental file per folder.
-  incrementalFile: `.obligo/mutation/${folder}-incremental.json`,
+  incrementalFile: `${report}-incremental.json`,
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -57,7 +57,9 @@ for (const folder of folders) {
     mkdirSync(join(tempDir, 'shared'), { recursive: true });
     for (const sub of ['reference', 'spec']) if (existsSync(join(shared, sub))) cpSync(join(shared, sub), join(tempDir, 'shared', sub), { recursive: true });
   }
-  const report = join(root, '.obligo', 'mutation', `${folder}.json`);
+  // OBLIGO_REPORT_SUFFIX (read by stryker.config.mjs too): a run of part of a folder (`--mutate FILE…`) keeps its
+// own report and incremental file, e.g. OBLIGO_REPORT_SUFFIX=-windows … -- measure --mutate src/measure/windows.ts.
+const report = join(root, '.obligo', 'mutation', `${folder}${process.env.OBLIGO_REPORT_SUFFIX ?? ''}.json`);
   rmSync(report, { force: true });
   console.log(`\n=== stryker run: ${label} ===`);
   const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1', ...flags], { cwd: root, stdio: 'inherit', env: { ...process.env, OBLIGO_MUTATE: folder } });
