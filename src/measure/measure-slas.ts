@@ -162,8 +162,8 @@ interface PeriodEntry {
   recentFirst: number;
   /** The SLI's total series had a sample in one of these hours (a later missing sample is a gap). */
   seen: boolean;
-  /** Where each hour of the tally came from. */
-  blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>;
+  /** Where the hours of the tally came from, as runs of consecutive hours of one source. */
+  blocks: HourRun[];
 }
 
 /**
@@ -292,17 +292,36 @@ export function observationsFromFetch(
   return { observations, measuredTo };
 }
 
-function sourceRuns(blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>): SourceRun[] {
-  const runs: Array<{ from: number; to: number; hours: number; source: 'rollup' | 'prometheus' }> = [];
-  for (const b of [...blocks].sort((x, y) => x.start - y.start)) {
-    const last = runs[runs.length - 1];
-    if (last && last.source === b.source && last.to === b.start) {
-      last.to = b.end;
-      last.hours++;
-    } else runs.push({ from: b.start, to: b.end, hours: 1, source: b.source });
-  }
+/** Hours [start, end) read from one source; `hours` of them (1 when absent). */
+interface HourRun {
+  start: number;
+  end: number;
+  source: 'rollup' | 'prometheus';
+  hours?: number;
+}
+
+/**
+ * Append an hour (or a run) to runs of hours, merged with the last run when contiguous and of the same
+ * source. The last run is replaced, never changed in place: runs are shared between serve's state and
+ * the copies a tick extends.
+ */
+function addHours(runs: HourRun[], h: HourRun): void {
+  const last = runs[runs.length - 1];
+  if (last && last.source === h.source && last.end === h.start) runs[runs.length - 1] = { ...last, end: h.end, hours: (last.hours ?? 1) + (h.hours ?? 1) };
+  else runs.push({ start: h.start, end: h.end, source: h.source, hours: h.hours ?? 1 });
+}
+
+function hoursFrom(blocks: readonly HourRun[], source: HourRun['source']): number {
+  let n = 0;
+  for (const b of blocks) if (b.source === source) n += b.hours ?? 1;
+  return n;
+}
+
+function sourceRuns(blocks: readonly HourRun[]): SourceRun[] {
+  const runs: HourRun[] = [];
+  for (const b of [...blocks].sort((x, y) => x.start - y.start)) addHours(runs, b);
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return runs.map((r) => ({ from: iso(r.from), to: iso(r.to), hours: r.hours, source: r.source }));
+  return runs.map((r) => ({ from: iso(r.start), to: iso(r.end), hours: r.hours ?? 1, source: r.source }));
 }
 
 function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
@@ -330,7 +349,7 @@ function measureWithState(
   asOf: number,
   flags: MeasurementFlag[],
   o: { lag: number; recentMs: number; url: string; now: () => number; state: PeriodState },
-): { detailed: { measurement: Measurement }; fresh: StoredRollup[]; blocks: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }>; recent: RecentSlices } {
+): { detailed: { measurement: Measurement }; fresh: StoredRollup[]; blocks: HourRun[]; recent: RecentSlices } {
   const { contract, sla, period } = plan.target;
   const sliceMs = sla.measurement.sliceSeconds * 1000;
   const grid = { origin: period.start, sliceMs };
@@ -363,7 +382,7 @@ function measureWithState(
     entry.recent += h.r.statuses;
     trim(entry);
     entry.seen ||= h.r.seen === true || /[gb]/.test(h.r.statuses);
-    entry.blocks.push({ start: h.start, end: h.end, source: h.source });
+    addHours(entry.blocks, { start: h.start, end: h.end, source: h.source });
     if (h.source === 'prometheus') fresh.push(toStoredRollup(plan.target, plan.hash, h.r, h.start, o.url, o.now()));
   }
   if (range && plan.stateKey !== undefined) o.state.set(plan.stateKey, entry);
@@ -375,7 +394,7 @@ function measureWithState(
     feedTally(tally, h.r.statuses, sla.measurement, rollupSums(h.r));
     view.recent += h.r.statuses;
     trim(view);
-    blocks.push({ start: h.start, end: h.end, source: h.source });
+    addHours(blocks, { start: h.start, end: h.end, source: h.source });
   }
   // As a block of the measured range would: nothing after its end (the current hour's future slices).
   if (range) {
@@ -493,7 +512,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     let detailed: DetailedMeasurement | { measurement: Measurement };
     let recentOverride: RecentSlices | undefined;
     const freshRollups: StoredRollup[] = [];
-    const blockSources: Array<{ start: number; end: number; source: 'rollup' | 'prometheus' }> = [];
+    const blockSources: HourRun[] = [];
     if (plan.raw) {
       detailed = measurePeriodDetailed(contract, sla, period, observations, asOf, flags);
     } else if (plan.stateKey !== undefined) {
@@ -530,8 +549,8 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
         source: fromProm && fromStore ? 'rollups+prometheus' : fromProm ? 'prometheus' : fromStore ? 'rollups' : 'none',
         prometheusUrl: fromProm ? url : undefined,
         queries: Object.values(sliceExprs(sla)),
-        rollupHours: blockSources.filter((b) => b.source === 'rollup').length,
-        prometheusHours: blockSources.filter((b) => b.source === 'prometheus').length,
+        rollupHours: hoursFrom(blockSources, 'rollup'),
+        prometheusHours: hoursFrom(blockSources, 'prometheus'),
         hours: sourceRuns(blockSources),
         requeried: f?.requeried ?? [],
         warnings: f?.warnings ?? [],
