@@ -78,6 +78,8 @@ beforeAll(() => {
   }
   const bundle = join(projectRoot, 'dist/cli', `${bundleName()}.cjs`);
   if (statSync(bundle).mtimeMs < statSync(join(projectRoot, 'src/cli/commands/gate.ts')).mtimeMs) throw new Error('the gate bundle is older than src/cli/commands/gate.ts: run `npm run build` first');
+  // tsc run alone after the bundle: main.js would not use it (and these tests would not test it).
+  if (statSync(bundle).mtimeMs < statSync(join(projectRoot, 'dist/cli/bundled.js')).mtimeMs) throw new Error('the gate bundle is older than dist/cli/bundled.js (tsc ran alone?): run `npm run build`');
   makeInstall();
 });
 
