@@ -1,5 +1,6 @@
 // Cold compile of one small policy (run by hand):
-//   npx tsx bench/policy-cold.ts [RUNS]        (default 10)
+//   npx tsx bench/policy-cold.ts [RUNS]        (default 10; COLD_CODEGEN=0: the engine without generated
+//                                              code, closures only, as RegoEngineOptions.codegen false)
 // What `obligo gate` pays for its policy in a fresh process: node starts, imports the Rego engine
 // (src/policy/rego/engine.ts, as the builtin backend does), parses and compiles
 // policies/obligo/gate.rego alone, loads the builtin families it calls, and evaluates it once.
@@ -48,7 +49,7 @@ const { RegoEngine } = await import('./rego/engine.js');
 const { loadBuiltins } = await import('./rego/builtins/load.js');
 const { toJS } = await import('./rego/value.js');
 const t1 = performance.now();
-const e = new RegoEngine();
+const e = new RegoEngine({ codegen: process.env.COLD_CODEGEN !== '0' });
 e.addModule('policies/obligo/gate.rego', readFileSync(new URL('./gate.rego', import.meta.url), 'utf8'));
 const t2 = performance.now();
 e.compile();
@@ -58,7 +59,7 @@ const t4 = performance.now();
 const v = toJS(e.eval('data.obligo.gate.result', JSON.parse(readFileSync(new URL('./input.json', import.meta.url), 'utf8'))));
 const t5 = performance.now();
 // a second engine in the same process: what the compile costs once the JIT and caches are warm
-const e2 = new RegoEngine();
+const e2 = new RegoEngine({ codegen: process.env.COLD_CODEGEN !== '0' });
 e2.addModule('policies/obligo/gate.rego', readFileSync(new URL('./gate.rego', import.meta.url), 'utf8'));
 e2.compile();
 const t6 = performance.now();
@@ -98,7 +99,7 @@ else rmSync(work, { recursive: true, force: true });
 const best = (xs: number[]) => Math.min(...xs);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const row = (name: string, xs: number[]) => console.log(`  ${name.padEnd(58)} best ${best(xs).toFixed(1).padStart(6)} ms   median ${med(xs).toFixed(1).padStart(6)} ms`);
-console.log(`cold compile of policies/obligo/gate.rego alone, a fresh node process each, ${RUNS} runs (engine from ${relative(root, regoDir)}, plain JS):`);
+console.log(`cold compile of policies/obligo/gate.rego alone, a fresh node process each, ${RUNS} runs (engine from ${relative(root, regoDir)}, plain JS${process.env.COLD_CODEGEN === '0' ? ', codegen off' : ''}):`);
 row('node -e 0 (process start and exit, wall)', base);
 row('node child.mjs (the whole process, wall)', runs.map((r) => r.wall));
 row('  before the script runs (node startup)', runs.map((r) => r.start));
