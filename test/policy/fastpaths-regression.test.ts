@@ -276,11 +276,6 @@ const groups: [string, Case[]][] = [
  */
 const BOTH = [true, false];
 const KNOWN: Record<string, boolean[]> = {
-  // object.get returns the default when the key's value is null: `o.get(k) ?? dflt` treats null as
-  // missing, in builtins/collections.ts (object.get, non-array key) and in the inline form of
-  // eval/codegen.ts (GUARDED['object.get']: \`(\${o}.get(\${k}) ?? \${d})\`). OPA: null.
-  'object.get string key with a null value': BOTH,
-  'object.get in a function': BOTH,
   // `[[x | some x in y] | some y in coll]` (a comprehension in the head of another, over the outer
   // some's variable) is rejected with rego_unsafe_var_error "var y is unsafe"; OPA accepts it.
   'nested copies': BOTH,

@@ -27,7 +27,10 @@ def('object.get', 3, (args) => {
   const o = obj('object.get', args, 0);
   const k = args[1]!;
   const dflt = args[2]!;
-  if (!Array.isArray(k)) return o.get(k) ?? dflt; // (values are never undefined)
+  if (!Array.isArray(k)) {
+    const v = o.get(k); // a key whose value is null is there: null, not the default
+    return v === undefined ? dflt : v;
+  }
   // An array key is a path into nested objects/arrays.
   let cur: Value = o;
   for (const seg of k) {

@@ -131,7 +131,13 @@ function concatFast(d: Value, v: Value): Value | undefined {
   return xs.length === 1 ? xs[0] : xs.join(d);
 }
 
-const HELPERS = { equal, compare, idx, idxK, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, sortedFast, concatFast, RObject, RSet };
+/** object.get(o, k, d) for a string key: the value when the key is there (null included), else d. */
+function objGet(o: RObject, k: string, d: Value): Value {
+  const v = o.get(k);
+  return v === undefined ? d : v;
+}
+
+const HELPERS = { equal, compare, idx, idxK, valsOf, keysOf, mkSet, mkObj, objInsert, unsafeVar, member2, isNum, sortedFast, concatFast, objGet, RObject, RSet };
 const HELPER_NAMES = Object.keys(HELPERS).join(', ');
 
 /** Builtins computed inline when no `with` replaces functions: (arguments) -> JS expression. */
@@ -162,7 +168,7 @@ const GUARDED: Record<string, { guard: (a: string[]) => string; value: (a: strin
   // Go's math.Round (half away from zero), as arith.ts round
   round: { guard: ([a]) => `typeof ${a} === 'number'`, value: ([a]) => `(Number.isInteger(${a}) ? ${a} : Math.sign(${a}) * Math.round(Math.abs(${a})) + 0)` },
   // a string key (not a path): the key's value or the default
-  'object.get': { guard: ([o, k]) => `${o} instanceof RObject && typeof ${k} === 'string'`, value: ([o, k, d]) => `(${o}.get(${k}) ?? ${d})` },
+  'object.get': { guard: ([o, k]) => `${o} instanceof RObject && typeof ${k} === 'string'`, value: ([o, k, d]) => `objGet(${o}, ${k}, ${d})` },
   count: { guard: ([a]) => `(Array.isArray(${a}) || ${a} instanceof RObject || ${a} instanceof RSet)`, value: ([a]) => `(Array.isArray(${a}) ? ${a}.length : ${a}.size)` },
 };
 
