@@ -53,7 +53,8 @@ const TARGETS = {
     mutate: [
       'src/server/sender.ts',
       lines('src/store/alerts.ts', /^interface OutboxDbRow/, /^function toTransition/),
-      lines('src/store/alerts.ts', /^function int\(/, /^export class SqliteAlertStore/),
+      // int() and limitOf(), up to the next top-level declaration (frozenState is alert-state code)
+      lines('src/store/alerts.ts', /^function int\(/, /^(\/\*\*|export |function (?!limitOf))/),
       lines('src/store/alerts.ts', /^\s*insertOutbox: p\(/, /^\s*prune: p\(/, true),
       lines('src/store/alerts.ts', /^\s*for \(const e of c\.events\)/, /already enqueued/, true),
       lines('src/store/alerts.ts', /\/\/ ---- OutboxStore/, null),

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyTick, type AlertObservation } from '../../src/alerting/index.js';
+import { applyTick, type AlertObservation, type ClaimOptions, type OutboxFilter, type OutboxStore, type RetryUpdate } from '../../src/alerting/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/demo/fake-pagerduty.js';
 import { PagerDutyClient } from '../../src/server/pagerduty-client.js';
 import { KeyRateLimiter, OutboxSender, RoutingKeyError, resolveSecretRef, type DeliveryResult, type OutboxSenderOptions } from '../../src/server/sender.js';
@@ -504,5 +504,149 @@ describe('OutboxSender loop, restart and shutdown', () => {
     expect(await flushed).toEqual({ delivered: 0, remaining: 1, timedOut: false });
     expect(pd.events.map((e) => e.dedupKey)).toEqual([dk('a')]);
     expect((await store.list({ status: 'pending' }))[0]!.leaseOwner).toBeUndefined();
+  });
+});
+
+/** The SQLite outbox, counting the sender's passes (claims); every call goes to the real store. */
+class CountingOutbox implements OutboxStore {
+  claims = 0;
+  constructor(private readonly s: SqliteAlertStore) {}
+  claimDue(o: ClaimOptions) {
+    this.claims++;
+    return this.s.claimDue(o);
+  }
+  markSent(id: number, at: number, status: number) {
+    return this.s.markSent(id, at, status);
+  }
+  markRetry(id: number, owner: string, u: RetryUpdate) {
+    return this.s.markRetry(id, owner, u);
+  }
+  markFailed(id: number, owner: string, f: { at: number; error: string; status?: number }) {
+    return this.s.markFailed(id, owner, f);
+  }
+  releaseLeases(owner: string) {
+    return this.s.releaseLeases(owner);
+  }
+  requeue(id: number, now: number) {
+    return this.s.requeue(id, now);
+  }
+  depth(now: number) {
+    return this.s.depth(now);
+  }
+  list(f?: OutboxFilter) {
+    return this.s.list(f);
+  }
+  pruneSent(before: number) {
+    return this.s.pruneSent(before);
+  }
+}
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('OutboxSender passes', () => {
+  it('an idle sender makes no pass until the poll interval or notify(); notify() wakes it', async () => {
+    const c = new CountingOutbox(store);
+    const { s } = sender({ outbox: c, pollIntervalMs: 3_600_000 });
+    await s.start();
+    await expect.poll(() => c.claims).toBe(1);
+    await s.drainOnce();
+    const after = c.claims;
+    // nothing due and an hour to the next poll: no pass (a pass would claim)
+    await pause(50);
+    expect(c.claims).toBe(after);
+    await tick(Date.now(), [alert('a')]);
+    s.notify();
+    await pd.waitFor((ev) => ev.length === 1);
+  });
+
+  it('after stop() or flush() no pass is made any more', async () => {
+    const c = new CountingOutbox(store);
+    const { s } = sender({ outbox: c, pollIntervalMs: 2 });
+    await s.start();
+    await expect.poll(() => c.claims).toBeGreaterThanOrEqual(3);
+    await s.stop();
+    const stopped = c.claims;
+    await pause(50);
+    expect(c.claims).toBe(stopped);
+    const c2 = new CountingOutbox(store);
+    const { s: s2 } = sender({ outbox: c2, pollIntervalMs: 2 });
+    await s2.start();
+    await expect.poll(() => c2.claims).toBeGreaterThanOrEqual(3);
+    await s2.flush(5000);
+    const flushed = c2.claims;
+    await pause(50);
+    expect(c2.claims).toBe(flushed);
+  });
+
+  it('flush() passes until one claims nothing, or only rows held back by the rate limit', async () => {
+    const c = new CountingOutbox(store);
+    const now = T0;
+    const { s } = sender({ outbox: c, now: () => now, rateLimit: { events: 1, windowMs: 60_000 } });
+    await tick(T0, [alert('a')], T0);
+    // one pass delivers a, the next claims nothing
+    expect(await s.flush(30_000)).toEqual({ delivered: 1, remaining: 0, timedOut: false });
+    expect(c.claims).toBe(2);
+    // the key's one slot per minute taken by b: c is held back in flush's first pass, so there is no second
+    const c2 = new CountingOutbox(store);
+    const { s: s2 } = sender({ outbox: c2, now: () => now, rateLimit: { events: 1, windowMs: 60_000 } });
+    await tick(T0, [alert('b')], T0);
+    expect(await s2.drainOnce()).toMatchObject({ delivered: 1 });
+    await tick(T0, [alert('c')], T0);
+    const before = c2.claims;
+    expect(await s2.flush(30_000)).toEqual({ delivered: 0, remaining: 1, timedOut: false });
+    expect(c2.claims - before).toBe(1);
+  });
+
+  it('passes never overlap: a pass asked for during another starts after it (a resolve after its trigger)', async () => {
+    const { s } = sender({ now: () => T0 });
+    await tick(T0, [alert('a')], T0);
+    await tick(T0 + 1, [alert('a', undefined)].map((o) => ({ ...o, active: false })), T0);
+    pd.delayNext(1, 'hold');
+    const first = s.drainOnce();
+    await pd.waitFor((ev) => ev.length === 1);
+    const second = s.drainOnce();
+    pd.release();
+    expect(await first).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(await second).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(pd.events.map((e) => e.action)).toEqual(['trigger', 'resolve']);
+  });
+
+  it('only a 429 holds the key: after a 5xx the next row of that key goes', async () => {
+    let now = T0;
+    const { s, results } = sender({ now: () => now, random: () => 1 });
+    await tick(T0, [alert('a')], T0);
+    pd.failNext(1, { status: 500 });
+    await s.drainOnce();
+    await tick(T0 + 1, [alert('b')], T0 + 1);
+    now = T0 + 1;
+    expect(await s.drainOnce()).toMatchObject({ claimed: 1, delivered: 1 });
+    expect(results.map((r) => r.kind)).toEqual(['retry', 'delivered']);
+  });
+
+  it('logs nothing for a row held back or given back: only retries warn', async () => {
+    const { s, logs } = sender({ now: () => T0, rateLimit: { events: 1, windowMs: 60_000 } });
+    await tick(T0, [alert('a'), alert('b')], T0);
+    expect(await s.drainOnce()).toMatchObject({ delivered: 1, deferred: 1 });
+    expect(logs.map((l) => l.level)).toEqual(['info']);
+  });
+
+  it('flush(): a pass in flight at the deadline is aborted and waited for; its row is given back', async () => {
+    const { s, results } = sender();
+    await tick(Date.now(), [alert('a')]);
+    pd.delayNext(1, 'hold');
+    await s.start();
+    await pd.waitFor((ev) => ev.length === 1);
+    expect(await s.flush(50)).toEqual({ delivered: 0, remaining: 1, timedOut: true });
+    expect(s.stats().inFlight).toBe(0);
+    expect(results.map((r) => r.kind)).toEqual(['aborted']);
+  });
+
+  it('flush(): its own pass still sending at the deadline is aborted the same way', async () => {
+    const { s, results } = sender();
+    await tick(Date.now(), [alert('a')]);
+    pd.delayNext(1, 'hold');
+    expect(await s.flush(50)).toEqual({ delivered: 0, remaining: 1, timedOut: true });
+    expect(s.stats().inFlight).toBe(0);
+    expect(results.map((r) => r.kind)).toEqual(['aborted']);
+    expect((await store.list())[0]).toMatchObject({ status: 'pending', attempts: 0 });
   });
 });
