@@ -153,7 +153,7 @@ export async function nodeHttpFetch(input: string | URL | Request, init: Request
         redirected: false,
         url: url.href,
         headers: new ResponseHeaders(r.headers),
-        body: Readable.toWeb(out),
+        body: webStream(out),
       } as unknown as Response);
     });
     req.once('error', (e: NodeJS.ErrnoException) => {
@@ -171,5 +171,46 @@ export async function nodeHttpFetch(input: string | URL | Request, init: Request
       if (!res) signal?.removeEventListener('abort', onAbort);
     });
     req.end(body);
+  });
+}
+
+/**
+ * The answer's bytes as a web stream. Not `Readable.toWeb`: in Node 20, once its web side is cancelled
+ * (the client's size limit), bytes the node stream had already buffered are still enqueued on the closed
+ * controller, and the TypeError (ERR_INVALID_STATE) thrown in a 'data' listener is uncaught.
+ */
+function webStream(out: Readable): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      out.on('data', (chunk: Buffer) => {
+        if (finished) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) out.pause();
+      });
+      out.once('end', () => {
+        if (finished) return;
+        finished = true;
+        controller.close();
+      });
+      out.once('error', (e) => {
+        if (finished) return;
+        finished = true;
+        controller.error(e);
+      });
+      out.once('close', () => {
+        // destroyed without an error and before its end: the reader must not wait for ever
+        if (finished) return;
+        finished = true;
+        controller.error(new TypeError('terminated'));
+      });
+    },
+    pull() {
+      out.resume();
+    },
+    cancel() {
+      finished = true;
+      out.destroy();
+    },
   });
 }

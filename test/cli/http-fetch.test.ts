@@ -6,12 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeHttpFetch } from '../../src/cli/http-fetch.js';
 import { freePort } from '../../src/demo/prometheus-server.js';
 import type { TrafficSpec } from '../../src/demo/synthetic.js';
 import { PrometheusClient, type PrometheusClientOptions } from '../../src/prometheus/client.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { useFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { describeWithPrometheus } from '../helpers/prometheus.js';
 
 const t = (s: string) => Date.parse(s);
@@ -49,16 +49,10 @@ function withoutTimings(v: unknown): unknown {
 }
 
 describeWithPrometheus('nodeHttpFetch against fetch (real Prometheus, fault proxy)', SPEC, (prom) => {
+  const proxyOf = useFaultProxy(prom);
   let proxy: FaultProxy;
-  beforeAll(async () => {
-    proxy = await startFaultProxy({ target: prom.url });
-  });
-  afterAll(async () => {
-    await proxy?.close();
-  });
-  afterEach(() => {
-    proxy.setFaults([]);
-    proxy.clearLog();
+  beforeAll(() => {
+    proxy = proxyOf();
   });
 
   it('the same answers from Prometheus itself (gzip-encoded): instant, range, GET and POST, series, labels', async () => {

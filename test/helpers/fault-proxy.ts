@@ -39,6 +39,7 @@
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A request as the faults see it: parameters from the query string and from a form body. */
 export interface ProxiedQuery {
@@ -424,5 +425,27 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       agent.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/**
+ * A fault proxy in front of `target.url` for the tests of one describe block: started before them,
+ * transparent again (faults and log cleared) after each, closed after all. Returns its getter.
+ */
+export function useFaultProxy(target: { url: string }): () => FaultProxy {
+  let proxy: FaultProxy | undefined;
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ target: target.url });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  afterEach(() => {
+    proxy?.setFaults([]);
+    proxy?.clearLog();
+  });
+  return () => {
+    if (!proxy) throw new Error('useFaultProxy: the proxy is not started (used outside the tests of its describe block)');
+    return proxy;
   };
 }

@@ -3,7 +3,7 @@
 // request gets from Prometheus directly (raw fetch, no client code under test).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficSpec } from '../../src/demo/synthetic.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startFaultProxy, useFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { sendJson, startFakeServer, success, type FakeServer } from '../helpers/fake-http.js';
 import { describeWithPrometheus } from '../helpers/prometheus.js';
 
@@ -37,16 +37,10 @@ const q = (base: string, params: Record<string, string | number>) => `${base}/ap
 const qr = (base: string, params: Record<string, string | number>) => `${base}/api/v1/query_range?${form(params)}`;
 
 describeWithPrometheus('fault proxy in front of a real Prometheus', spec, (prom) => {
+  const proxyOf = useFaultProxy(prom);
   let proxy: FaultProxy;
-  beforeAll(async () => {
-    proxy = await startFaultProxy({ target: prom.url });
-  });
-  afterAll(async () => {
-    await proxy?.close();
-  });
-  afterEach(() => {
-    proxy.setFaults([]);
-    proxy.clearLog();
+  beforeAll(() => {
+    proxy = proxyOf();
   });
 
   it('without faults it is transparent: the same bytes as Prometheus, GET and POST, and logs the query', async () => {

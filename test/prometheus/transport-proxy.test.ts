@@ -2,10 +2,10 @@
 // Prometheus behind the fault proxy (test/helpers/fault-proxy.ts), which damages answers the way
 // gateways, Thanos/Mimir and flaky networks do. Correct answers are checked against the traffic
 // generator's own counts; waits go through an injected clock, so nothing depends on wall-clock time.
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { PrometheusClient, PrometheusError, type PrometheusClientOptions } from '../../src/prometheus/index.js';
 import type { TrafficSpec } from '../../src/demo/synthetic.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { useFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { sendJson, startFakeServer, success } from '../helpers/fake-http.js';
 import { describeWithPrometheus } from '../helpers/prometheus.js';
 
@@ -48,16 +48,10 @@ async function caught(p: Promise<unknown>): Promise<PrometheusError> {
 }
 
 describeWithPrometheus('client transport through a fault proxy in front of a real Prometheus', spec, (prom) => {
+  const proxyOf = useFaultProxy(prom);
   let proxy: FaultProxy;
-  beforeAll(async () => {
-    proxy = await startFaultProxy({ target: prom.url });
-  });
-  afterAll(async () => {
-    await proxy?.close();
-  });
-  afterEach(() => {
-    proxy.setFaults([]);
-    proxy.clearLog();
+  beforeAll(() => {
+    proxy = proxyOf();
   });
 
   /** Requests the generator counted for api in the 30 minutes before `minute`. */
