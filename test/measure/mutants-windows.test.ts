@@ -43,7 +43,7 @@ const errorsKind = (id: string) => `{ errors: 'sum(rate(e{s="${id}"}[{{.window}}
 class Source extends TableSource {
   rules: InstantSample[] = [];
   rulesWarnings: string[] = [];
-  warnOn?: { expr: string; warnings: string[] };
+  warnOn?: { expr: string; warnings: string[]; aloneOnly?: boolean };
   constructor(t: Map<string, ValueFn>, private readonly drop = new Set<string>()) {
     super(t);
   }
@@ -57,7 +57,7 @@ class Source extends TableSource {
     const ids = new Map(branches.map((b) => [b.id, b.expr]));
     const batched = branches.length > 1 || expr.startsWith('sum by');
     const samples = a.samples.filter((s) => !(batched && this.drop.has(ids.get(s.labels.obligo_q ?? '') ?? '')));
-    const warnings = this.warnOn && branches.some((b) => b.expr === this.warnOn!.expr) ? this.warnOn.warnings : [];
+    const warnings = this.warnOn && branches.some((b) => b.expr === this.warnOn!.expr) && (!this.warnOn.aloneOnly || branches.length === 1) ? this.warnOn.warnings : [];
     return { samples, warnings };
   }
 }
@@ -156,5 +156,109 @@ describe('fetchWindowRatios, edges', () => {
     const r = await fetchWindowRatios(src, [], 0);
     expect(r).toEqual({ ratios: new Map(), fromRules: new Set(), queries: [], requeried: 0, warnings: new Map() });
     expect(src.requests).toBe(0);
+  });
+});
+
+describe('fetchWindowRatios, more edges', () => {
+  const rec = (w: string, value: number, over: Record<string, string> = {}) => ({ labels: { __name__: `obligo:sli_error_ratio:rate${w}`, contract: 'x', sla: 'a', ...over }, value });
+
+  it('the rules query: windows and contracts escaped, contracts sorted once each', async () => {
+    const { rulesQuery, windowsFor } = await import('../../src/measure/windows.js');
+    const ids = (...xs: string[]) => xs.map((contractId) => ({ contractId }));
+    expect(rulesQuery(ids('z', 'a.b', 'z'), ['5m', '1h'])).toBe('{__name__=~"obligo:sli_error_ratio:rate(?:5m|1h)",contract=~"a\\.b|z"}');
+    const [a] = slas(['a'], plain);
+    expect(windowsFor([a!])).toEqual(STANDARD);
+    const custom = { ...a!, alerting: { ...a!.alerting, burnRates: [{ severity: 'page' as const, long: '4h', short: '15m', factor: 10 }] } };
+    expect(windowsFor([a!, custom])).toEqual([...STANDARD, '15m', '4h']);
+  });
+
+  it('several recorded series of one window: the worst, in whatever order they come', async () => {
+    const [x] = slas(['x'], plain);
+    const src = new Source(new Map());
+    src.rules = [rec('5m', 0.003, { region: 'us' }), rec('5m', 0.001, { region: 'eu' })];
+    const r = await fetchWindowRatios(src, [x!], 0);
+    expect(ratiosOf(r, 'x/a')['5m']).toBe(0.003);
+  });
+
+  it('an SLA whose recorded series all had no value is read raw, every window', async () => {
+    const [x] = slas(['x'], plain);
+    const t = new Map<string, ValueFn>([['sum(rate(g{s="x"}[1h]))', () => 9], ['sum(rate(t{s="x"}[1h]))', () => 10]]);
+    const src = new Source(t);
+    src.rules = [rec('5m', Number.NaN), rec('1h', Number.POSITIVE_INFINITY)];
+    const r = await fetchWindowRatios(src, [x!], 0);
+    expect(ratiosOf(r, 'x/a')['1h']).toBeCloseTo(0.1, 12);
+    for (const w of STANDARD) expect(r.queries[1]).toContain(`[${w}]`);
+  });
+
+  it('combine: false or an SLI that is not two plain sums: the rule\'s own ratio expression (max), no counts', async () => {
+    const [x] = slas(['x'], plain);
+    const off = new Source(new Map());
+    const r0 = await fetchWindowRatios(off, [x!], 0, { useRules: false, combine: false });
+    expect(r0.queries[0]).toContain('label_replace(max(');
+    expect(r0.queries[0]).not.toContain('label_replace(sum(');
+    for (const sli of [
+      (id: string) => `{ good: 'sum(rate(g{s="${id}"}[{{.window}}])) + 0', total: 'sum(rate(t{s="${id}"}[{{.window}}]))' }`,
+      (id: string) => `{ good: 'sum(rate(g{s="${id}"}[{{.window}}]))', total: 'sum(rate(t{s="${id}"}[{{.window}}])) + 0' }`,
+    ]) {
+      const [y] = slas(['y'], sli);
+      const src = new Source(new Map());
+      const r = await fetchWindowRatios(src, [y!], 0, { useRules: false });
+      expect(r.queries[0]).toContain('label_replace(max(');
+      expect(r.queries[0]).not.toContain('label_replace(sum(');
+    }
+  });
+
+  it('same-shape SLIs are read with one selector per window and part, when that needs fewer requests', async () => {
+    const list = slas(['x', 'y'], plain);
+    const t = new Map<string, ValueFn>();
+    for (const [id, good] of [['x', 9], ['y', 8]] as const) {
+      for (const w of STANDARD) {
+        t.set(`sum(rate(g{s="${id}"}[${w}]))`, () => good);
+        t.set(`sum(rate(t{s="${id}"}[${w}]))`, () => 10);
+      }
+    }
+    const src = new Source(t);
+    src.warnOn = undefined;
+    const r = await fetchWindowRatios(src, list, 0, { useRules: false, limits: { maxBranches: 2 } });
+    expect(r.queries.filter((q) => q.startsWith('sum by (s)'))).toHaveLength(14);
+    for (const w of STANDARD) {
+      expect(ratiosOf(r, 'x/a')[w]).toBeCloseTo(0.1, 12);
+      expect(ratiosOf(r, 'y/a')[w]).toBeCloseTo(0.2, 12);
+    }
+  });
+
+  it('warnings of count batches and of lone re-asks go to the SLA asked for', async () => {
+    const [x, y] = slas(['x', 'y'], plain);
+    const t = new Map<string, ValueFn>([['sum(rate(t{s="y"}[3d]))', () => 10], ['sum(rate(g{s="y"}[3d]))', () => 10]]);
+    const src = new Source(t, new Set(['sum(rate(t{s="y"}[3d]))']));
+    src.warnOn = { expr: 'sum(rate(t{s="y"}[3d]))', warnings: ['w-y'], aloneOnly: true };
+    const r = await fetchWindowRatios(src, [x!, y!], 0, { useRules: false });
+    expect(r.warnings.get('y/a')).toEqual(['w-y']);
+    expect(r.warnings.has('x/a')).toBe(false);
+    expect(ratiosOf(r, 'y/a')).toEqual({ '3d': 0 });
+  });
+
+  it('a negative total (an SLI expression, not a counter) gives no ratio', async () => {
+    const [x] = slas(['x'], plain);
+    const t = new Map<string, ValueFn>([['sum(rate(g{s="x"}[5m]))', () => -2], ['sum(rate(t{s="x"}[5m]))', () => -4], ['sum(rate(t{s="x"}[3d]))', () => 1]]);
+    const r = await fetchWindowRatios(new Source(t), [x!], 0, { useRules: false });
+    expect(ratiosOf(r, 'x/a')['5m']).toBeUndefined();
+  });
+
+  it('a lone answer is believed only for its own series: an untagged stray sample is ignored', async () => {
+    class Stray extends Source {
+      override async instant(expr: string, at: number): Promise<InstantAnswer> {
+        const a = await super.instant(expr, at);
+        return { ...a, samples: [...a.samples, { labels: { job: 'stray' }, value: 0.9 }] };
+      }
+    }
+    const [x] = slas(['x'], errorsKind);
+    const t = new Map<string, ValueFn>([[errorRatioExpr(x!, '3d'), () => 0.01]]);
+    const r = await fetchWindowRatios(new Stray(t, new Set([errorRatioExpr(x!, '3d')])), [x!], 0, { useRules: false });
+    expect(ratiosOf(r, 'x/a')).toEqual({ '3d': 0.01 });
+    const [p] = slas(['p'], plain);
+    const t2 = new Map<string, ValueFn>([['sum(rate(t{s="p"}[3d]))', () => 10], ['sum(rate(g{s="p"}[3d]))', () => 9]]);
+    const r2 = await fetchWindowRatios(new Stray(t2, new Set(['sum(rate(t{s="p"}[3d]))'])), [p!], 0, { useRules: false });
+    expect(ratiosOf(r2, 'p/a')['3d']).toBeCloseTo(0.1, 12);
   });
 });
