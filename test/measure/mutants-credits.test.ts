@@ -62,11 +62,14 @@ function bad(minuteStart: number): boolean {
   return (minuteStart >= JAN15 && minuteStart < JAN15 + 1000 * M) || (minuteStart >= MAR1 && minuteStart < MAR1 + 100 * M);
 }
 function source(): TableSource {
+  return new TableSource(sourceTable());
+}
+function sourceTable(): Map<string, ValueFn> {
   const table = new Map<string, ValueFn>();
   // a 1m slice [end − 1 min, end): rate = count / 60
   table.set('sum(rate(req_total{service="p",code="200"}[1m]))', (end) => (bad(end - M) ? 0 : 100 / 60));
   table.set('sum(rate(req_total{service="p"}[1m]))', () => 100 / 60);
-  return new TableSource(table);
+  return table;
 }
 const slas = (c: Contract) => c.slas.map((sla) => ({ contract: c, sla }));
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -208,5 +211,24 @@ describe('period labels', () => {
     expect(labelRange('2026', 'UTC')).toEqual({ start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1) });
     expect(labelRange('2026-Q2', 'UTC')).toEqual({ start: Date.UTC(2026, 3, 1), end: Date.UTC(2026, 6, 1) });
     expect(labelRange('2026-02', 'Asia/Tokyo')).toEqual({ start: Date.UTC(2026, 0, 31, 15), end: Date.UTC(2026, 1, 28, 15) });
+  });
+});
+
+describe('measureCredits, more edges', () => {
+  it('a label error is a PeriodLabelError by name; without a source nothing is counted; warnings of all rows sorted', async () => {
+    const e = await measureCredits([], { period: 'bad', at: APR1 }).catch((x: unknown) => x);
+    expect((e as Error).name).toBe('PeriodLabelError');
+    const c = contract();
+    const none = await measureCredits(slas(c), { period: '2025-12', at: APR1 });
+    expect(none.requests).toBe(0);
+    class Warn extends TableSource {
+      override async range(expr: string, a: number, b: number, step: number) {
+        return { ...(await super.range(expr, a, b, step)), warnings: [expr.includes('silent') ? 'a-silent' : 'z-p'] };
+      }
+    }
+    const t = new Warn(sourceTable());
+    // one request per SLA (no combined selector, two branches a request): each answer warns for its own SLA
+    const r = await measureCredits(slas(c), { period: '2026-02', at: MAR1, source: t, fetch: { combine: false, maxBranches: 2 } });
+    expect(r.warnings).toEqual(['a-silent', 'z-p']);
   });
 });

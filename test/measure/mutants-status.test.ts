@@ -196,3 +196,56 @@ describe('measureStatus, field by field', () => {
     expect(isoUtc(Date.UTC(2026, 0, 1, 0, 0, 0, 5))).toBe('2026-01-01T00:00:00.005Z');
   });
 });
+
+describe('measureStatus, several SLAs', () => {
+  it('each SLA in the period of its own kind and zone; useRules: false sends no rules query; warnings sorted per SLA and in all', async () => {
+    const month = contract('');
+    const text = (id: string, kind: string, zone: string) => {
+      const r = loadContractText(
+        `${id}.yaml`,
+        `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: ${id}, title: P }
+role: provider
+parties: { vendor: { name: Us }, customer: { name: Them } }
+term: { start: 2026-01-01, timezone: ${zone} }
+fees: { currency: USD, monthly: 100 }
+slas:
+  - id: a
+    objective: 99
+    period: ${kind}
+    sli: { good: 'sum(rate(g${id}[{{.window}}]))', total: 'sum(rate(t${id}[{{.window}}]))' }
+    measurement: { method: timeslices, slice: 1m, sliceGoodRatio: 0.5, noData: ignore }
+    credits: { tiers: [ { below: 99, percent: 10 } ] }
+`,
+      );
+      return r.contract!;
+    };
+    const q = text('q', 'quarter', 'UTC');
+    const t = text('t', 'month', 'Asia/Tokyo');
+    const table = new Map<string, ValueFn>();
+    for (const id of ['q', 't']) {
+      table.set(`sum(rate(g${id}[1m]))`, () => 1);
+      table.set(`sum(rate(t${id}[1m]))`, () => 1);
+    }
+    class Warn extends TableSource {
+      override async range(expr: string, a: number, b: number, step: number): Promise<RangeAnswer> {
+        return { ...(await super.range(expr, a, b, step)), warnings: [expr.includes('gq') ? 'z-q-slices' : 'y-t-slices'] };
+      }
+      override async instant(expr: string, at: number): Promise<InstantAnswer> {
+        return { ...(await super.instant(expr, at)), warnings: [expr.includes('gq') ? 'b-q-windows' : 'a-t-windows'] };
+      }
+    }
+    const src = new Warn(table);
+    const r = await measureStatus(
+      [{ contract: q, sla: q.slas[0]! }, { contract: t, sla: t.slas[0]! }, { contract: month, sla: month.slas[0]! }].slice(0, 2),
+      { at: AT, source: src, useRules: false },
+    );
+    expect(r.slas.map((s) => s.period.label)).toEqual(['2026-Q2', '2026-04']);
+    expect(r.slas[1]!.period.start).toBe('2026-04-01T00:00:00+09:00');
+    expect(r.windowQueries.some((x) => x.startsWith('{__name__'))).toBe(false);
+    expect(r.slas[0]!.warnings).toEqual(['b-q-windows', 'z-q-slices']);
+    expect(r.warnings).toEqual([...new Set([...r.slas[0]!.warnings, ...r.slas[1]!.warnings])].sort());
+    expect(r.warnings[0]).toBe('a-t-windows');
+  });
+});
