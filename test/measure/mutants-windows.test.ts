@@ -43,7 +43,9 @@ const errorsKind = (id: string) => `{ errors: 'sum(rate(e{s="${id}"}[{{.window}}
 class Source extends TableSource {
   rules: InstantSample[] = [];
   rulesWarnings: string[] = [];
-  warnOn?: { expr: string; warnings: string[]; aloneOnly?: boolean };
+  warnOn?: { expr: string | string[]; warnings: string[]; aloneOnly?: boolean };
+  /** Warnings on every answer but the rules answer. */
+  everyAnswer: string[] = [];
   constructor(t: Map<string, ValueFn>, private readonly drop = new Set<string>()) {
     super(t);
   }
@@ -57,7 +59,8 @@ class Source extends TableSource {
     const ids = new Map(branches.map((b) => [b.id, b.expr]));
     const batched = branches.length > 1 || expr.startsWith('sum by');
     const samples = a.samples.filter((s) => !(batched && this.drop.has(ids.get(s.labels.obligo_q ?? '') ?? '')));
-    const warnings = this.warnOn && branches.some((b) => b.expr === this.warnOn!.expr) && (!this.warnOn.aloneOnly || branches.length === 1) ? this.warnOn.warnings : [];
+    const on = this.warnOn ? ([] as string[]).concat(this.warnOn.expr) : [];
+    const warnings = this.warnOn && branches.some((b) => on.includes(b.expr)) && (!this.warnOn.aloneOnly || branches.length === 1) ? [...this.warnOn.warnings, ...this.everyAnswer] : [...this.everyAnswer];
     return { samples, warnings };
   }
 }
@@ -218,9 +221,11 @@ describe('fetchWindowRatios, more edges', () => {
       }
     }
     const src = new Source(t);
-    src.warnOn = undefined;
+    src.everyAnswer = ['partial'];
     const r = await fetchWindowRatios(src, list, 0, { useRules: false, limits: { maxBranches: 2 } });
     expect(r.queries.filter((q) => q.startsWith('sum by (s)'))).toHaveLength(14);
+    expect(r.warnings.get('x/a')).toEqual(['partial']);
+    expect(r.warnings.get('y/a')).toEqual(['partial']);
     for (const w of STANDARD) {
       expect(ratiosOf(r, 'x/a')[w]).toBeCloseTo(0.1, 12);
       expect(ratiosOf(r, 'y/a')[w]).toBeCloseTo(0.2, 12);
@@ -229,13 +234,26 @@ describe('fetchWindowRatios, more edges', () => {
 
   it('warnings of count batches and of lone re-asks go to the SLA asked for', async () => {
     const [x, y] = slas(['x', 'y'], plain);
-    const t = new Map<string, ValueFn>([['sum(rate(t{s="y"}[3d]))', () => 10], ['sum(rate(g{s="y"}[3d]))', () => 10]]);
-    const src = new Source(t, new Set(['sum(rate(t{s="y"}[3d]))']));
-    src.warnOn = { expr: 'sum(rate(t{s="y"}[3d]))', warnings: ['w-y'], aloneOnly: true };
+    const t = new Map<string, ValueFn>();
+    for (const w of ['5m', '1d', '3d']) {
+      t.set(`sum(rate(t{s="y"}[${w}]))`, () => 10);
+      t.set(`sum(rate(g{s="y"}[${w}]))`, () => 10);
+    }
+    const lone = ['sum(rate(t{s="y"}[3d]))', 'sum(rate(t{s="y"}[1d]))', 'sum(rate(g{s="y"}[5m]))'];
+    const src = new Source(t, new Set(lone));
+    src.warnOn = { expr: lone, warnings: ['w-y'], aloneOnly: true };
     const r = await fetchWindowRatios(src, [x!, y!], 0, { useRules: false });
     expect(r.warnings.get('y/a')).toEqual(['w-y']);
     expect(r.warnings.has('x/a')).toBe(false);
-    expect(ratiosOf(r, 'y/a')).toEqual({ '3d': 0 });
+    expect(ratiosOf(r, 'y/a')).toEqual({ '5m': 0, '1d': 0, '3d': 0 });
+    // a batch's warnings go to every SLA in it
+    const [p] = slas(['p'], plain);
+    const all = new Map<string, ValueFn>(STANDARD.flatMap((w) => [[`sum(rate(t{s="p"}[${w}]))`, () => 10], [`sum(rate(g{s="p"}[${w}]))`, () => 10]] as const));
+    const batch = new Source(all);
+    batch.everyAnswer = ['b'];
+    const rb = await fetchWindowRatios(batch, [p!], 0, { useRules: false });
+    expect(rb.queries).toHaveLength(1);
+    expect(rb.warnings.get('p/a')).toEqual(['b']);
   });
 
   it('a negative total (an SLI expression, not a counter) gives no ratio', async () => {
@@ -249,7 +267,7 @@ describe('fetchWindowRatios, more edges', () => {
     class Stray extends Source {
       override async instant(expr: string, at: number): Promise<InstantAnswer> {
         const a = await super.instant(expr, at);
-        return { ...a, samples: [...a.samples, { labels: { job: 'stray' }, value: 0.9 }] };
+        return { ...a, samples: [...a.samples, { labels: { job: 'stray' }, value: 0.9 }, { labels: { obligo_q: '99|5m' }, value: 0.9 }] };
       }
     }
     const [x] = slas(['x'], errorsKind);
