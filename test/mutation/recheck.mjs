@@ -15,15 +15,20 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const [folder, ...globs] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// Flags go to `stryker run` (e.g. --timeoutMS=10000).
+const flags = args.filter((a) => a.startsWith('-'));
+const [folder, ...globs] = args.filter((a) => !a.startsWith('-'));
 if (!folder) {
   console.error('usage: node test/mutation/recheck.mjs FOLDER [TEST_GLOB…]');
   process.exit(2);
 }
 const label = existsSync(join(root, 'src', folder)) ? `src/${folder}` : folder;
 const tests = globs.length ? globs : [`test/${folder}/**/mutants-*.test.ts`];
-const full = join(root, '.obligo', 'mutation', `${folder}.json`);
-const again = join(root, '.obligo', 'mutation', `${folder}-recheck.json`);
+// OBLIGO_REPORT_SUFFIX: the full run was one of part of the folder (see run.mjs).
+const suffix = process.env.OBLIGO_REPORT_SUFFIX ?? '';
+const full = join(root, '.obligo', 'mutation', `${folder}${suffix}.json`);
+const again = join(root, '.obligo', 'mutation', `${folder}${suffix}-recheck.json`);
 if (!existsSync(full)) {
   console.error(`recheck: no report of a full run at ${relative(root, full)} (run npm run test:mutation -- ${folder} first)`);
   process.exit(1);
@@ -46,30 +51,16 @@ const undetected = (m) => m.status === 'Survived' || m.status === 'NoCoverage';
 
 const base = mutantsOf(JSON.parse(readFileSync(full, 'utf8')));
 const survivors = base.filter(undetected);
-// The lines the survivors are on, per file, as Stryker mutate ranges (file:FROM-TO, 1-based lines).
-const lines = new Map();
-for (const m of survivors) {
-  const set = lines.get(m.file) ?? new Set();
-  for (let l = m.location.start.line; l <= m.location.end.line; l++) set.add(l);
-  lines.set(m.file, set);
-}
-const ranges = [...lines].flatMap(([file, set]) => {
-  const sorted = [...set].sort((a, b) => a - b);
-  const out = [];
-  for (const l of sorted) {
-    const last = out[out.length - 1];
-    if (last && last[1] === l - 1) last[1] = l;
-    else out.push([l, l]);
-  }
-  return out.map(([a, b]) => `${file}:${a}-${b}`);
-});
-console.log(`recheck: ${survivors.length} survivors of ${label} on ${ranges.length} line ranges, against ${tests.join(', ')}`);
+// The survivors' own places, as Stryker mutate ranges (file:LINE:COL-LINE:COL; Stryker reads the columns
+// 0-based, the report writes them 1-based), so that the mutants the full run killed are not run again.
+const ranges = [...new Set(survivors.map((m) => `${m.file}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column}`))];
+console.log(`recheck: ${survivors.length} survivors of ${label} in ${ranges.length} places, against ${tests.join(', ')}`);
 rmSync(again, { force: true });
 if (ranges.length > 0) {
-  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1', '--mutate', ranges.join(',')], {
+  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--concurrency', '1', '--mutate', ranges.join(','), ...flags], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, OBLIGO_MUTATE: folder, OBLIGO_MUTANT_TESTS: tests.join(','), OBLIGO_REPORT_SUFFIX: '-recheck' },
+    env: { ...process.env, OBLIGO_MUTATE: folder, OBLIGO_MUTANT_TESTS: tests.join(','), OBLIGO_REPORT_SUFFIX: `${suffix}-recheck` },
   });
   if (r.status !== 0 || !existsSync(again)) {
     console.error(`recheck: stryker failed (status ${r.status})`);
