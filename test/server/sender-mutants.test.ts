@@ -577,6 +577,26 @@ describe('OutboxSender passes', () => {
     expect(c2.claims).toBe(flushed);
   });
 
+  it('a sender stopped or flushed during a pass stays stopped: notify() wakes it no more', async () => {
+    for (const end of ['stop', 'flush'] as const) {
+      const c = new CountingOutbox(store);
+      const { s } = sender({ outbox: c, pollIntervalMs: 3_600_000 });
+      await tick(Date.now(), [alert(`in-pass-${end}`)]);
+      pd.delayNext(1, 'hold');
+      await s.start();
+      await pd.waitFor((ev) => ev.some((e) => e.dedupKey === dk(`in-pass-${end}`)));
+      const ending = end === 'stop' ? s.stop() : s.flush(30_000);
+      pd.release();
+      await ending;
+      const passes = c.claims;
+      await tick(Date.now() + 1, [alert(`after-${end}`)]);
+      s.notify();
+      await pause(50);
+      expect(c.claims).toBe(passes);
+      expect(pd.events.some((e) => e.dedupKey === dk(`after-${end}`))).toBe(false);
+    }
+  });
+
   it('flush() passes until one claims nothing, or only rows held back by the rate limit', async () => {
     const c = new CountingOutbox(store);
     const now = T0;
@@ -637,6 +657,9 @@ describe('OutboxSender passes', () => {
     await pd.waitFor((ev) => ev.length === 1);
     expect(await s.flush(50)).toEqual({ delivered: 0, remaining: 1, timedOut: true });
     expect(s.stats().inFlight).toBe(0);
+    expect(results.map((r) => r.kind)).toEqual(['aborted']);
+    // and no pass after it (the row is left for the next start)
+    await pause(50);
     expect(results.map((r) => r.kind)).toEqual(['aborted']);
   });
 
