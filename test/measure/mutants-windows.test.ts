@@ -226,6 +226,9 @@ describe('fetchWindowRatios, more edges', () => {
     expect(r.queries.filter((q) => q.startsWith('sum by (s)'))).toHaveLength(14);
     expect(r.warnings.get('x/a')).toEqual(['partial']);
     expect(r.warnings.get('y/a')).toEqual(['partial']);
+    // every count came from the selectors: nothing asked again alone
+    expect(r.requeried).toBe(0);
+    expect(r.queries).toHaveLength(14);
     for (const w of STANDARD) {
       expect(ratiosOf(r, 'x/a')[w]).toBeCloseTo(0.1, 12);
       expect(ratiosOf(r, 'y/a')[w]).toBeCloseTo(0.2, 12);
@@ -278,5 +281,31 @@ describe('fetchWindowRatios, more edges', () => {
     const t2 = new Map<string, ValueFn>([['sum(rate(t{s="p"}[3d]))', () => 10], ['sum(rate(g{s="p"}[3d]))', () => 9]]);
     const r2 = await fetchWindowRatios(new Stray(t2, new Set(['sum(rate(t{s="p"}[3d]))'])), [p!], 0, { useRules: false });
     expect(ratiosOf(r2, 'p/a')['3d']).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('fetchWindowRatios, many SLAs of one shape', () => {
+  it('a selector asks for at most 5,000 values', async () => {
+    const [x] = slas(['x'], plain);
+    const n = 5001;
+    const list = Array.from({ length: n }, (_, i) => ({
+      ...x!,
+      key: `c${i}/a`,
+      contractId: `c${i}`,
+      sli: { ...x!.sli, good: x!.sli.good.replace('s="x"', `s="v${i}"`), total: x!.sli.total.replace('s="x"', `s="v${i}"`) },
+    }));
+    const t = new Map<string, ValueFn>();
+    for (let i = 0; i < n; i++) {
+      for (const w of STANDARD) {
+        t.set(`sum(rate(g{s="v${i}"}[${w}]))`, () => 3);
+        t.set(`sum(rate(t{s="v${i}"}[${w}]))`, () => 4);
+      }
+    }
+    const r = await fetchWindowRatios(new Source(t), list, 0, { useRules: false });
+    // 7 windows × (good, total) selectors, each in two requests: 5,000 values and 1
+    expect(r.queries).toHaveLength(28);
+    expect(r.requeried).toBe(0);
+    expect(ratiosOf(r, `c${n - 1}/a`)['3d']).toBe(0.25);
+    expect(ratiosOf(r, 'c0/a')['5m']).toBe(0.25);
   });
 });
