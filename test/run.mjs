@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The test command: runs vitest, then prints one closing line `N passed, N failed, N skipped` so a run
-// that executed no test is visible (CI reads that line). Exit status is vitest's, or 1 if nothing ran.
+// that executed no test is visible (CI reads that line). Exit status is vitest's, or 1 if nothing ran; a
+// run that vitest failed with no failed test (unhandled errors) is counted as 1 failed in that line.
 // Before that line: why tests were skipped, grouped by reason. A test that needs a missing tool says so
 // in its title (`… (skipped: promtool not found on PATH …)`, test/helpers/tools.ts); a skip without such
 // a note is listed under its file as "no reason given", so that no skip goes unexplained.
@@ -49,6 +50,11 @@ if (reasons.size) {
     const list = [...files].sort();
     console.log(`  ${count} × ${reason}  [${list.slice(0, 4).join(', ')}${list.length > 4 ? `, +${list.length - 4} more` : ''}]`);
   }
+}
+if (run.status !== 0 && failed === 0) {
+  // Every test passed but vitest failed the run (unhandled errors, a crash of a worker): the run failed.
+  console.log(`vitest exited with status ${run.status ?? run.signal} although no test failed (unhandled errors? see above): counted as 1 failed`);
+  failed = 1;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(run.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);
