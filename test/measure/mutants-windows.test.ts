@@ -304,6 +304,8 @@ describe('fetchWindowRatios, many SLAs of one shape', () => {
     const r = await fetchWindowRatios(new Source(t), list, 0, { useRules: false });
     // 7 windows × (good, total) selectors, each in two requests: 5,000 values and 1
     expect(r.queries).toHaveLength(28);
+    const valuesIn = (q: string) => /=~"([^"]*)"/.exec(q)![1]!.split('|').length;
+    expect(r.queries.map(valuesIn).sort((a, b) => a - b)).toEqual([...Array(14).fill(1), ...Array(14).fill(5000)]);
     expect(r.requeried).toBe(0);
     expect(ratiosOf(r, `c${n - 1}/a`)['3d']).toBe(0.25);
     expect(ratiosOf(r, 'c0/a')['5m']).toBe(0.25);
