@@ -946,6 +946,18 @@ function parseNumber(text: string, p: Parser, t: Token): Value {
 
 /** `{"a": 1, "a": 2}` is `{"a": 2}` in OPA: of items with the same constant key, the last one stays. */
 function dropRepeatedKeys(items: [Term, Term][]): void {
+  // string keys in strictly ascending order (as generated modules write them) cannot repeat
+  let prev: string | undefined;
+  let ordered = true;
+  for (let i = 0; i < items.length; i++) {
+    const k = items[i]![0];
+    if (k.t !== 'scalar' || typeof k.v !== 'string' || (prev !== undefined && !(prev < k.v))) {
+      ordered = false;
+      break;
+    }
+    prev = k.v;
+  }
+  if (ordered) return;
   const seen = new Set<string>();
   for (let i = items.length - 1; i >= 0; i--) {
     const k = items[i]![0];
@@ -959,6 +971,9 @@ function dropRepeatedKeys(items: [Term, Term][]): void {
 
 class NotGround extends Error {}
 const NOT_GROUND = new NotGround();
+const failGround = (): never => {
+  throw NOT_GROUND;
+};
 
 function isIdentChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -977,182 +992,201 @@ function scanGround(
   t: Token,
   comments: Comment[],
 ): { term: Term; end: number; row: number; lineStart: number; commas: boolean } | null {
-  const n = src.length;
-  let i = t.pos;
-  let row = t.row;
-  let lineStart = t.pos - (t.col - 1);
-  let commas = false;
-  const loc = (at: number): Location => ({ file, row, col: at - lineStart + 1 });
-  const skip = (): void => {
+  const g = new GroundScanner(src, file, t, comments);
+  try {
+    const term = g.value(false);
+    return { term, end: g.i, row: g.row, lineStart: g.lineStart, commas: g.commas };
+  } catch (e) {
+    if (e instanceof NotGround) return null;
+    throw e;
+  }
+}
+
+/** The state of scanGround (methods, not closures: nothing allocated per literal but the scanner). */
+class GroundScanner {
+  readonly n: number;
+  i: number;
+  row: number;
+  lineStart: number;
+  commas = false;
+  constructor(
+    readonly src: string,
+    readonly file: string,
+    t: Token,
+    readonly comments: Comment[],
+  ) {
+    this.n = src.length;
+    this.i = t.pos;
+    this.row = t.row;
+    this.lineStart = t.pos - (t.col - 1);
+  }
+  loc(at: number): Location {
+    return { file: this.file, row: this.row, col: at - this.lineStart + 1 };
+  }
+  skip(): void {
+    const src = this.src;
     for (;;) {
-      const c = src.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 13) i++;
+      const c = src.charCodeAt(this.i);
+      if (c === 32 || c === 9 || c === 13) this.i++;
       else if (c === 10) {
-        i++;
-        row++;
-        lineStart = i;
+        this.i++;
+        this.row++;
+        this.lineStart = this.i;
       } else if (c === 35) {
-        const cs = i;
-        while (i < n && src.charCodeAt(i) !== 10) i++;
-        comments.push({ row, col: cs - lineStart + 1, text: src.slice(cs + 1, i).replace(/\r$/, '') });
+        const cs = this.i;
+        while (this.i < this.n && src.charCodeAt(this.i) !== 10) this.i++;
+        this.comments.push({ row: this.row, col: cs - this.lineStart + 1, text: src.slice(cs + 1, this.i).replace(/\r$/, '') });
       } else return;
     }
-  };
-  const fail = (): never => {
+  }
+  fail(): never {
     throw NOT_GROUND;
-  };
-  const scalarEnd = (): void => {
-    // what may follow a constant inside a literal
-    skip();
-    const c = src.charCodeAt(i);
-    if (c !== 44 && c !== 93 && c !== 125 && c !== 58) fail(); // , ] } :
-  };
-  // after a collection: inside a literal, what may follow a member; at the top, no `.x`, `[i]` or
-  // `(…)` applied to it (a ref or a call)
-  const collectionEnd = (nested: boolean): void => {
-    if (nested) scalarEnd();
+  }
+  /** what may follow a constant inside a literal */
+  scalarEnd(): void {
+    this.skip();
+    const c = this.src.charCodeAt(this.i);
+    if (c !== 44 && c !== 93 && c !== 125 && c !== 58) this.fail(); // , ] } :
+  }
+  /** after a collection: inside a literal, what may follow a member; at the top, no `.x`, `[i]` or
+   * `(…)` applied to it (a ref or a call) */
+  collectionEnd(nested: boolean): void {
+    if (nested) this.scalarEnd();
     else {
-      const c = src.charCodeAt(i);
-      if (c === 46 || c === 91 || c === 40) fail();
+      const c = this.src.charCodeAt(this.i);
+      if (c === 46 || c === 91 || c === 40) this.fail();
     }
-  };
-  const value = (nested: boolean): Term => {
-    const at = i;
-    const l = loc(at);
-    const c = src.charCodeAt(i);
+  }
+  value(nested: boolean): Term {
+    const at = this.i;
+    const l = this.loc(at);
+    const c = this.src.charCodeAt(this.i);
     if (c === 34) {
       let text = '';
-      const r = readQuoted(src, i + 1, '"', false, () => fail());
+      const r = readQuoted(this.src, this.i + 1, '"', false, failGround);
       text = r.text;
-      i = r.end;
-      scalarEnd();
+      this.i = r.end;
+      this.scalarEnd();
       return { t: 'scalar', v: text, loc: l };
     }
     if (c === 45 || (c >= 48 && c <= 57)) {
-      let j = c === 45 ? i + 1 : i;
-      const d0 = src.charCodeAt(j);
-      if (!(d0 >= 48 && d0 <= 57)) fail();
-      while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
-      if (src.charCodeAt(j) === 46 && src.charCodeAt(j + 1) >= 48 && src.charCodeAt(j + 1) <= 57) {
+      let j = c === 45 ? this.i + 1 : this.i;
+      const d0 = this.src.charCodeAt(j);
+      if (!(d0 >= 48 && d0 <= 57)) this.fail();
+      while (j < this.n && this.src.charCodeAt(j) >= 48 && this.src.charCodeAt(j) <= 57) j++;
+      if (this.src.charCodeAt(j) === 46 && this.src.charCodeAt(j + 1) >= 48 && this.src.charCodeAt(j + 1) <= 57) {
         j++;
-        while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+        while (j < this.n && this.src.charCodeAt(j) >= 48 && this.src.charCodeAt(j) <= 57) j++;
       }
-      const e = src.charCodeAt(j);
+      const e = this.src.charCodeAt(j);
       if (e === 101 || e === 69) {
         let k = j + 1;
-        if (src.charCodeAt(k) === 43 || src.charCodeAt(k) === 45) k++;
-        if (src.charCodeAt(k) >= 48 && src.charCodeAt(k) <= 57) {
+        if (this.src.charCodeAt(k) === 43 || this.src.charCodeAt(k) === 45) k++;
+        if (this.src.charCodeAt(k) >= 48 && this.src.charCodeAt(k) <= 57) {
           j = k;
-          while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+          while (j < this.n && this.src.charCodeAt(j) >= 48 && this.src.charCodeAt(j) <= 57) j++;
         }
       }
-      if (j < n && isIdentChar(src.charCodeAt(j))) fail();
-      const text = src.slice(i, j);
+      if (j < this.n && isIdentChar(this.src.charCodeAt(j))) this.fail();
+      const text = this.src.slice(this.i, j);
       const v = groundNumber(text);
-      if (v === undefined) fail();
-      i = j;
-      scalarEnd();
+      if (v === undefined) this.fail();
+      this.i = j;
+      this.scalarEnd();
       return { t: 'scalar', v: v!, loc: l };
     }
     if (c === 116 || c === 102 || c === 110) {
-      const word = src.startsWith('true', i) ? 'true' : src.startsWith('false', i) ? 'false' : src.startsWith('null', i) ? 'null' : '';
-      if (!word || isIdentChar(src.charCodeAt(i + word.length))) fail();
-      i += word.length;
-      scalarEnd();
+      const word = this.src.startsWith('true', this.i) ? 'true' : this.src.startsWith('false', this.i) ? 'false' : this.src.startsWith('null', this.i) ? 'null' : '';
+      if (!word || isIdentChar(this.src.charCodeAt(this.i + word.length))) this.fail();
+      this.i += word.length;
+      this.scalarEnd();
       return { t: 'scalar', v: word === 'null' ? null : word === 'true', loc: l };
     }
     if (c === 91) {
       // [ a, b, ... ]
-      i++;
-      skip();
+      this.i++;
+      this.skip();
       const items: Term[] = [];
-      if (src.charCodeAt(i) !== 93) {
+      if (this.src.charCodeAt(this.i) !== 93) {
         for (;;) {
-          items.push(value(true));
-          skip();
-          const d = src.charCodeAt(i);
+          items.push(this.value(true));
+          this.skip();
+          const d = this.src.charCodeAt(this.i);
           if (d === 44) {
-            commas = true;
-            i++;
-            skip();
-            if (src.charCodeAt(i) === 93) break;
+            this.commas = true;
+            this.i++;
+            this.skip();
+            if (this.src.charCodeAt(this.i) === 93) break;
             continue;
           }
           if (d === 93) break;
-          fail();
+          this.fail();
         }
       }
-      i++;
-      collectionEnd(nested);
+      this.i++;
+      this.collectionEnd(nested);
       return { t: 'array', items, loc: l, ground: true };
     }
     if (c === 123) {
       // { k: v, ... } or { a, b, ... }
-      i++;
-      skip();
-      if (src.charCodeAt(i) === 125) {
-        i++;
-        collectionEnd(nested);
+      this.i++;
+      this.skip();
+      if (this.src.charCodeAt(this.i) === 125) {
+        this.i++;
+        this.collectionEnd(nested);
         return { t: 'object', items: [], loc: l, ground: true };
       }
-      const first = value(true);
-      skip();
-      if (src.charCodeAt(i) === 58) {
-        i++;
-        skip();
-        const items: [Term, Term][] = [[first, value(true)]];
+      const first = this.value(true);
+      this.skip();
+      if (this.src.charCodeAt(this.i) === 58) {
+        this.i++;
+        this.skip();
+        const items: [Term, Term][] = [[first, this.value(true)]];
         for (;;) {
-          skip();
-          const d = src.charCodeAt(i);
+          this.skip();
+          const d = this.src.charCodeAt(this.i);
           if (d === 44) {
-            commas = true;
-            i++;
-            skip();
-            if (src.charCodeAt(i) === 125) break;
-            const k = value(true);
-            skip();
-            if (src.charCodeAt(i) !== 58) fail();
-            i++;
-            skip();
-            items.push([k, value(true)]);
+            this.commas = true;
+            this.i++;
+            this.skip();
+            if (this.src.charCodeAt(this.i) === 125) break;
+            const k = this.value(true);
+            this.skip();
+            if (this.src.charCodeAt(this.i) !== 58) this.fail();
+            this.i++;
+            this.skip();
+            items.push([k, this.value(true)]);
             continue;
           }
           if (d === 125) break;
-          fail();
+          this.fail();
         }
-        i++;
-        collectionEnd(nested);
+        this.i++;
+        this.collectionEnd(nested);
         dropRepeatedKeys(items);
         return { t: 'object', items, loc: l, ground: true };
       }
       const items: Term[] = [first];
       for (;;) {
-        skip();
-        const d = src.charCodeAt(i);
+        this.skip();
+        const d = this.src.charCodeAt(this.i);
         if (d === 44) {
-          commas = true;
-          i++;
-          skip();
-          if (src.charCodeAt(i) === 125) break;
-          items.push(value(true));
+          this.commas = true;
+          this.i++;
+          this.skip();
+          if (this.src.charCodeAt(this.i) === 125) break;
+          items.push(this.value(true));
           continue;
         }
         if (d === 125) break;
-        fail();
+        this.fail();
       }
-      i++;
-      collectionEnd(nested);
+      this.i++;
+      this.collectionEnd(nested);
       return { t: 'set', items, loc: l, ground: true };
     }
-    return fail();
-  };
-  try {
-    const term = value(false);
-    return { term, end: i, row, lineStart, commas };
-  } catch (e) {
-    if (e instanceof NotGround) return null;
-    throw e;
-  }
+    return this.fail();
+    }
 }
 
 /** A number literal's value as the general grammar reads it (undefined: let it report). */

@@ -28,6 +28,7 @@ import {
   N,
   NUL,
   obj,
+  objOfItems,
   or,
   parseSignature,
   S,
@@ -320,7 +321,7 @@ export class TypeChecker {
   private checkRule(r: CompiledRule): void {
     if (r.data) {
       // a named constant: its type is its literal's
-      const tpe = this.typeOf(new VarEnv(), r.value!);
+      const tpe = groundType(r.value!, (x) => this.typeOf(new VarEnv(), x));
       if (tpe) this.insert(['data', ...r.path], this.host.replaced.size && hasEmpty(tpe) && this.isReplaced(['data', ...r.path]) ? (relaxEmpty(tpe) ?? A) : tpe);
       return;
     }
@@ -964,6 +965,35 @@ function termEqual(a: Term, b: Term): boolean {
   if (a.t === 'scalar' && b.t === 'scalar') return valueKey(a.v) === valueKey(b.v);
   if (a.t === 'var' && b.t === 'var') return a.name === b.name;
   return false;
+}
+
+/** typeOf of a ground literal (scalars, and arrays, objects and sets of them: no variables). */
+function groundType(t: Term, general: (t: Term) => Type | undefined): Type | undefined {
+  switch (t.t) {
+    case 'scalar':
+      return scalarType(t.v);
+    case 'array': {
+      const st: (Type | undefined)[] = new Array(t.items.length);
+      for (let i = 0; i < st.length; i++) st[i] = groundType(t.items[i]!, general);
+      return arr(st);
+    }
+    case 'set': {
+      let of: Type | undefined;
+      for (const x of t.items) of = or(of, groundType(x, general));
+      return set(of);
+    }
+    case 'object': {
+      const vals: (Type | undefined)[] = new Array(t.items.length);
+      for (let i = 0; i < vals.length; i++) {
+        const k = t.items[i]![0];
+        // (a ground key that is itself a collection makes the dynamic part: the general path)
+        if (k.t !== 'scalar' || (typeof k.v === 'object' && k.v !== null)) return general(t);
+        vals[i] = groundType(t.items[i]![1], general);
+      }
+      return objOfItems(t.items as [{ v?: unknown }, unknown][], vals);
+    }
+  }
+  return undefined;
 }
 
 function scalarType(v: Value): Type {

@@ -103,6 +103,33 @@ export function obj(st: Prop[], dynamic?: { key: Type | undefined; value: Type |
   return intern(key, () => (dynamic ? { k: 'object', static: sorted, dynamic } : { k: 'object', static: sorted }));
 }
 
+/**
+ * obj() of an object literal's items whose keys are constant scalars, with their value types in
+ * `vals` (parallel): when the keys are strings in order (generated modules write them so) and the
+ * type is already interned, no property list is built at all.
+ */
+export function objOfItems(items: readonly [{ v?: unknown }, unknown][], vals: (Type | undefined)[]): Type {
+  let key = 'o-';
+  let ordered = true;
+  let prev = '';
+  for (let i = 0; i < items.length; i++) {
+    const k = items[i]![0].v;
+    if (typeof k !== 'string' || (i > 0 && !(prev < k))) {
+      ordered = false;
+      break;
+    }
+    prev = k;
+    key += '|' + propKey(k) + '=' + tid(vals[i]);
+  }
+  if (ordered) {
+    const t = interned.get(key);
+    if (t) return t;
+  }
+  const st: Prop[] = [];
+  for (let i = 0; i < items.length; i++) st.push({ key: items[i]![0].v as Value, value: vals[i] });
+  return obj(st);
+}
+
 /** The union of types given in OPA's order. */
 function anySorted(of: Type[]): Type {
   let key = 'n';
