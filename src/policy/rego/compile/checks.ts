@@ -76,17 +76,15 @@ export interface ModuleCheckResult {
  * Calls with the wrong number of arguments, found on the syntax tree so that they are reported
  * before any safety error, as OPA's stage order has it (scope.ts finds the same while resolving).
  */
-function checkArities(modules: readonly Module[]): RegoError[] {
-  const funcs = new Map<string, number>();
-  const values = new Set<string>();
-  for (const m of modules) {
-    const pre = m.pkg.length ? 'data.' + m.pkg.join('.') : 'data';
-    for (const r of m.rules) {
-      const k = staticRuleKey(pre, r);
-      if (r.args) funcs.set(k, r.args.length);
-      else values.add(k);
-    }
-  }
+function checkArities(modules: readonly Module[], byPath: RulesByPath): RegoError[] {
+  // the arity of the last function at a path; 0 for a path of rules that are no functions
+  const arityAt = (k: string): number | undefined => {
+    const at = byPath.get(k);
+    if (at === undefined) return undefined;
+    if (!Array.isArray(at)) return at.args ? at.args.length : 0;
+    for (let i = at.length - 1; i >= 0; i--) if (at[i]!.args) return at[i]!.args!.length;
+    return 0;
+  };
   const out: RegoError[] = [];
   for (const m of modules) {
     if (m.rules.every(isDataRule)) continue; // named constants call nothing
@@ -122,7 +120,7 @@ function checkArities(modules: readonly Module[]): RegoError[] {
       if (t.op === 'print' || t.op.startsWith('internal.')) return;
       const fn = resolve(t.op);
       // a rule that is no function has arity 0 for OPA (`f()` passes here, the type checker rejects it)
-      const arity = funcs.get(fn) ?? (values.has(fn) ? 0 : fn.startsWith('data.') ? undefined : declaredArity(fn));
+      const arity = arityAt(fn) ?? (fn.startsWith('data.') ? undefined : declaredArity(fn));
       if (arity !== undefined && arity >= 0 && t.args.length !== arity && !(top && t.args.length === arity + 1)) {
         out.push(arityError(fn, arity, t.args.length, t.loc));
       } else if (arity === undefined && !mocked.has(t.op) && !mocked.has(fn)) {
@@ -185,9 +183,11 @@ function declaredArity(name: string): number | undefined {
  * arities): "conflicting rules data.p.f found" at the first one. Checked on the syntax tree, so that a
  * rule that fails to compile still conflicts, as in OPA (checkConflicts sees compiled rules only).
  */
-function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
-  // the rules at each path (one rule, the common case, as itself: no list)
-  const byPath = new Map<string, Rule | Rule[]>();
+/** The rules at each static path "data.<package>.<ref prefix>" (one rule, the common case, as itself: no list). */
+type RulesByPath = Map<string, Rule | Rule[]>;
+
+function rulesByPath(modules: readonly Module[]): RulesByPath {
+  const byPath: RulesByPath = new Map();
   for (const m of modules) {
     const pre = m.pkg.length ? 'data.' + m.pkg.join('.') : 'data';
     for (const r of m.rules) {
@@ -198,6 +198,10 @@ function checkFunctionConflicts(modules: readonly Module[]): RegoError[] {
       else byPath.set(k, [prev, r]);
     }
   }
+  return byPath;
+}
+
+function checkFunctionConflicts(byPath: RulesByPath): RegoError[] {
   const out: RegoError[] = [];
   for (const [k, list] of byPath) {
     if (!Array.isArray(list)) continue;
@@ -277,7 +281,8 @@ export function checkModules(modules: readonly Module[]): ModuleCheckResult {
     }
   }
   if (!out.fatal.length) out.fatal.push(...checkDeclarations(modules));
-  out.conflicts = [...checkFunctionConflicts(modules), ...checkArities(modules)];
+  const byPath = rulesByPath(modules);
+  out.conflicts = [...checkFunctionConflicts(byPath), ...checkArities(modules, byPath)];
   return out;
 }
 

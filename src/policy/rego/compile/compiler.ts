@@ -221,10 +221,10 @@ export class Compiler implements ScopeHost {
       let list = this.funcs.get(k);
       if (!list) this.funcs.set(k, (list = []));
       list.push(cr);
-      this.nodeFor(cr.path).funcs.push(cr);
+      this.nodeFor(cr.path).addFunc(cr);
     } else {
       const node = this.nodeFor(cr.path);
-      if (r.isDefault) node.defaults.push(cr);
+      if (r.isDefault) node.addDefault(cr);
       else node.rules.push(cr);
     }
   }

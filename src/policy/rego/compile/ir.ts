@@ -28,19 +28,30 @@ export interface CompiledRule {
 
 /** The children of a node without any (shared: RuleNode.child makes a node its own map). */
 const NO_CHILDREN: ReadonlyMap<string, RuleNode> = new Map();
+const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
 
 export class RuleNode {
   /** (read-only here: add children through child()) */
   children = NO_CHILDREN as Map<string, RuleNode>;
   rules: CompiledRule[] = []; // value-producing rules (not default, not function)
-  defaults: CompiledRule[] = [];
-  funcs: CompiledRule[] = [];
+  // (most nodes have neither: one shared frozen empty list until addDefault/addFunc)
+  defaults = NO_RULES as CompiledRule[];
+  funcs = NO_RULES as CompiledRule[];
   private ck: string | null = null;
   constructor(public path: string[]) {}
 
   /** the key of this node's value in caches, made when first asked for */
   get cacheKey(): string {
     return (this.ck ??= 'n\0' + this.path.join('\0'));
+  }
+
+  addDefault(r: CompiledRule): void {
+    if (this.defaults === NO_RULES) this.defaults = [];
+    this.defaults.push(r);
+  }
+  addFunc(r: CompiledRule): void {
+    if (this.funcs === NO_RULES) this.funcs = [];
+    this.funcs.push(r);
   }
 
   /** The child named name, made if there is none. */
@@ -53,6 +64,10 @@ export class RuleNode {
     return c;
   }
   isPackage = false;
+  /** the token of the type checker that typed this node's rules / its whole subtree (typecheck.ts;
+   * an object per checker, no global counter) */
+  typed: object | undefined = undefined;
+  subtreeTyped: object | undefined = undefined;
   /** an ancestor has rules with variables in their ref: this node's value may be merged into theirs */
   underRefHead = false;
   /** all rules are `p[k] := v` (object) or `p contains k` (set) with a variable k: a lookup with a

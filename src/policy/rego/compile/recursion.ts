@@ -25,92 +25,11 @@ export function analyseDependencies(root: RuleNode): void {
   };
   const dynamic = new Set<RuleNode>();
   let current: RuleNode = root;
+  const c: Collect = { out: new Set(), current: root, dynamic, target };
   const collect = (r: CompiledRule, out: Set<RuleNode>): void => {
-    const visitTerm = (t: Term): void => {
-      switch (t.t) {
-        case 'ref': {
-          const h = t.terms[0]!;
-          if (h.t === 'var' && h.name === 'input') dynamic.add(current);
-          if (h.t === 'var' && h.name === 'data') {
-            const p: string[] = [];
-            for (let i = 1; i < t.terms.length; i++) {
-              const x = t.terms[i]!;
-              if (x.t === 'scalar' && typeof x.v === 'string') p.push(x.v);
-              else break;
-            }
-            if (p.length) {
-              const n = target(p);
-              if (n) out.add(n);
-            } else dynamic.add(current); // data[x]: unknown dependencies, never cached across queries
-          }
-          t.terms.forEach(visitTerm);
-          return;
-        }
-        case 'array':
-        case 'set':
-          if (!t.ground) t.items.forEach(visitTerm);
-          return;
-        case 'object':
-          if (t.ground) return;
-          for (const [k, v] of t.items) {
-            visitTerm(k);
-            visitTerm(v);
-          }
-          return;
-        case 'call':
-          if (t.fn && t.fn.startsWith('data.')) {
-            const n = target(t.fn.split('.').slice(1));
-            if (n) out.add(n);
-          } else if (!t.fn || NON_DETERMINISTIC.test(t.fn)) dynamic.add(current);
-          t.args.forEach(visitTerm);
-          return;
-        case 'template':
-          for (const p of t.parts) if (typeof p !== 'string') visitTerm(p);
-          return;
-        case 'arraycomp':
-        case 'setcomp':
-          visitTerm(t.term);
-          t.body.forEach(visitExpr);
-          return;
-        case 'objcomp':
-          visitTerm(t.key);
-          visitTerm(t.value);
-          t.body.forEach(visitExpr);
-          return;
-      }
-    };
-    const visitExpr = (x: Expr): void => {
-      switch (x.k) {
-        case 'term':
-          visitTerm(x.term);
-          break;
-        case 'unify':
-          visitTerm(x.a);
-          visitTerm(x.b);
-          break;
-        case 'somein':
-          visitTerm(x.coll);
-          visitTerm(x.val);
-          if (x.key) visitTerm(x.key);
-          break;
-        case 'every':
-          visitTerm(x.coll);
-          x.body.forEach(visitExpr);
-          break;
-        case 'not':
-          visitExpr(x.expr);
-          break;
-      }
-      if (x.withs) for (const w of x.withs) visitTerm(w.value);
-    };
-    r.body.forEach(visitExpr);
-    for (const e of r.elses) {
-      e.body.forEach(visitExpr);
-      if (e.value) visitTerm(e.value);
-    }
-    if (r.value) visitTerm(r.value);
-    if (r.key) visitTerm(r.key);
-    r.dyn.forEach(visitTerm);
+    c.out = out;
+    c.current = current;
+    collectRule(c, r);
   };
   const rulesOf = (n: RuleNode, out: Set<RuleNode>, rules: CompiledRule[]): void => {
     for (const r of rules) {
@@ -120,20 +39,25 @@ export function analyseDependencies(root: RuleNode): void {
       if (hasWith(r)) dynamic.add(n);
     }
   };
-  const walk = (n: RuleNode): void => {
-    if (n.children.size === 0 && n.funcs.length === 0 && n.defaults.length === 0 && n.rules.every((r) => r.data)) {
-      // named constants only (generated contract modules are mostly these): nothing to depend on,
-      // never part of a cycle, static (no entry in deps: dfs and isStatic skip it)
-      n.isStatic = true;
-      return;
-    }
+  // returns true for a subtree of named constants only: no entry in deps (dfs and isStatic skip it)
+  const walk = (n: RuleNode): boolean => {
+    if (n.funcs.length === 0 && n.defaults.length === 0 && allData(n.rules)) {
+      // named constants only (generated contract modules are mostly these), in this node and all
+      // below it (a package of them): nothing to depend on, never part of a cycle, static
+      let constants = true;
+      for (const c of n.children.values()) if (!walk(c)) constants = false;
+      if (constants) {
+        n.isStatic = true;
+        return true;
+      }
+    } else for (const c of n.children.values()) walk(c);
     const out = new Set<RuleNode>(n.children.values());
     current = n;
     rulesOf(n, out, n.rules);
     rulesOf(n, out, n.defaults);
     rulesOf(n, out, n.funcs);
     deps.set(n, out);
-    for (const c of n.children.values()) walk(c);
+    return false;
   };
   walk(root);
   const state = new Map<RuleNode, number>();
@@ -173,6 +97,109 @@ export function analyseDependencies(root: RuleNode): void {
     return s;
   };
   for (const n of deps.keys()) isStatic(n);
+}
+
+/** The state of one dependency walk (module-level functions: no closures per rule). */
+interface Collect {
+  out: Set<RuleNode>;
+  current: RuleNode;
+  dynamic: Set<RuleNode>;
+  target: (p: string[]) => RuleNode | undefined;
+}
+
+function collectRule(c: Collect, r: CompiledRule): void {
+  for (const y of r.body) depExpr(c, y);
+  for (const e of r.elses) {
+    for (const y of e.body) depExpr(c, y);
+    if (e.value) depTerm(c, e.value);
+  }
+  if (r.value) depTerm(c, r.value);
+  if (r.key) depTerm(c, r.key);
+  for (const y of r.dyn) depTerm(c, y);
+}
+
+function depTerm(c: Collect, t: Term): void {
+  switch (t.t) {
+    case 'ref': {
+      const h = t.terms[0]!;
+      if (h.t === 'var' && h.name === 'input') c.dynamic.add(c.current);
+      if (h.t === 'var' && h.name === 'data') {
+        const p: string[] = [];
+        for (let i = 1; i < t.terms.length; i++) {
+          const x = t.terms[i]!;
+          if (x.t === 'scalar' && typeof x.v === 'string') p.push(x.v);
+          else break;
+        }
+        if (p.length) {
+          const n = c.target(p);
+          if (n) c.out.add(n);
+        } else c.dynamic.add(c.current); // data[x]: unknown dependencies, never cached across queries
+      }
+      for (const y of t.terms) depTerm(c, y);
+      return;
+    }
+    case 'array':
+    case 'set':
+      if (!t.ground) for (const y of t.items) depTerm(c, y);
+      return;
+    case 'object':
+      if (t.ground) return;
+      for (const [k, v] of t.items) {
+        depTerm(c, k);
+        depTerm(c, v);
+      }
+      return;
+    case 'call':
+      if (t.fn && t.fn.startsWith('data.')) {
+        const n = c.target(t.fn.split('.').slice(1));
+        if (n) c.out.add(n);
+      } else if (!t.fn || NON_DETERMINISTIC.test(t.fn)) c.dynamic.add(c.current);
+      for (const y of t.args) depTerm(c, y);
+      return;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') depTerm(c, p);
+      return;
+    case 'arraycomp':
+    case 'setcomp':
+      depTerm(c, t.term);
+      for (const y of t.body) depExpr(c, y);
+      return;
+    case 'objcomp':
+      depTerm(c, t.key);
+      depTerm(c, t.value);
+      for (const y of t.body) depExpr(c, y);
+      return;
+  }
+}
+
+function depExpr(c: Collect, x: Expr): void {
+  switch (x.k) {
+    case 'term':
+      depTerm(c, x.term);
+      break;
+    case 'unify':
+      depTerm(c, x.a);
+      depTerm(c, x.b);
+      break;
+    case 'somein':
+      depTerm(c, x.coll);
+      depTerm(c, x.val);
+      if (x.key) depTerm(c, x.key);
+      break;
+    case 'every':
+      depTerm(c, x.coll);
+      for (const y of x.body) depExpr(c, y);
+      break;
+    case 'not':
+      depExpr(c, x.expr);
+      break;
+  }
+  if (x.withs) for (const w of x.withs) depTerm(c, w.value);
+}
+
+function allData(rules: CompiledRule[]): boolean {
+  for (let i = 0; i < rules.length; i++) if (!rules[i]!.data) return false;
+  return true;
 }
 
 /** Builtins whose result is not a function of their arguments (or that reach the outside world). */

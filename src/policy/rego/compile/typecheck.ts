@@ -263,7 +263,8 @@ const isConst = (t: Term): boolean => t.t === 'scalar';
 
 export class TypeChecker {
   private tree = new TNode();
-  private state = new Map<RuleNode, 'doing' | 'done'>();
+  /** marks this checker leaves on the nodes it typed (RuleNode.typed, .subtreeTyped): no Map of them */
+  private readonly id: object = {};
   readonly errors: RegoError[] = [];
 
   constructor(private host: TypeCheckHost) {}
@@ -288,12 +289,11 @@ export class TypeChecker {
   // ---- rules
 
   private ensure(n: RuleNode): void {
-    if (this.state.has(n)) return;
-    this.state.set(n, 'doing');
+    if (n.typed === this.id) return;
+    n.typed = this.id;
     for (const r of n.defaults) this.checkRule(r);
     for (const r of n.rules) this.checkRule(r);
     for (const r of n.funcs) this.checkRule(r);
-    this.state.set(n, 'done');
   }
 
   /** Types the rules a ref may read: every node along its constant prefix and all below it. */
@@ -308,12 +308,10 @@ export class TypeChecker {
     this.ensureSubtree(n);
   }
 
-  /** nodes whose whole subtree is typed (or being typed) */
-  private subtrees = new Set<RuleNode>();
-
   private ensureSubtree(n: RuleNode): void {
-    if (this.subtrees.has(n)) return;
-    this.subtrees.add(n);
+    // (a node whose whole subtree is typed, or being typed, carries this checker's id)
+    if (n.subtreeTyped === this.id) return;
+    n.subtreeTyped = this.id;
     this.ensure(n);
     for (const c of n.children.values()) this.ensureSubtree(c);
   }
