@@ -93,7 +93,8 @@ function checkArities(modules: readonly Module[], byPath: RulesByPath): RegoErro
       const p = importPath(imp.path);
       if (p && (p[0] === 'data' || p[0] === 'input')) aliases.set(imp.alias ?? p[p.length - 1]!, p);
     }
-    const ruleNames = new Set(m.rules.map((r) => String((r.ref[0] as { v: unknown }).v)));
+    // (made when a call first needs it: the calls of generated modules are internal ones only)
+    let ruleNames: Set<string> | undefined;
     // functions some `with` replaces may be undefined (resolution reports those, if at all)
     const mocked = new Set<string>();
     for (const r of m.rules) {
@@ -112,6 +113,7 @@ function checkArities(modules: readonly Module[], byPath: RulesByPath): RegoErro
       if (parts[0] === 'data') return op;
       const a = aliases.get(parts[0]!);
       if (a) return [...a, ...parts.slice(1)].join('.');
+      ruleNames ??= new Set(m.rules.map((r) => String((r.ref[0] as { v: unknown }).v)));
       if (ruleNames.has(parts[0]!)) return ['data', ...m.pkg, ...parts].join('.');
       return op;
     };
