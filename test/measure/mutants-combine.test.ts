@@ -128,3 +128,25 @@ describe('planBranches, grouping', () => {
     ]);
   });
 });
+
+describe('planBranches, more', () => {
+  const e = (id: string, expr: string) => ({ id, expr });
+  it('combines by default; only `=` matchers vary; other matchers in any order group together', () => {
+    expect(planBranches([e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(m{s="b"}[1m]))')]).combined).toHaveLength(0);
+    expect(planBranches([e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(m{s="b"}[1m]))')], undefined, 1).combined).toHaveLength(1);
+    const ops = planBranches([e('1', 'sum(rate(m{code!~"5..",s="a"}[1m]))'), e('2', 'sum(rate(m{code!~"4..",s="a"}[1m]))')], true, 1);
+    expect(ops.combined).toEqual([]);
+    const order = planBranches([e('1', 'sum(rate(m{s="a",x="1",y=~"2"}[1m]))'), e('2', 'sum(rate(m{y=~"2",x="1",s="b"}[1m]))')], true, 1);
+    expect(order.combined.map((c) => [c.label, [...c.members.keys()]])).toEqual([['s', ['a', 'b']]]);
+  });
+
+  it('a lone plain sum is not a group; unions win when they need fewer requests, union rows counted', () => {
+    const lone = planBranches([e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(q{t="b"}[1m]))')], true, 1);
+    expect(lone.combined).toEqual([]);
+    expect(lone.union).toHaveLength(2);
+    // 4 combinable (2 groups) + 1 other: unions of 5 need 1 request; selectors 2 + 1 union: unions win
+    const five = [e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(m{s="b"}[1m]))'), e('3', 'sum(rate(n{s="a"}[1m]))'), e('4', 'sum(rate(n{s="b"}[1m]))'), e('5', 'sum(rate(x[1m])) / 2')];
+    expect(planBranches(five, true, 5).combined).toEqual([]);
+    expect(planBranches(five, true, 2).combined).toHaveLength(2);
+  });
+});
