@@ -134,6 +134,8 @@ describe('planBranches, more', () => {
   it('combines by default; only `=` matchers vary; other matchers in any order group together', () => {
     expect(planBranches([e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(m{s="b"}[1m]))')]).combined).toHaveLength(0);
     expect(planBranches([e('1', 'sum(rate(m{s="a"}[1m]))'), e('2', 'sum(rate(m{s="b"}[1m]))')], undefined, 1).combined).toHaveLength(1);
+    // a plain sum with no `=` matcher has nothing to vary: a union branch
+    expect(planBranches([e('1', 'sum(rate(m{code!~"5.."}[1m]))'), e('2', 'sum(rate(m{code!~"4.."}[1m]))')], true, 1).union).toHaveLength(2);
     const ops = planBranches([e('1', 'sum(rate(m{code!~"5..",s="a"}[1m]))'), e('2', 'sum(rate(m{code!~"4..",s="a"}[1m]))')], true, 1);
     expect(ops.combined).toEqual([]);
     const order = planBranches([e('1', 'sum(rate(m{s="a",x="1",y=~"2"}[1m]))'), e('2', 'sum(rate(m{y=~"2",x="1",s="b"}[1m]))')], true, 1);
