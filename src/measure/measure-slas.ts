@@ -255,6 +255,16 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
   return out;
 }
 
+/**
+ * Has the SLI's total series had a sample in the period so far (serve's state, stored hours, or the
+ * slices read now)? Until it has, hours without samples are silence only provisionally: should the series
+ * appear later in the period, their slices are gaps (spec: silence is no series anywhere in the period so
+ * far). So before that no hour is final: none is stored, none enters serve's tally.
+ */
+function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[]): boolean {
+  return plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
+}
+
 /** Did a stored hour see a sample of the SLI's total series? (Then missing samples elsewhere are gaps.) */
 function rollupSawSeries(r: StoredRollup): boolean {
   const s = r.summary as SliceRollup;
@@ -355,11 +365,12 @@ function measureWithState(
   const grid = { origin: period.start, sliceMs };
   const ctx = sliceContextFor(contract, sla, period, asOf);
   const byBlock = bucketByBlock(observations, period.start);
+  const seen = seriesSeen(plan, observations);
   const hours = [
     ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: r.summary as SliceRollup, source: 'rollup' as const, final: true })),
     ...plan.missing.map((b) => {
       const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
-      return { ...b, r, source: 'prometheus' as const, final: b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
+      return { ...b, r, source: 'prometheus' as const, final: seen && b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
     }),
   ].sort((a, b) => a.start - b.start);
   const range = measuredRange(period, contract, asOf);
@@ -525,11 +536,12 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
       const byBlock = bucketByBlock(observations, period.start);
+      const seen = seriesSeen(plan, observations);
       for (const b of plan.missing) {
         const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
         computed.push(r);
         blockSources.push({ ...b, source: 'prometheus' });
-        if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
+        if (seen && b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
       const stored = plan.stored.map((r) => r.summary as SliceRollup);

@@ -372,6 +372,27 @@ describe('period-to-date state between evaluations (serve)', () => {
   });
 });
 
+describe('silence that turns out to be gaps (serve state)', () => {
+  it('hours without samples before the series first appears are not frozen as silence: they become gaps as in a fresh evaluation', async () => {
+    // Found by the property above (seed 49454601): no sample in the first hour, then samples (of no
+    // traffic) from minute 60 on; ticks at 38 min, 60 min and 61 min. At 60 min the period so far had no
+    // sample at all (silence); at 61 min the series exists, so the first hour's slices are gaps.
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const zero = (m: number) => (m < period.start + 60 * M ? -1 : 0);
+    const table = rateTable({ p: { good: zero, total: zero }, q: { good: zero, total: zero } }, [1, 5]);
+    const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+    const state = new PeriodState();
+    for (const asOf of [period.start + 38 * M + 17_000, period.start + 60 * M + 34_000, period.start + 61 * M + 51_000, period.start + 2 * H + 5 * M]) {
+      const withState = await measureTargets(targets, { asOf, source: new TableSource(table), state, persistLagMs: 0, ingestDelayMs: 0 });
+      const fresh = await measureTargets(targets, { asOf, source: new TableSource(table), persistLagMs: 0, ingestDelayMs: 0 });
+      for (let i = 0; i < targets.length; i++) expect(withState[i]!.measurement).toEqual(fresh[i]!.measurement);
+    }
+    const [ev] = await measureTargets(targets, { asOf: period.start + 61 * M + 51_000, source: new TableSource(table), persistLagMs: 0, ingestDelayMs: 0 });
+    expect(ev!.measurement.coverage.gapMinutes).toBe(60);
+  });
+});
+
 describe('passes: at most maxSlicesPerPass slices read from Prometheus at once (memory bound)', () => {
   it('splits the plans greedily in order; a plan above the budget goes alone; plans without a query cost nothing', () => {
     const sla = (sliceSeconds: number) => ({ measurement: { sliceSeconds } });
