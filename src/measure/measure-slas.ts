@@ -259,7 +259,8 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
  * Has the SLI's total series had a sample in the period so far (serve's state, stored hours, or the
  * slices read now)? Until it has, hours without samples are silence only provisionally: should the series
  * appear later in the period, their slices are gaps (spec: silence is no series anywhere in the period so
- * far). So before that no hour is final: none is stored, none enters serve's tally.
+ * far). So before that no hour enters serve's tally (nor is stored by it). (Stored rollups, `status
+ * --save-rollups` and `obligo rollup`, still keep such hours as silence: a known difference.)
  */
 function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[]): boolean {
   return plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
@@ -536,12 +537,11 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
       const byBlock = bucketByBlock(observations, period.start);
-      const seen = seriesSeen(plan, observations);
       for (const b of plan.missing) {
         const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
         computed.push(r);
         blockSources.push({ ...b, source: 'prometheus' });
-        if (seen && b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
+        if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
       const stored = plan.stored.map((r) => r.summary as SliceRollup);
