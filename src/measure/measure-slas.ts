@@ -12,7 +12,10 @@
 // sample is a gap when the good series has samples elsewhere in the fetched range, else 0 good (a
 // service that has only failed has no success series). Trailing slices still without data within
 // `ingestDelayMs` of asOf are not measured yet (their samples may not have arrived), not gaps.
-// Only complete hours (no gap, no partial response) are ever stored as rollups.
+// Only complete hours (no gap, no partial response) are ever stored as rollups, and only once the series
+// has had a sample in the period: an hour of silence before that is silence only provisionally (should the
+// series appear later in the period, its slices are gaps), so it is never final. A stored hour without any
+// sample (written by `obligo rollup` or an earlier version) is not used: the hour is read again.
 import type { Contract, Sla } from '../contract/model.js';
 import type { RollupRepository, StoredRollup } from './rollup-store.js';
 import { COUNT_SCALE, RATIO_SCALE } from '../slo/exact.js';
@@ -259,8 +262,7 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
  * Has the SLI's total series had a sample in the period so far (serve's state, stored hours, or the
  * slices read now)? Until it has, hours without samples are silence only provisionally: should the series
  * appear later in the period, their slices are gaps (spec: silence is no series anywhere in the period so
- * far). So before that no hour enters serve's tally (nor is stored by it). (Stored rollups, `status
- * --save-rollups` and `obligo rollup`, still keep such hours as silence: a known difference.)
+ * far). So before that no hour is final: none enters serve's tally, none is stored.
  */
 function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[]): boolean {
   return plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
@@ -468,7 +470,8 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     }
     const blocks = hourBlocks(period, plan.entry ? Math.max(range.start, plan.entry.upTo) : range.start, range.end);
     const have = new Map<number, StoredRollup>();
-    for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
+    // A stored hour without a sample of the series is provisional silence (see seriesSeen): read it again.
+    for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup) && rollupSawSeries(r)) have.set(r.hourStart, r);
     for (const b of blocks) {
       const r = have.get(b.start);
       if (r && b.end <= asOf) plan.stored.push(r);
@@ -537,11 +540,12 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
       const byBlock = bucketByBlock(observations, period.start);
+      const seen = seriesSeen(plan, observations);
       for (const b of plan.missing) {
         const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
         computed.push(r);
         blockSources.push({ ...b, source: 'prometheus' });
-        if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
+        if (seen && b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
       const stored = plan.stored.map((r) => r.summary as SliceRollup);
