@@ -92,7 +92,8 @@ export default {
   coverageAnalysis: 'perTest',
   concurrency: 1,
   timeoutMS: 30_000,
-  tempDirName: '.obligo/stryker-tmp',
+  // one sandbox folder per report, so that a re-check can run while a part of a folder is being run
+  tempDirName: `.obligo/stryker-tmp${process.env.OBLIGO_REPORT_SUFFIX ?? ''}`,
   ignorePatterns: ['dist', 'out', '.obligo', '*.db', 'reports'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },

@@ -17,7 +17,7 @@ const folders = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 // changed since the last run of that folder; its file: .obligo/mutation/<folder>-incremental.json).
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 if (folders.length === 0) folders.push('credits');
-const tempDir = join(root, '.obligo', 'stryker-tmp');
+const tempDir = join(root, '.obligo', `stryker-tmp${process.env.OBLIGO_REPORT_SUFFIX ?? ''}`);
 // Named targets that are not one folder of src/ (e.g. `outbox`), defined in stryker.config.mjs.
 const { TARGET_NAMES } = await import(join(root, 'stryker.config.mjs'));
 
