@@ -1,7 +1,11 @@
 // fetchSliceObservations at its edges (found by mutation testing, issue 13): slice ranges off their grid,
 // empty ranges, a series missing from a batched answer asked again alone (and what is believed then),
 // warnings only for the queries whose answers carried them, points outside the asked range, and the
-// number of branches per request. Prometheus is table-source.ts, damaged on purpose where said.
+// number of branches per request; same-shape SLIs read with one selector (points per answer, warnings,
+// an SLI asking for k=""), maxChars, chunks of a long range, time order, queries with no series, the
+// warnings of queries past the tenth, and queries over the same slices sharing requests whatever their
+// grid origins (a property test). Prometheus is table-source.ts, damaged on purpose where said.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Sla } from '../../src/contract/model.js';
@@ -169,5 +173,195 @@ describe('fetchSliceObservations, edges', () => {
     most = 0;
     await fetchSliceObservations(new Slow(table(list)), list.map((s) => query(s)), { combine: false, maxBranches: 2, concurrency: 1 });
     expect(most).toBe(1);
+  });
+});
+
+/** SLAs whose SLIs differ only in the value of `k` (read with one selector per metric, combine.ts). */
+function sameShape(values: string[], slice = '1m'): Sla[] {
+  const one = (v: string, n: number) => `
+  - id: c${n}
+    objective: 99
+    period: month
+    sli: { good: 'sum(rate(g{k="${v}"}[{{.window}}]))', total: 'sum(rate(t{k="${v}"}[{{.window}}]))' }
+    measurement: { method: timeslices, slice: ${slice}, sliceGoodRatio: 0.5 }
+    credits: { tiers: [ { below: 99, percent: 10 } ] }`;
+  const r = loadContractText(
+    'c.yaml',
+    `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: c, title: C }
+role: provider
+parties: { vendor: { name: Us }, customer: { name: Them } }
+term: { start: 2026-01-01, timezone: UTC }
+fees: { currency: USD, monthly: 100 }
+slas:${values.map((v, n) => one(v, n)).join('')}
+`,
+  );
+  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
+  return r.contract.slas;
+}
+
+/** Records the query text and the points (series × steps) of every answer. */
+class Recording extends TableSource {
+  readonly answers: Array<{ expr: string; points: number }> = [];
+  override async range(expr: string, s: number, e: number, step: number): Promise<RangeAnswer> {
+    const a = await super.range(expr, s, e, step);
+    this.answers.push({ expr, points: a.series.reduce((n, x) => n + x.points.length, 0) });
+    return a;
+  }
+}
+
+/** Slices [from, from + n·slice) of good/total per slice. */
+const slices = (from: number, n: number, good: number, total: number, sliceMs = M) =>
+  Array.from({ length: n }, (_, i) => ({ start: from + i * sliceMs, good, total }));
+
+describe('fetchSliceObservations, same-shape SLIs read with one selector', () => {
+  it('maxPointsPerRequest bounds the points of every answer; no request asks for no value', async () => {
+    const list = sameShape(['0', '1', '2', '3']);
+    const src = new Recording(table(list));
+    // 5 slices per request, at most 10 points: 2 values of k per request, 2 requests per metric
+    const r = await fetchSliceObservations(src, list.map((s) => query(s)), { maxPointsPerRequest: 10 });
+    expect(src.answers.map((a) => a.points)).toEqual([10, 10, 10, 10]);
+    expect(src.answers.every((a) => a.expr.startsWith('sum by (k) '))).toBe(true);
+    list.forEach((s, k) => expect(r.get(s.id)).toEqual({ observations: slices(START, 5, k + 1, 10), totalSeen: true, goodSeen: true, warnings: [], requeried: [] }));
+  });
+
+  it('the warnings of an answer go to the SLIs it was asked for', async () => {
+    const list = sameShape(['0', '1', '2', '3']);
+    class WarnOnValues extends TableSource {
+      override async range(expr: string, s: number, e: number, step: number): Promise<RangeAnswer> {
+        const a = await super.range(expr, s, e, step);
+        return { ...a, warnings: expr.includes('k=~"2|3"') ? ['partial: store b down'] : [] };
+      }
+    }
+    const r = await fetchSliceObservations(new WarnOnValues(table(list)), list.map((s) => query(s)), { maxPointsPerRequest: 10 });
+    expect(list.map((s) => r.get(s.id)!.warnings)).toEqual([[], [], ['partial: store b down'], ['partial: store b down']]);
+    expect(list.map((s) => r.get(s.id)!.observations.length)).toEqual([5, 5, 5, 5]);
+  });
+
+  it('an SLI that asks for k="" gets the series without the label k', async () => {
+    // k="" matches the series that have no label k; `sum by (k)` answers them as a series without k.
+    const list = sameShape(['', 'a', 'b']);
+    const src = new TableSource(table(list));
+    const r = await fetchSliceObservations(src, list.map((s) => query(s)), { maxBranches: 2 });
+    expect(src.requests).toBe(2); // one selector per metric, nothing asked again
+    list.forEach((s, k) => expect(r.get(s.id)).toEqual({ observations: slices(START, 5, k + 1, 10), totalSeen: true, goodSeen: true, warnings: [], requeried: [] }));
+  });
+});
+
+describe('fetchSliceObservations, requests and answers', () => {
+  it('maxChars bounds the length of every query', async () => {
+    const list = slas(3);
+    const src = new Recording(table(list));
+    const r = await fetchSliceObservations(src, list.map((s) => query(s)), { combine: false, maxChars: 400 });
+    expect(src.answers.length).toBeGreaterThan(1);
+    for (const a of src.answers) expect(a.expr.length).toBeLessThanOrEqual(400);
+    expect(src.answers.flatMap((a) => parseBranches(a.expr)).length).toBe(6);
+    list.forEach((s, k) => expect(r.get(s.id)!.observations).toEqual(slices(START, 5, k + 1, 10)));
+  });
+
+  it('a range longer than 11,000 slices is read in chunks that cover exactly its slices', async () => {
+    const [a] = slas(1);
+    const src = new TableSource(table([a!]));
+    const n = 11_001;
+    const r = await fetchSliceObservations(src, [query(a!, START, START + n * M)]);
+    // each request is evaluated at slice ENDS: the first chunk 11,000 of them, the second the last one
+    expect(src.log.map((l) => [l.start, l.end, l.step])).toEqual([
+      [START + M, START + 11_000 * M, 60],
+      [START + 11_001 * M, START + 11_001 * M, 60],
+    ]);
+    expect(r.get(a!.id)!.observations).toEqual(slices(START, n, 1, 10));
+  });
+
+  it('observations are in time order when the total series appears after the good series', async () => {
+    const [a] = slas(1);
+    const t = table([a!]);
+    const e = sliceExprs(a!);
+    t.set(e.total, (end) => (end - M >= START + 2 * M ? 10 / 60 : undefined));
+    const r = await fetchSliceObservations(new TableSource(t), [query(a!)]);
+    expect(r.get(a!.id)!.observations).toEqual([
+      { start: START, good: 1, total: null },
+      { start: START + M, good: 1, total: null },
+      ...slices(START + 2 * M, 3, 1, 10),
+    ]);
+  });
+
+  it('a query whose expressions have no series at all gets no observation', async () => {
+    const list = slas(2);
+    const t = table(list);
+    t.delete(sliceExprs(list[1]!).good);
+    t.delete(sliceExprs(list[1]!).total);
+    const r = await fetchSliceObservations(new TableSource(t), list.map((s) => query(s)));
+    expect(r.get('s1')).toEqual({ observations: [], totalSeen: false, goodSeen: false, warnings: [], requeried: ['total', 'good'] });
+    expect(r.get('s0')!.observations).toEqual(slices(START, 5, 1, 10));
+  });
+
+  it('warnings of the twelfth query of a group go to it, not to the second', async () => {
+    const list = slas(12);
+    const src = new WarnOn(table(list), sliceExprs(list[11]!).total, ['partial: store k down']);
+    const r = await fetchSliceObservations(src, list.map((s) => query(s)), { combine: false, maxBranches: 2 });
+    expect(list.map((s) => r.get(s.id)!.warnings)).toEqual([...Array.from({ length: 11 }, () => []), ['partial: store k down']]);
+  });
+
+  it('a query whose expressions are in two answers gets the warnings of both', async () => {
+    const list = slas(2);
+    // each answer warns about the expressions it holds
+    class WarnEach extends TableSource {
+      override async range(expr: string, s: number, e: number, step: number): Promise<RangeAnswer> {
+        const a = await super.range(expr, s, e, step);
+        return { ...a, warnings: parseBranches(expr).map((b) => `partial: ${b.expr}`) };
+      }
+    }
+    // 3 branches per request: [s0 total, s0 good, s1 total] and [s1 good]
+    const src = new WarnEach(table(list));
+    const r = await fetchSliceObservations(src, list.map((s) => query(s)), { combine: false, maxBranches: 3 });
+    expect(src.log.map((l) => l.branches)).toEqual([3, 1]);
+    const w = (s: Sla) => [`partial: ${sliceExprs(s).good}`, `partial: ${sliceExprs(s).total}`];
+    expect(r.get('s0')!.warnings).toEqual([...w(list[0]!), `partial: ${sliceExprs(list[1]!).total}`].sort());
+    expect(r.get('s1')!.warnings).toEqual([...w(list[0]!), ...w(list[1]!)].sort());
+  });
+});
+
+describe('fetchSliceObservations, queries over the same slices share their requests', () => {
+  const H = 60 * M;
+  const bySlice = new Map<string, Sla[]>();
+  /** Two SLAs (slices of `seconds`) with grid origins o1 and o2, both reading [from, from + n slices). */
+  async function readTogether(slice: string, seconds: number, o1: number, o2: number, from: number, n: number) {
+    if (!bySlice.has(slice)) bySlice.set(slice, slas(2, slice));
+    const [a, b] = bySlice.get(slice)!;
+    const src = new TableSource(table([a!, b!], slice, seconds));
+    const to = from + n * seconds * 1000;
+    const r = await fetchSliceObservations(src, [
+      { id: 'a', sla: a!, origin: o1, from, to },
+      { id: 'b', sla: b!, origin: o2, from, to },
+    ]);
+    expect(r.get('a')!.observations).toEqual(slices(from, n, 1, 10, seconds * 1000));
+    expect(r.get('b')!.observations).toEqual(slices(from, n, 2, 10, seconds * 1000));
+    return src.requests;
+  }
+
+  it('a quarter and a month of hourly slices read together, whatever the period starts', async () => {
+    // Asia/Kolkata (+05:30): Q1 1970 starts before the epoch (a negative origin), February 1970 after it.
+    const q1 = Date.parse('1970-01-01T00:00:00+05:30');
+    const feb = Date.parse('1970-02-01T00:00:00+05:30');
+    expect(q1).toBeLessThan(0);
+    expect(await readTogether('1h', 3600, q1, feb, feb + 24 * H, 3)).toBe(1);
+    // UTC: Q3 2010 and September 2010
+    const q3 = Date.UTC(2010, 6, 1);
+    const sep = Date.UTC(2010, 8, 1);
+    expect(await readTogether('1h', 3600, q3, sep, sep, 3)).toBe(1);
+    expect(await readTogether('1m', 60, q3, sep, sep + H, 3)).toBe(1);
+  });
+
+  it('any two grid origins of the same slices: one request (property)', async () => {
+    const slice = fc.constantFrom(['1m', 60] as const, ['5m', 300] as const, ['1h', 3600] as const);
+    await fc.assert(
+      fc.asyncProperty(slice, fc.integer({ min: -2_200_000_000_000, max: 4_100_000_000_000 }), fc.integer({ min: -20_000, max: 20_000 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 3 }), async ([name, seconds], o1, k, d, n) => {
+          const o2 = o1 + k * seconds * 1000;
+          expect(await readTogether(name, seconds, o1, o2, Math.max(o1, o2) + d * seconds * 1000, n)).toBe(1);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

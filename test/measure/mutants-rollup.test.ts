@@ -1,6 +1,8 @@
 // computeRollups and mergeRollupSummaries at their edges (found by mutation testing, issue 13): which hours
 // are complete and inside [from, to), SLAs whose slice does not divide an hour, partial answers, hours kept
-// because the store has data for them, and the merge of several runs. Ground truth: counts chosen here.
+// because the store has data for them, hours cut by the term off the hour grid (Australia/Lord_Howe),
+// what stored hours (silent, no traffic, older rows without `seen`) say about the series, the warnings
+// and requests of a run, and the merge of several runs. Ground truth: counts chosen here.
 import { describe, expect, it } from 'vitest';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Contract } from '../../src/contract/model.js';
@@ -123,5 +125,141 @@ describe('mergeRollupSummaries', () => {
       requests: 10,
     });
     expect(mergeRollupSummaries([])).toEqual({ written: 0, kept: 0, skipped: [], perSla: {}, incomplete: [], warnings: [], requests: 0 });
+  });
+});
+
+/** One events SLA `a` over g/t in `timezone`, with an optional inclusive last day. */
+function zoned(timezone: string, termStart: string, termEnd?: string): Contract {
+  const r = loadContractText(
+    'z.yaml',
+    `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: z, title: Z }
+role: provider
+parties: { vendor: { name: Us }, customer: { name: Them } }
+term: { start: ${termStart},${termEnd ? ` end: ${termEnd},` : ''} timezone: ${timezone} }
+fees: { currency: USD, monthly: 100 }
+slas:
+  - id: a
+    objective: 99
+    period: month
+    sli: { good: 'sum(rate(g[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))' }
+    measurement: { method: events }
+    credits: { tiers: [ { below: 99, percent: 10 } ] }
+`,
+  );
+  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
+  return r.contract;
+}
+
+/** Per-minute counts of good and total (undefined: no sample), as a table of rates. */
+function counts(good: (minuteStart: number) => number | undefined, total: (minuteStart: number) => number | undefined): Map<string, ValueFn> {
+  const rate = (f: (m: number) => number | undefined) => (end: number) => {
+    const v = f(end - M);
+    return v === undefined ? undefined : v / 60;
+  };
+  return new Map<string, ValueFn>([
+    ['sum(rate(g[1m]))', rate(good)],
+    ['sum(rate(t[1m]))', rate(total)],
+  ]);
+}
+
+describe('computeRollups, hours cut by the term in a zone with a 30-minute DST shift', () => {
+  // Australia/Lord_Howe moves its clocks by 30 minutes (back on 2026-04-05, forward on 2026-10-04), so a
+  // term day that starts or ends after a shift is half an hour off the period's hour grid: the hour
+  // that straddles it is not wholly inside the term and is not stored.
+  it('the hour in which the term starts is not stored', async () => {
+    const c = zoned('Australia/Lord_Howe', '2026-04-15');
+    const termStart = Date.parse('2026-04-14T13:30:00Z'); // 2026-04-15 00:00 +10:30
+    const gridHour = Date.parse('2026-04-14T13:00:00Z'); // April starts 2026-03-31T13:00Z (+11:00)
+    const store = RollupStore.open(':memory:');
+    const r = await computeRollups(slas(c), { from: termStart - 2 * H, to: gridHour + 3 * H, at: gridHour + 10 * H, source: new TableSource(table()), store });
+    expect(r).toMatchObject({ written: 2, perSla: { 'z/a': 2 }, incomplete: [] });
+    const rows = store.range({ contract: 'z', sla: 'a', definitionHash: definitionHash(c, c.slas[0]!) }, gridHour - H, gridHour + 10 * H);
+    expect(rows.map((x) => [x.hourStart, x.totalEvents])).toEqual([
+      [gridHour + H, 60],
+      [gridHour + 2 * H, 60],
+    ]);
+    store.close();
+  });
+
+  it('the hour in which the term ends is not stored', async () => {
+    const c = zoned('Australia/Lord_Howe', '2026-01-01', '2026-10-14');
+    const termEnd = Date.parse('2026-10-14T13:00:00Z'); // 2026-10-15 00:00 +11:00
+    const gridHour = Date.parse('2026-10-14T12:30:00Z'); // October starts 2026-09-30T13:30Z (+10:30)
+    const store = RollupStore.open(':memory:');
+    const r = await computeRollups(slas(c), { from: gridHour - 2 * H, to: termEnd + 3 * H, at: termEnd + 10 * H, source: new TableSource(table()), store });
+    expect(r).toMatchObject({ written: 2, perSla: { 'z/a': 2 }, incomplete: [] });
+    const rows = store.range({ contract: 'z', sla: 'a', definitionHash: definitionHash(c, c.slas[0]!) }, gridHour - 5 * H, termEnd + 10 * H);
+    expect(rows.map((x) => x.hourStart)).toEqual([gridHour - 2 * H, gridHour - H]);
+    store.close();
+  });
+});
+
+describe('computeRollups, what stored hours say about the series', () => {
+  // An hour without samples is silence while the SLI's total series has had no sample in the period (it
+  // is stored as such), and a gap (not stored) once it has, here known from the hours stored earlier.
+  const c = zoned('UTC', '2026-01-01');
+  const key = { contract: 'z', sla: 'a', definitionHash: definitionHash(c, c.slas[0]!) };
+  const nothing = () => undefined;
+  const hour1 = (store: RollupStore) => computeRollups(slas(c), { from: START + H, to: START + 2 * H, at: START + 3 * H, source: new TableSource(counts(nothing, nothing)), store });
+
+  it('after a stored hour of silence, an hour without samples is silence too', async () => {
+    const store = RollupStore.open(':memory:');
+    await computeRollups(slas(c), { from: START, to: START + H, at: START + 3 * H, source: new TableSource(counts(nothing, nothing)), store });
+    expect(store.range(key, START, START + H)).toMatchObject([{ goodSlices: 0, badSlices: 0, noDataSlices: 60 }]);
+    expect(await hour1(store)).toMatchObject({ written: 1, incomplete: [] });
+    expect(store.range(key, START, START + 2 * H).map((x) => x.hourStart)).toEqual([START, START + H]);
+    store.close();
+  });
+
+  it('after a stored hour whose series had samples but no traffic, an hour without samples is a gap', async () => {
+    const store = RollupStore.open(':memory:');
+    await computeRollups(slas(c), { from: START, to: START + H, at: START + 3 * H, source: new TableSource(counts(() => 0, () => 0)), store });
+    expect(store.range(key, START, START + H)).toMatchObject([{ goodSlices: 0, badSlices: 0, noDataSlices: 60, totalEvents: 0 }]);
+    expect(await hour1(store)).toMatchObject({ written: 0, incomplete: [{ sla: 'z/a', hours: [START + H], reason: 'gaps' }] });
+    store.close();
+  });
+
+  it('after a stored hour with traffic, written before summaries recorded `seen`, an hour without samples is a gap', async () => {
+    const store = RollupStore.open(':memory:');
+    // every minute 1 request, none good: 60 bad slices
+    await computeRollups(slas(c), { from: START, to: START + H, at: START + 3 * H, source: new TableSource(counts(() => 0, () => 1)), store });
+    const [row] = store.range(key, START, START + H);
+    expect(row).toMatchObject({ goodSlices: 0, badSlices: 60, totalEvents: 60 });
+    // the same hour as an older version stored it: no `seen` in the summary
+    const { seen, ...older } = row!.summary as { seen?: boolean };
+    expect(seen).toBe(true);
+    expect(store.upsert([{ ...row!, summary: older }])).toBe(1);
+    expect(store.range(key, START, START + H)[0]!.summary).not.toHaveProperty('seen');
+    expect(await hour1(store)).toMatchObject({ written: 0, incomplete: [{ sla: 'z/a', hours: [START + H], reason: 'gaps' }] });
+    store.close();
+  });
+});
+
+describe('computeRollups, summary', () => {
+  it('warnings of all periods once each, sorted; requests counts only this run', async () => {
+    const c = zoned('UTC', '2026-01-01');
+    const store = RollupStore.open(':memory:');
+    // March's answers warn about store "z", April's about store "a"
+    class WarnByMonth extends TableSource {
+      override async range(expr: string, s: number, e: number, step: number) {
+        const a = await super.range(expr, s, e, step);
+        return { ...a, warnings: [s < START ? 'partial: store z down' : 'partial: store a down'] };
+      }
+    }
+    const src = new WarnByMonth(table());
+    const first = await computeRollups(slas(c), { from: START - 2 * H, to: START + 2 * H, at: START + 3 * H, source: src, store });
+    expect(first.warnings).toEqual(['partial: store a down', 'partial: store z down']);
+    expect(first.incomplete).toEqual([
+      { sla: 'z/a', hours: [START - 2 * H, START - H], reason: 'partial-response' },
+      { sla: 'z/a', hours: [START, START + H], reason: 'partial-response' },
+    ]);
+    const used = src.requests;
+    expect(used).toBeGreaterThan(0);
+    const second = await computeRollups(slas(c), { from: START, to: START + 2 * H, at: START + 3 * H, source: src, store });
+    expect(second.requests).toBe(src.requests - used);
+    expect(second.requests).toBeGreaterThan(0);
+    store.close();
   });
 });
