@@ -12,10 +12,10 @@
 // sample is a gap when the good series has samples elsewhere in the fetched range, else 0 good (a
 // service that has only failed has no success series). Trailing slices still without data within
 // `ingestDelayMs` of asOf are not measured yet (their samples may not have arrived), not gaps.
-// Only complete hours (no gap, no partial response) are ever stored as rollups, and only once the series
-// has had a sample in the period: an hour of silence before that is silence only provisionally (should the
-// series appear later in the period, its slices are gaps), so it is never final. A stored hour without any
-// sample (written by `obligo rollup` or an earlier version) is not used: the hour is read again.
+// Only complete hours (no gap, no partial response) are ever stored as rollups. An hour stored without
+// any sample of the series (silence when it was stored) is silence only while the series has had no
+// sample in the period so far; once it has (in a stored hour or in the slices read now), every slice of
+// that hour is a gap, as in a fresh evaluation (storedSummary).
 import type { Contract, Sla } from '../contract/model.js';
 import type { RollupRepository, StoredRollup } from './rollup-store.js';
 import { COUNT_SCALE, RATIO_SCALE } from '../slo/exact.js';
@@ -24,7 +24,7 @@ import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, measurePeriodF
 import { copyTally, emptyTally, feedTally, type Measurement, type MeasurementFlag, type SliceTally } from '../slo/methods.js';
 import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
-import { summariseHour, type SliceObservation, type SliceRollup } from '../slo/slices.js';
+import { summariseHour, type SliceContext, type SliceObservation, type SliceRollup } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
 import { fetchSliceObservations, sliceExprs, type FetchSlicesOptions, type SliceFetch, type SliceFetches, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
@@ -262,14 +262,29 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
  * Has the SLI's total series had a sample in the period so far (serve's state, stored hours, or the
  * slices read now)? Until it has, hours without samples are silence only provisionally: should the series
  * appear later in the period, their slices are gaps (spec: silence is no series anywhere in the period so
- * far). So before that no hour is final: none enters serve's tally, none is stored.
+ * far). So before that no hour without a sample is final: none enters serve's tally (a stored one is
+ * read as storedSummary says).
  */
 function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[]): boolean {
   return plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
 }
 
+/**
+ * A stored hour as read now. One without any sample of the series was silence when it was stored; once
+ * the series has had a sample in the period (`seen`), each of its slices is a gap, as a fresh evaluation
+ * reads an hour without samples of a series that has samples elsewhere in the period.
+ */
+function storedSummary(ctx: SliceContext, r: StoredRollup, seen: boolean, sliceMs: number, periodEnd: number): SliceRollup {
+  const s = r.summary as SliceRollup;
+  if (!seen || rollupSawSeries(r)) return s;
+  const end = Math.min(r.hourStart + HOUR_MS, periodEnd);
+  const gaps: SliceObservation[] = [];
+  for (let t = r.hourStart; t < end; t += sliceMs) gaps.push({ start: t, good: null, total: null, gap: true });
+  return summariseHour(ctx, r.hourStart, gaps, end);
+}
+
 /** Did a stored hour see a sample of the SLI's total series? (Then missing samples elsewhere are gaps.) */
-function rollupSawSeries(r: StoredRollup): boolean {
+export function rollupSawSeries(r: StoredRollup): boolean {
   const s = r.summary as SliceRollup;
   return s.seen === true || r.goodSlices + r.badSlices > 0;
 }
@@ -370,7 +385,8 @@ function measureWithState(
   const byBlock = bucketByBlock(observations, period.start);
   const seen = seriesSeen(plan, observations);
   const hours = [
-    ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: r.summary as SliceRollup, source: 'rollup' as const, final: true })),
+    // A stored hour without a sample is silence or gaps (storedSummary), final neither way (see seriesSeen).
+    ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: storedSummary(ctx, r, seen, sliceMs, period.end), source: 'rollup' as const, final: rollupSawSeries(r) })),
     ...plan.missing.map((b) => {
       const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
       return { ...b, r, source: 'prometheus' as const, final: seen && b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
@@ -470,8 +486,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     }
     const blocks = hourBlocks(period, plan.entry ? Math.max(range.start, plan.entry.upTo) : range.start, range.end);
     const have = new Map<number, StoredRollup>();
-    // A stored hour without a sample of the series is provisional silence (see seriesSeen): read it again.
-    for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup) && rollupSawSeries(r)) have.set(r.hourStart, r);
+    for (const r of storedOf[i]!) if (isCompleteRollup(r.summary as SliceRollup)) have.set(r.hourStart, r);
     for (const b of blocks) {
       const r = have.get(b.start);
       if (r && b.end <= asOf) plan.stored.push(r);
@@ -540,15 +555,15 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
       const ctx = sliceContextFor(contract, sla, period, asOf);
       const computed: SliceRollup[] = [];
       const byBlock = bucketByBlock(observations, period.start);
-      const seen = seriesSeen(plan, observations);
       for (const b of plan.missing) {
         const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
         computed.push(r);
         blockSources.push({ ...b, source: 'prometheus' });
-        if (seen && b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
+        if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
-      const stored = plan.stored.map((r) => r.summary as SliceRollup);
+      const seen = seriesSeen(plan, observations);
+      const stored = plan.stored.map((r) => storedSummary(ctx, r, seen, sliceMs, period.end));
       detailed = measurePeriodFromRollupsDetailed(contract, sla, period, [...stored, ...computed], asOf, flags);
     }
     fresh.push(...freshRollups);

@@ -9,7 +9,7 @@ import { measuredRange, periodsOverlapping, type Period } from '../slo/periods.j
 import { summariseHour } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
 import { fetchSliceObservations, type FetchSlicesOptions, type SliceFetches, type SliceQuery } from './fetch-slices.js';
-import { bucketByBlock, hourBlocks, isCompleteRollup, observationsFromFetch, toStoredRollup, usesRollups } from './measure-slas.js';
+import { bucketByBlock, hourBlocks, isCompleteRollup, observationsFromFetch, rollupSawSeries, toStoredRollup, usesRollups } from './measure-slas.js';
 import type { PromSource } from './source.js';
 
 export interface RollupOptions {
@@ -94,7 +94,7 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
     for (const w of f.warnings) warnings.add(w);
     const ctx = sliceContextFor(j.contract, j.sla, j.period);
     // Hours of the same period stored earlier tell whether the series exists (then a missing sample is a gap).
-    const storedSawSeries = (await opts.store.range({ contract: j.contract.id, sla: j.sla.id, definitionHash: j.hash }, j.period.start, j.period.end)).some((r) => r.goodSlices + r.badSlices > 0 || (r.summary as { seen?: boolean }).seen === true);
+    const storedSawSeries = (await opts.store.range({ contract: j.contract.id, sla: j.sla.id, definitionHash: j.hash }, j.period.start, j.period.end)).some(rollupSawSeries);
     const { observations } = observationsFromFetch(f, j.query, j.sla.measurement.sliceSeconds * 1000, storedSawSeries, Infinity);
     const byBlock = bucketByBlock(observations, j.period.start);
     const notStored: number[] = [];

@@ -143,9 +143,7 @@ describeWithPrometheus('status and gate (real Prometheus, backfilled synthetic t
     for (const s of second.json.slas) {
       const f = first.json.slas.find((x) => x.sla === s.sla)!;
       expect(s.achieved).toBe(f.achieved);
-      // ghost's series never had a sample: its hours are silence only until the series appears (then they
-      // are gaps), so none of them is final and none is stored.
-      expect(s.evidence.source).toBe(s.sla === 'ghost' ? 'prometheus' : 'rollups+prometheus');
+      expect(s.evidence.source).toBe('rollups+prometheus');
     }
     expect(first.json.slas.every((s) => s.evidence.source === 'prometheus')).toBe(true);
   });

@@ -312,8 +312,15 @@ describe('rollups and raw slices measure alike', () => {
             await computeRollups(c.slas.map((sla) => ({ contract: c, sla })), { from, to: from + hours * H, at: Math.min(from + hours * H, asOf), source: new TableSource(table), store });
           }
           const mixed = await measureTargets(targets, { asOf, source: new TableSource(table), store, ingestDelayMs: 0 });
-          store.close();
           for (let i = 0; i < targets.length; i++) expect(mixed[i]!.measurement).toEqual(reference[i]);
+          // serve: its first tick starts from the stored hours, the next ones from its state.
+          const state = new PeriodState();
+          for (const t of [asOf, asOf + 25 * M]) {
+            const withState = await measureTargets(targets, { asOf: t, source: new TableSource(table), store, state, ingestDelayMs: 0 });
+            const freshThen = await measureTargets(targets, { asOf: t, source: new TableSource(table), ignoreRollups: true, ingestDelayMs: 0 });
+            for (let i = 0; i < targets.length; i++) expect(withState[i]!.measurement).toEqual(freshThen[i]!.measurement);
+          }
+          store.close();
         },
       ),
       { numRuns: 20 },
@@ -437,6 +444,37 @@ describe('silence that turns out to be gaps (serve state)', () => {
     }
     const [ev] = await measureTargets(targets, { asOf: period.start + 61 * M + 51_000, source: new TableSource(table), persistLagMs: 0, ingestDelayMs: 0 });
     expect(ev!.measurement.coverage.gapMinutes).toBe(60);
+  });
+});
+
+describe('silence that turns out to be gaps (stored hours)', () => {
+  it('hours stored as silence before the series appears are read as gaps once it has, by status and by serve from its first tick on', async () => {
+    // No sample for the first 7 h 10 min of the period, then samples of no traffic. `obligo rollup` stores
+    // hours 0–6 at 7 h (silence then); serve starts at 7 h 5 min (still silence) and ticks again at 7 h 30
+    // min, when the series exists: hours 0–6 are gaps, in a fresh evaluation and in serve's state alike.
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const zero = (m: number) => (m < period.start + 430 * M ? -1 : 0);
+    const table = rateTable({ p: { good: zero, total: zero }, q: { good: zero, total: zero } }, [1, 5]);
+    const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+    const store = RollupStore.open(':memory:');
+    const stored = await computeRollups(c.slas.map((sla) => ({ contract: c, sla })), { from: period.start, to: period.start + 7 * H, at: period.start + 7 * H, source: new TableSource(table), store });
+    expect(stored.written).toBe(3 * 7);
+    const state = new PeriodState();
+    for (const asOf of [period.start + 7 * H + 5 * M, period.start + 7 * H + 30 * M]) {
+      const opts = { asOf, ingestDelayMs: 0, persistLagMs: 0 };
+      const fresh = await measureTargets(targets, { ...opts, source: new TableSource(table), ignoreRollups: true });
+      const fromStore = await measureTargets(targets, { ...opts, source: new TableSource(table), store });
+      const serve = await measureTargets(targets, { ...opts, source: new TableSource(table), store, state });
+      for (let i = 0; i < targets.length; i++) {
+        expect(fromStore[i]!.measurement).toEqual(fresh[i]!.measurement);
+        expect(serve[i]!.measurement).toEqual(fresh[i]!.measurement);
+      }
+    }
+    const [late] = await measureTargets(targets, { asOf: period.start + 7 * H + 30 * M, ingestDelayMs: 0, source: new TableSource(table), store });
+    // 7 h 10 min without samples, less the 15 minutes of maintenance on April 1.
+    expect(late!.measurement.coverage.gapMinutes).toBe(430 - 15);
+    store.close();
   });
 });
 
