@@ -1,6 +1,7 @@
 // fetchWindowRatios at its edges (src/measure/windows.ts; found by mutation testing, issue 13): which rule
 // samples count, windows the rules lack, warnings per SLA, totals and ratios a batched answer lacked (the
-// longest window alone first, then the others), silence. Prometheus is table-source.ts (raw branches and
+// longest window alone first, then the others), silence, combined selectors at their edges (exactly 5,000
+// values: no request for none; an SLI asking for s=""). Prometheus is table-source.ts (raw branches and
 // selector groups), answering the rules query and damaging batched answers where a test says so.
 import { describe, expect, it } from 'vitest';
 import { errorRatioExpr } from '../../src/compile/promql.js';
@@ -309,5 +310,61 @@ describe('fetchWindowRatios, many SLAs of one shape', () => {
     expect(r.requeried).toBe(0);
     expect(ratiosOf(r, `c${n - 1}/a`)['3d']).toBe(0.25);
     expect(ratiosOf(r, 'c0/a')['5m']).toBe(0.25);
+  });
+});
+
+describe('fetchWindowRatios, combined selectors at their edges', () => {
+  /** One SLA per value v, its SLI `sum(rate(g{s="v"}[w])) / sum(rate(t{s="v"}[w]))`, key `c<i>/a`. */
+  const sameShape = (values: string[]): Sla[] => {
+    const [x] = slas(['x'], plain);
+    return values.map((v, i) => ({
+      ...x!,
+      key: `c${i}/a`,
+      contractId: `c${i}`,
+      sli: { ...x!.sli, good: x!.sli.good.replace('s="x"', `s="${v}"`), total: x!.sli.total.replace('s="x"', `s="${v}"`) },
+    }));
+  };
+
+  it('exactly 5,000 values of one shape: one request per window and part, none with no value in it', async () => {
+    const n = 5000;
+    const values = Array.from({ length: n }, (_, i) => `v${i}`);
+    // SLA i: good i mod 4 of a total of 4 in every window
+    const t = new Map<string, ValueFn>();
+    values.forEach((v, i) => {
+      for (const w of STANDARD) {
+        t.set(`sum(rate(g{s="${v}"}[${w}]))`, () => i % 4);
+        t.set(`sum(rate(t{s="${v}"}[${w}]))`, () => 4);
+      }
+    });
+    const src = new Source(t);
+    const r = await fetchWindowRatios(src, sameShape(values), 0, { useRules: false });
+    // 7 windows × (good, total): 14 selectors of 5,000 values each, each asked once
+    expect(src.requests).toBe(14);
+    expect(r.queries).toHaveLength(14);
+    const valuesIn = (q: string) => /=~"([^"]*)"/.exec(q)![1]!.split('|');
+    for (const q of r.queries) expect(new Set(valuesIn(q))).toEqual(new Set(values));
+    expect(r.requeried).toBe(0);
+    const errorRatio = [1, 0.75, 0.5, 0.25]; // by i mod 4: good 0, 1, 2, 3 of 4
+    for (let i = 0; i < n; i++) expect(ratiosOf(r, `c${i}/a`)).toEqual(Object.fromEntries(STANDARD.map((w) => [w, errorRatio[i % 4]])));
+  });
+
+  it('an SLI that asks for s="" gets the series without the label s, from the combined answer', async () => {
+    // s="" matches the series that have no label s; `sum by (s)` answers them as a series without s.
+    const values = ['', 'a', 'b'];
+    const good = (k: number, j: number) => k + j; // of a total of 16, per SLA k and window j
+    const t = new Map<string, ValueFn>();
+    values.forEach((v, k) =>
+      STANDARD.forEach((w, j) => {
+        t.set(`sum(rate(g{s="${v}"}[${w}]))`, () => good(k, j));
+        t.set(`sum(rate(t{s="${v}"}[${w}]))`, () => 16);
+      }),
+    );
+    const src = new Source(t);
+    const r = await fetchWindowRatios(src, sameShape(values), 0, { useRules: false, limits: { maxBranches: 2 } });
+    // one selector per window and part, each holding the three values; nothing asked again alone
+    expect(src.requests).toBe(14);
+    expect(r.queries.every((q) => q.startsWith('sum by (s) '))).toBe(true);
+    expect(r.requeried).toBe(0);
+    values.forEach((_, k) => expect(ratiosOf(r, `c${k}/a`)).toEqual(Object.fromEntries(STANDARD.map((w, j) => [w, (16 - good(k, j)) / 16]))));
   });
 });
