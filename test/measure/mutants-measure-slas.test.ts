@@ -14,6 +14,7 @@ import {
   MissingDataSourceError,
   observationsFromFetch,
   PeriodState,
+  slicePasses,
   toStoredRollup,
   usesRollups,
 } from '../../src/measure/measure-slas.js';
@@ -302,5 +303,256 @@ describe('PeriodState', () => {
     state.prune();
     expect(state.size).toBe(1);
     expect(PeriodState.key(targets(c)[0]!, 'h')).toBe(`st/s0\u0000h\u0000${START}`);
+  });
+});
+
+// Part 4b (issue 13): planAsOf, the plans (stored hours, queries), passes and the per-SLA result.
+describe('measureTargets: plans, passes and results', () => {
+  /** A contract of `slas` SLAs like contract(), with its term in `zone` and an optional last day. */
+  function zoned(zone: string, termEnd?: string, id = 'z'): Contract {
+    const r = loadContractText(
+      `${id}.yaml`,
+      `apiVersion: obligo.dev/v1
+kind: Contract
+metadata: { id: ${id}, title: Z }
+role: provider
+parties: { vendor: { name: Us }, customer: { name: Them } }
+term: { start: 2026-01-01,${termEnd ? ` end: ${termEnd},` : ''} timezone: ${zone} }
+fees: { currency: USD, monthly: 100 }
+slas:
+  - id: s0
+    objective: 99
+    period: month
+    sli: { good: 'sum(rate(g[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))' }
+    measurement: { method: events }
+    credits: { tiers: [ { below: 99, percent: 10 } ] }
+`,
+    );
+    if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
+    return r.contract;
+  }
+  const withSlice = (c: Contract, slice: string, sliceSeconds: number) => {
+    const s = c.slas[0]!;
+    return { ...s, measurement: { ...s.measurement, slice, sliceSeconds } };
+  };
+
+  it('completeHoursOnly at or after the end of a period of 720.5 hours (Lord Howe, April 2026) measures all of it', async () => {
+    const c = zoned('Australia/Lord_Howe');
+    const period = parsePeriodLabel('2026-04', 'Australia/Lord_Howe');
+    expect((period.end - period.start) / H).toBe(720.5);
+    const t = [{ contract: c, sla: c.slas[0]!, period }];
+    // the period is over: its last half hour is complete, nothing is cut to a whole hour
+    for (const asOf of [period.end, period.end + 10 * M]) {
+      const [m] = await measureTargets(t, { asOf, source: new TableSource(table()), completeHoursOnly: true });
+      expect(m!.measuredThrough).toBe(asOf);
+      expect(m!.measurement.measuredMinutes).toBe(720 * 60 + 30);
+      expect(m!.evidence.prometheusHours).toBe(721);
+    }
+    // within the period: cut to the start of asOf's hour block
+    const [inside] = await measureTargets(t, { asOf: period.end - 10 * M, source: new TableSource(table()), completeHoursOnly: true });
+    expect(inside!.measuredThrough).toBe(period.start + 720 * H);
+    expect(inside!.measurement.measuredMinutes).toBe(720 * 60);
+  });
+
+  it('a period before the term with a store: no stored hour is read, nothing to measure', async () => {
+    const c = contract();
+    const early = parsePeriodLabel('2025-11', 'UTC');
+    const store = RollupStore.open(':memory:');
+    const [m] = await measureTargets([{ contract: c, sla: c.slas[0]!, period: early }], { asOf: early.end, store });
+    expect(m!.evidence).toMatchObject({ source: 'none', rollupHours: 0, prometheusHours: 0, hours: [] });
+    expect(m!.measurement.flags).toContain('outside-term');
+    store.close();
+  });
+
+  it('less than one slice into the period: nothing to read, so no Prometheus is needed (raw and rollup SLAs)', async () => {
+    const c = contract();
+    // 7-minute slices (raw): 5 minutes in, no slice has ended
+    const odd = withSlice(c, '7m', 420);
+    const src = new TableSource(table());
+    const [raw] = await measureTargets([{ contract: c, sla: odd, period: PERIOD }], { asOf: START + 5 * M, source: src });
+    expect(raw!.evidence).toMatchObject({ source: 'none', requeried: [], warnings: [] });
+    expect(raw!.evidence.prometheusUrl).toBeUndefined();
+    expect(src.requests).toBe(0);
+    const [rawNoSource] = await measureTargets([{ contract: c, sla: odd, period: PERIOD }], { asOf: START + 5 * M });
+    expect(rawNoSource!.evidence.source).toBe('none');
+    // 1-minute slices: 30 seconds in
+    const src1 = new TableSource(table());
+    const [m] = await measureTargets(targets(c), { asOf: START + 30_000, source: src1 });
+    expect(m!.evidence).toMatchObject({ source: 'none', requeried: [], warnings: [] });
+    expect(src1.requests).toBe(0);
+    const [noSource] = await measureTargets(targets(c), { asOf: START + 30_000 });
+    expect(noSource!.measurement.measuredMinutes).toBe(0);
+  });
+
+  it('a stored hour with a gap (not written by obligo) is not trusted: that hour is read again from Prometheus', async () => {
+    const c = contract();
+    const sla = c.slas[0]!;
+    const store = RollupStore.open(':memory:');
+    const gaps = { start: START, sliceSeconds: 60, statuses: '?'.repeat(60), goodSum: '0', totalSum: '0', errorRatioSum: '0', clampedSlices: 0 };
+    store.upsert([toStoredRollup({ contract: c, sla, period: PERIOD }, definitionHash(c, sla), gaps, START, 'http://elsewhere', 1)]);
+    const [m] = await measureTargets(targets(c), { asOf: START + 2 * H, source: new TableSource(table()), store });
+    expect(m!.evidence).toMatchObject({ source: 'prometheus', rollupHours: 0, prometheusHours: 2 });
+    expect(m!.measurement.measuredMinutes).toBe(120);
+    expect(m!.measurement.flags).not.toContain('gaps');
+    expect(m!.measurement.achievedDecimal).toBe('90');
+    store.close();
+  });
+
+  it('a stored hour that has not ended by asOf (stored by a later run) is read from Prometheus again', async () => {
+    const c = contract();
+    const store = RollupStore.open(':memory:');
+    await measureTargets(targets(c), { asOf: START + 4 * H, source: new TableSource(table()), store, persist: true });
+    expect(store.count()).toBe(3); // hours 0, 1, 2
+    const src = new TableSource(table());
+    const [m] = await measureTargets(targets(c), { asOf: START + 2 * H + 30 * M, source: src, store });
+    expect(m!.evidence).toMatchObject({ source: 'rollups+prometheus', rollupHours: 2, prometheusHours: 1 });
+    expect(m!.measurement.measuredMinutes).toBe(150);
+    expect(m!.measuredThrough).toBe(START + 2 * H + 30 * M);
+    expect(src.log.every((r) => r.start > START + 2 * H && r.end <= START + 2 * H + 30 * M)).toBe(true);
+    store.close();
+  });
+
+  it('without a source, the error names only the SLAs the store does not cover', async () => {
+    const c = contract('k', 2);
+    const store = RollupStore.open(':memory:');
+    await measureTargets(targets(c).slice(0, 1), { asOf: START + 3 * H, source: new TableSource(table()), store, persist: true });
+    const err = await measureTargets(targets(c), { asOf: START + 2 * H, store }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingDataSourceError);
+    expect((err as Error).message).toBe('no Prometheus URL given and the rollup store does not cover k/s1 (use --prometheus URL or run `obligo rollup`)');
+    // the covered one alone needs no source
+    const [only] = await measureTargets(targets(c).slice(0, 1), { asOf: START + 2 * H, store, keepObservations: true });
+    expect(only!.measurement.achievedDecimal).toBe('90');
+    store.close();
+  });
+
+  it('measured from the store alone: no slices read, no re-queried expressions, no warnings', async () => {
+    const c = contract();
+    const store = RollupStore.open(':memory:');
+    await measureTargets(targets(c), { asOf: START + 3 * H, source: new TableSource(table()), store, persist: true });
+    const [m] = await measureTargets(targets(c), { asOf: START + 2 * H, store, keepObservations: true });
+    expect(m!.observations).toEqual([]);
+    expect(m!.evidence).toEqual({
+      source: 'rollups',
+      prometheusUrl: undefined,
+      queries: ['sum(rate(g[1m]))', 'sum(rate(t[1m]))'],
+      rollupHours: 2,
+      prometheusHours: 0,
+      hours: [{ from: iso(START), to: iso(START + 2 * H), hours: 2, source: 'rollup' }],
+      requeried: [],
+      warnings: [],
+      definitionHash: definitionHash(c, c.slas[0]!),
+    });
+    expect(m!.measurement.achievedDecimal).toBe('90');
+    store.close();
+  });
+
+  it('an expression the batched answer lacked is named in the evidence (requeried)', async () => {
+    const c = contract();
+    // only the total series exists (a service that has only failed)
+    const src = new TableSource(new Map<string, ValueFn>([['sum(rate(t[1m]))', () => 10 / 60]]));
+    const [m] = await measureTargets(targets(c), { asOf: START + H, source: src });
+    expect(m!.evidence.requeried).toEqual(['good']);
+    expect(m!.measurement.achievedDecimal).toBe('0');
+  });
+
+  it('stored hours that saw the series make its later absence gaps, not silence', async () => {
+    const c = contract();
+    const stop = START + 2 * H;
+    const store = RollupStore.open(':memory:');
+    await measureTargets(targets(c), { asOf: stop + 10 * M, source: new TableSource(table(stop)), store, persist: true });
+    expect(store.count()).toBe(2);
+    const asOf = START + 4 * H + 30 * M;
+    const [m] = await measureTargets(targets(c), { asOf, source: new TableSource(table(stop)), store });
+    expect(m!.evidence).toMatchObject({ source: 'rollups+prometheus', rollupHours: 2 });
+    // slices from `stop` to 3 minutes (the ingest delay) before asOf are gaps; the last 3 minutes are not due yet
+    expect(m!.measuredThrough).toBe(asOf - 3 * M);
+    expect(m!.measurement.flags).toContain('gaps');
+    expect(m!.measurement.measuredMinutes).toBe(120);
+    // as a fresh evaluation of the whole range reads it
+    const [fresh] = await measureTargets(targets(c), { asOf, source: new TableSource(table(stop)) });
+    expect(fresh!.measuredThrough).toBe(asOf - 3 * M);
+    expect(fresh!.measurement).toEqual(m!.measurement);
+    store.close();
+  });
+
+  it('the period-to-date state that saw the series makes its later absence gaps, not silence', async () => {
+    const c = contract();
+    const stop = START + 2 * H;
+    const state = new PeriodState();
+    await measureTargets(targets(c), { asOf: stop + 10 * M, source: new TableSource(table(stop)), state });
+    const asOf = START + 4 * H + 30 * M;
+    const src = new TableSource(table(stop));
+    const [m] = await measureTargets(targets(c), { asOf, source: src, state });
+    // only the hours after the state's complete ones were read
+    expect(src.log.every((r) => r.start > stop)).toBe(true);
+    expect(m!.measuredThrough).toBe(asOf - 3 * M);
+    expect(m!.measurement.flags).toContain('gaps');
+    const [fresh] = await measureTargets(targets(c), { asOf, source: new TableSource(table(stop)) });
+    expect(fresh!.measurement).toEqual(m!.measurement);
+  });
+
+  it('measuredThrough is asOf when asOf falls inside a slice, or after the period end', async () => {
+    const c = contract();
+    const asOf = START + 2 * H + 30 * M + 30_000;
+    const [m] = await measureTargets(targets(c), { asOf, source: new TableSource(table()) });
+    expect(m!.measuredThrough).toBe(asOf);
+    expect(m!.measurement.measuredMinutes).toBe(150);
+    const after = PERIOD.end + 2 * H;
+    const [closed] = await measureTargets(targets(c), { asOf: after, source: new TableSource(table()), ingestDelayMs: 0 });
+    expect(closed!.measuredThrough).toBe(after);
+    expect(closed!.measurement.measuredMinutes).toBe((PERIOD.end - START) / M);
+  });
+
+  it('without period-to-date state, complete hours of silence (no series at all) are stored', async () => {
+    const c = contract();
+    const store = RollupStore.open(':memory:');
+    const [m] = await measureTargets(targets(c), { asOf: START + 3 * H, source: new TableSource(new Map()), store, persist: true });
+    expect(m!.freshRollups.map((r) => [r.hourStart, r.noDataSlices, r.goodSlices + r.badSlices])).toEqual([
+      [START, 60, 0],
+      [START + H, 60, 0],
+    ]);
+    expect(store.count()).toBe(2);
+    store.close();
+  });
+
+  it('a block computed without Prometheus (the last hour, cut by a half-hour term end) is stored without a source URL', async () => {
+    // Lord Howe moves its clock back 30 minutes on 5 April: the term's last day ends 216.5 hours into the period.
+    const c = zoned('Australia/Lord_Howe', '2026-04-09');
+    const period = parsePeriodLabel('2026-04', 'Australia/Lord_Howe');
+    const sla = withSlice(c, '1h', 3600);
+    const t = [{ contract: c, sla, period }];
+    const src = new TableSource(new Map<string, ValueFn>([['sum(rate(g[1h]))', () => 9 / 60], ['sum(rate(t[1h]))', () => 10 / 60]]));
+    const store = RollupStore.open(':memory:');
+    await measureTargets(t, { asOf: period.start + 216 * H + 10 * M, source: src, store, persist: true });
+    expect(store.count()).toBe(216);
+    // the rest of the term is half a slice: nothing to read; the hour block is computed from no data
+    const [m] = await measureTargets(t, { asOf: period.end, store });
+    expect(m!.evidence).toMatchObject({ source: 'rollups', rollupHours: 216, prometheusHours: 1 });
+    expect(m!.freshRollups.map((r) => [r.hourStart, r.source, (r.summary as { statuses: string }).statuses])).toEqual([[period.start + 216 * H, '', '.']]);
+    // as a fresh evaluation of the whole term from Prometheus measures it
+    const [fresh] = await measureTargets(t, { asOf: period.end, source: src, ignoreRollups: true });
+    expect(fresh!.measurement).toEqual(m!.measurement);
+    expect(m!.measurement.measuredMinutes).toBe(216 * 60);
+    store.close();
+  });
+});
+
+describe('slicePasses', () => {
+  it('counts the slices of a query from its start, wherever the grid starts', () => {
+    const sla = (sliceSeconds: number) => ({ measurement: { sliceSeconds } });
+    const plan = (from: number, slices: number, sliceSeconds = 60) => ({
+      target: { sla: sla(sliceSeconds) } as never,
+      query: { id: 'x', sla: sla(sliceSeconds) as never, origin: START, from, to: from + slices * sliceSeconds * 1000 },
+    });
+    expect(slicePasses([plan(START, 60), plan(START + 2 * H, 60), plan(START + 5 * H, 61)], 120)).toEqual([[0, 1], [2]]);
+    expect(slicePasses([plan(START + H, 12, 300), plan(START, 12, 300)], 24)).toEqual([[0, 1]]);
+  });
+
+  it('SLAs read together under the default budget share one request', async () => {
+    const c = contract('p', 3);
+    const src = new TableSource(table());
+    const r = await measureTargets(targets(c), { asOf: START + 5 * H, source: src });
+    expect(r.map((x) => x.measurement.achievedDecimal)).toEqual(['90', '90', '90']);
+    expect(src.requests).toBe(1);
   });
 });
