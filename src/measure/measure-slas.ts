@@ -265,8 +265,10 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
  * far). So before that no hour without a sample is final: none enters serve's tally (a stored one is
  * read as storedSummary says).
  */
-function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[]): boolean {
-  return plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
+function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[], fetchedTotal: boolean): boolean {
+  // fetchedTotal: the answers held a total sample, also one in a slice the observations count as a gap
+  // (a total without a good sample while the good series has samples elsewhere).
+  return fetchedTotal || plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
 }
 
 /**
@@ -374,6 +376,7 @@ function rollupSums(r: SliceRollup) {
 function measureWithState(
   plan: Plan,
   observations: SliceObservation[],
+  fetchedTotal: boolean,
   asOf: number,
   flags: MeasurementFlag[],
   o: { lag: number; recentMs: number; url: string; now: () => number; state: PeriodState },
@@ -383,7 +386,7 @@ function measureWithState(
   const grid = { origin: period.start, sliceMs };
   const ctx = sliceContextFor(contract, sla, period, asOf);
   const byBlock = bucketByBlock(observations, period.start);
-  const seen = seriesSeen(plan, observations);
+  const seen = seriesSeen(plan, observations, fetchedTotal);
   const hours = [
     // A stored hour without a sample is silence or gaps (storedSummary), final neither way (see seriesSeen).
     ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: storedSummary(ctx, r, seen, sliceMs, period.end), source: 'rollup' as const, final: rollupSawSeries(r) })),
@@ -423,15 +426,16 @@ function measureWithState(
     const h = hours[i]!;
     feedTally(tally, h.r.statuses, sla.measurement, rollupSums(h.r));
     view.recent += h.r.statuses;
-    trim(view);
     addHours(blocks, { start: h.start, end: h.end, source: h.source });
   }
   // As a block of the measured range would: nothing after its end (the current hour's future slices).
+  // Then the most recent `keep` slices (trimmed after the cut, so the future slices take no room).
   if (range) {
     const endIndex = Math.floor((range.end - period.start) / sliceMs);
     const over = view.recentFirst + view.recent.length - endIndex;
     if (over > 0) view.recent = view.recent.slice(0, Math.max(0, view.recent.length - over));
   }
+  trim(view);
   return {
     detailed: { measurement: measurePeriodFromTally(contract, sla, period, tally, asOf, flags) },
     fresh,
@@ -546,7 +550,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     if (plan.raw) {
       detailed = measurePeriodDetailed(contract, sla, period, observations, asOf, flags);
     } else if (plan.stateKey !== undefined) {
-      const r = measureWithState(plan, observations, asOf, flags, { lag, recentMs, url, now, state: opts.state! });
+      const r = measureWithState(plan, observations, f?.totalSeen === true, asOf, flags, { lag, recentMs, url, now, state: opts.state! });
       detailed = r.detailed;
       freshRollups.push(...r.fresh);
       blockSources.push(...r.blocks);
@@ -562,7 +566,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
         if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
-      const seen = seriesSeen(plan, observations);
+      const seen = seriesSeen(plan, observations, f?.totalSeen === true);
       const stored = plan.stored.map((r) => storedSummary(ctx, r, seen, sliceMs, period.end));
       detailed = measurePeriodFromRollupsDetailed(contract, sla, period, [...stored, ...computed], asOf, flags);
     }

@@ -203,7 +203,7 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
   for (const [k, o] of indexObservations(ctx.grid, observations)) if (k >= first && k < end) byIndex.set(k, o);
   const b = classifySlices(ctx, first, end - first, byIndex);
   let seen = false;
-  for (const o of byIndex.values()) if (!o.gap && o.total !== null && !Number.isNaN(o.total)) seen = true;
+  for (const o of byIndex.values()) if (!o.gap && o.total !== null) seen = true; // NaN too: a sample, the series exists (as the fetch counts it)
   return {
     start: sliceStart(ctx.grid, first),
     sliceSeconds: ctx.grid.sliceMs / 1000,

@@ -333,8 +333,8 @@ describe('an SLA evaluated by serve outside its term', () => {
   });
 });
 
-describe('known bugs (it.fails: the assertion states the right behaviour)', () => {
-  it.fails('BUG: serve keeps fewer recent slices than recentMs while the current hour is running (a fresh evaluation keeps them all)', async () => {
+describe('bugs found by the mutation work (each failed before its fix)', () => {
+  it('serve keeps recentMs of recent slices while the current hour is running, as a fresh evaluation does (its future slices took room)', async () => {
     const c = contract();
     const t = table(() => 10, () => 10);
     const state = new PeriodState();
@@ -345,7 +345,7 @@ describe('known bugs (it.fails: the assertion states the right behaviour)', () =
     }
   });
 
-  it.fails('BUG: total samples only in slices without a good sample (the good series has samples elsewhere): a stored hour of silence stays silence', async () => {
+  it('total samples only in slices without a good sample (the good series has samples elsewhere): a stored hour of silence becomes gaps', async () => {
     // Hour 0: no sample (stored at 1 h as silence). Hour 1: total samples in minutes 60–69 only, good samples
     // in minutes 70–79 only. The total series exists in the period: hour 0's slices are gaps (fresh evaluation).
     const c = contract();
@@ -365,7 +365,7 @@ describe('known bugs (it.fails: the assertion states the right behaviour)', () =
     }
   });
 
-  it.fails('BUG: total samples that are all NaN in serve\'s state: the later hours without samples are read as silence', async () => {
+  it('total samples that are all NaN show the series exists in serve\'s state too: later hours without samples are gaps', async () => {
     // Hour 0: NaN samples of total (and good); no sample after it. A fresh evaluation reads the series as
     // existing (the fetch saw its samples) and hour 1 on as gaps; serve's state records no series.
     const c = contract();

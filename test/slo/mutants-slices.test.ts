@@ -86,10 +86,10 @@ describe('summariseHour: seen', () => {
     expect(summariseHour(c, hour, [good(60)]).seen).toBe(true);
   });
 
-  it('is false for gaps and for no usable total', () => {
+  it('is false for gaps and for no total; a NaN sample is a sample (the series exists, as the fetch counts it)', () => {
     expect(summariseHour(c, hour, [{ start: hour, good: 5, total: 5, gap: true }]).seen).toBe(false);
     expect(summariseHour(c, hour, [{ start: hour, good: 5, total: null }]).seen).toBe(false);
-    expect(summariseHour(c, hour, [{ start: hour, good: 5, total: Number.NaN }]).seen).toBe(false);
+    expect(summariseHour(c, hour, [{ start: hour, good: 5, total: Number.NaN }]).seen).toBe(true);
   });
 });
 
