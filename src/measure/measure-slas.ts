@@ -265,10 +265,10 @@ export function bucketByBlock<T extends { start: number }>(obs: readonly T[], pe
  * far). So before that no hour without a sample is final: none enters serve's tally (a stored one is
  * read as storedSummary says).
  */
-function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, observations: readonly SliceObservation[], fetchedTotal: boolean): boolean {
-  // fetchedTotal: the answers held a total sample, also one in a slice the observations count as a gap
-  // (a total without a good sample while the good series has samples elsewhere).
-  return fetchedTotal || plan.entry?.seen === true || plan.stored.some(rollupSawSeries) || observations.some((x) => x.total !== null);
+function seriesSeen(plan: Pick<Plan, 'entry' | 'stored'>, fetchedTotal: boolean): boolean {
+  // fetchedTotal: the answers read now held a total sample (also one in a slice the observations count as
+  // a gap: a total without a good sample while the good series has samples elsewhere).
+  return fetchedTotal || plan.entry?.seen === true || plan.stored.some(rollupSawSeries);
 }
 
 /**
@@ -386,7 +386,7 @@ function measureWithState(
   const grid = { origin: period.start, sliceMs };
   const ctx = sliceContextFor(contract, sla, period, asOf);
   const byBlock = bucketByBlock(observations, period.start);
-  const seen = seriesSeen(plan, observations, fetchedTotal);
+  const seen = seriesSeen(plan, fetchedTotal);
   const hours = [
     // A stored hour without a sample is silence or gaps (storedSummary), final neither way (see seriesSeen).
     ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: storedSummary(ctx, r, seen, sliceMs, period.end), source: 'rollup' as const, final: rollupSawSeries(r) })),
@@ -566,7 +566,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
         if (b.end <= plan.asOf - lag && flags.length === 0 && isCompleteRollup(r)) freshRollups.push(toStoredRollup(plan.target, plan.hash, r, b.start, url, now()));
       }
       for (const r of plan.stored) blockSources.push({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), source: 'rollup' });
-      const seen = seriesSeen(plan, observations, f?.totalSeen === true);
+      const seen = seriesSeen(plan, f?.totalSeen === true);
       const stored = plan.stored.map((r) => storedSummary(ctx, r, seen, sliceMs, period.end));
       detailed = measurePeriodFromRollupsDetailed(contract, sla, period, [...stored, ...computed], asOf, flags);
     }

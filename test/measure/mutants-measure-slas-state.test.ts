@@ -333,6 +333,24 @@ describe('an SLA evaluated by serve outside its term', () => {
   });
 });
 
+describe('"the series has been seen" is carried only by hours that saw it', () => {
+  it('an hour all in maintenance, final before the series\' only sample, does not mark the series seen: once Prometheus has lost that sample, serve reads silence as a fresh evaluation does', async () => {
+    // Hour 0 is all maintenance; the series' only sample (no traffic) is at minute 70. At 1 h 30 the
+    // series is seen (hour 1, read now), so hour 0 is final; it saw no sample. Then the sample is gone
+    // (a Prometheus restart lost its head block): at 1 h 40 no sample exists anywhere, and the hour's
+    // minutes without samples are silence, not gaps.
+    const c = contract({ maintenance: '{ start: 2026-04-01T00:00:00Z, end: 2026-04-01T01:00:00Z }' });
+    const once = (m: number) => (m === START + 70 * M ? 0 : undefined);
+    const state = new PeriodState();
+    const first = await tick(c, table(once, once), state, { asOf: START + 90 * M });
+    expect(first.serve.measurement).toEqual(first.fresh.measurement);
+    expect(first.fresh.measurement.coverage.gapMinutes).toBe(29); // minutes 60–89 but 70
+    const lost = await tick(c, table(() => undefined, () => undefined), state, { asOf: START + 100 * M });
+    expect(lost.fresh.measurement.coverage.gapMinutes).toBe(0);
+    expect(lost.serve.measurement).toEqual(lost.fresh.measurement);
+  });
+});
+
 describe('bugs found by the mutation work (each failed before its fix)', () => {
   it('serve keeps recentMs of recent slices while the current hour is running, as a fresh evaluation does (its future slices took room)', async () => {
     const c = contract();
@@ -358,8 +376,11 @@ describe('bugs found by the mutation work (each failed before its fix)', () => {
     const [fresh] = await measureTargets(targets(c), { asOf, source: new TableSource(t), ignoreRollups: true, ingestDelayMs: 0 });
     expect(fresh!.measurement.coverage.gapMinutes).toBe(120);
     const [status] = await measureTargets(targets(c), { asOf, source: new TableSource(t), store, ingestDelayMs: 0 });
+    // serve's first tick starts from the same stored hour.
+    const [serve] = await measureTargets(targets(c), { asOf, source: new TableSource(t), store, state: new PeriodState(), ingestDelayMs: 0 });
     try {
       expect(status!.measurement).toEqual(fresh!.measurement);
+      expect(serve!.measurement).toEqual(fresh!.measurement);
     } finally {
       store.close();
     }
