@@ -7,6 +7,7 @@
 // Also per tick: Prometheus's execTotalTime (evalTotalTime plus the wait for a query slot, which the
 // rule evaluations share, and preparation) and the CPU time of this process during the tick.
 // Run: npx tsx bench/serve-tick.ts [2000,10000] [ticks]   (EVAL_INTERVAL=1m: rules every minute)
+// With the live heap per tick: node --expose-gc --import tsx bench/serve-tick.ts 2000 8
 // With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -103,6 +104,14 @@ for (const n of sizes) {
         const cpu = process.cpuUsage(cpu0);
         const cpuMs = (cpu.user + cpu.system) / 1000;
         const rss = process.memoryUsage().rss / 2 ** 20;
+        // With `node --expose-gc --import tsx bench/serve-tick.ts …`: the live heap after a full collection
+        // (RSS keeps what V8 once took; a leak shows as a live heap that grows from tick to tick).
+        const gc = (globalThis as { gc?: () => void }).gc;
+        let live = '';
+        if (gc) {
+          gc();
+          live = `, live heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
+        }
         const promMs = r.prometheus.evalSeconds * 1000;
         const execMs = r.prometheus.execSeconds * 1000;
         console.log(
@@ -110,7 +119,7 @@ for (const n of sizes) {
             `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
             `execTotalTime (with queueing behind rule evaluations) ${execMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, execMs)).toFixed(2)} ` +
             `(HTTP requests' wall time ${r.prometheus.requestMs} ms), our CPU ${cpuMs.toFixed(0)} ms, ` +
-            `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB; ` +
+            `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB${live}; ` +
             `phases: measure ${r.phases.measureMs} ms, policies ${r.phases.policiesMs} ms, alerts ${r.phases.alertsMs} ms`,
         );
         if (t + 1 < ticks) await new Promise((res) => setTimeout(res, 10_000));
