@@ -7,12 +7,12 @@
 // every slice read from Prometheus) is the reference serve must match. Prometheus is table-source.ts; the
 // store is a real in-memory SQLite RollupStore.
 import { describe, expect, it } from 'vitest';
-import { loadContractText } from '../../src/contract/load.js';
 import type { Contract } from '../../src/contract/model.js';
 import { hourBlocks, measureTargets, PeriodState, type MeasureOptions, type SlaMeasurement } from '../../src/measure/measure-slas.js';
 import { computeRollups } from '../../src/measure/rollup.js';
 import { parsePeriodLabel } from '../../src/slo/periods.js';
 import { RollupStore } from '../../src/store/sqlite.js';
+import { minuteCounts, oneEventsSla } from './one-sla.js';
 import { TableSource, type ValueFn } from './table-source.js';
 
 const M = 60_000;
@@ -22,39 +22,11 @@ const START = PERIOD.start;
 const URL = 'http://table.invalid';
 
 function contract(opts: { termStart?: string; maintenance?: string } = {}): Contract {
-  const r = loadContractText(
-    'st.yaml',
-    `apiVersion: obligo.dev/v1
-kind: Contract
-metadata: { id: st, title: State }
-role: provider
-parties: { vendor: { name: Us }, customer: { name: Them } }
-term: { start: ${opts.termStart ?? '2026-01-01'}, timezone: UTC }
-fees: { currency: USD, monthly: 100 }
-${opts.maintenance ? `maintenance:\n  - ${opts.maintenance}\n` : ''}slas:
-  - id: ev
-    objective: 99
-    period: month
-    sli: { good: 'sum(rate(g[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))' }
-    measurement: { method: events }
-    credits: { tiers: [ { below: 99, percent: 10 } ] }
-`,
-  );
-  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
-  return r.contract;
+  return oneEventsSla({ id: 'st', slaId: 'ev', ...opts });
 }
 
 /** Per-minute counts by minute start (undefined: no sample), as rates at the end of each 1-minute slice. */
-function table(good: (m: number) => number | undefined, total: (m: number) => number | undefined): Map<string, ValueFn> {
-  const rate = (f: (m: number) => number | undefined) => (end: number) => {
-    const v = f(end - M);
-    return v === undefined ? undefined : v / 60;
-  };
-  return new Map<string, ValueFn>([
-    ['sum(rate(g[1m]))', rate(good)],
-    ['sum(rate(t[1m]))', rate(total)],
-  ]);
-}
+const table = minuteCounts;
 const targets = (c: Contract, period = PERIOD) => [{ contract: c, sla: c.slas[0]!, period }];
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const hoursOf = (m: SlaMeasurement) => m.freshRollups.map((r) => (r.hourStart - START) / H);

@@ -21,6 +21,7 @@ import {
 import { definitionHash } from '../../src/measure/definition-hash.js';
 import { parsePeriodLabel } from '../../src/slo/periods.js';
 import { RollupStore } from '../../src/store/sqlite.js';
+import { oneEventsSla } from './one-sla.js';
 import { TableSource, type ValueFn } from './table-source.js';
 
 const M = 60_000;
@@ -309,28 +310,7 @@ describe('PeriodState', () => {
 // Part 4b (issue 13): planAsOf, the plans (stored hours, queries), passes and the per-SLA result.
 describe('measureTargets: plans, passes and results', () => {
   /** A contract of `slas` SLAs like contract(), with its term in `zone` and an optional last day. */
-  function zoned(zone: string, termEnd?: string, id = 'z'): Contract {
-    const r = loadContractText(
-      `${id}.yaml`,
-      `apiVersion: obligo.dev/v1
-kind: Contract
-metadata: { id: ${id}, title: Z }
-role: provider
-parties: { vendor: { name: Us }, customer: { name: Them } }
-term: { start: 2026-01-01,${termEnd ? ` end: ${termEnd},` : ''} timezone: ${zone} }
-fees: { currency: USD, monthly: 100 }
-slas:
-  - id: s0
-    objective: 99
-    period: month
-    sli: { good: 'sum(rate(g[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))' }
-    measurement: { method: events }
-    credits: { tiers: [ { below: 99, percent: 10 } ] }
-`,
-    );
-    if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
-    return r.contract;
-  }
+  const zoned = (zone: string, termEnd?: string, id = 'z'): Contract => oneEventsSla({ id, slaId: 's0', zone, termEnd });
   const withSlice = (c: Contract, slice: string, sliceSeconds: number) => {
     const s = c.slas[0]!;
     return { ...s, measurement: { ...s.measurement, slice, sliceSeconds } };

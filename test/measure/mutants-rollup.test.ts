@@ -9,6 +9,7 @@ import type { Contract } from '../../src/contract/model.js';
 import { definitionHash } from '../../src/measure/definition-hash.js';
 import { computeRollups, mergeRollupSummaries, type RollupSummary } from '../../src/measure/rollup.js';
 import { RollupStore } from '../../src/store/sqlite.js';
+import { minuteCounts, oneEventsSla } from './one-sla.js';
 import { TableSource, type ValueFn } from './table-source.js';
 
 const M = 60_000;
@@ -129,40 +130,10 @@ describe('mergeRollupSummaries', () => {
 });
 
 /** One events SLA `a` over g/t in `timezone`, with an optional inclusive last day. */
-function zoned(timezone: string, termStart: string, termEnd?: string): Contract {
-  const r = loadContractText(
-    'z.yaml',
-    `apiVersion: obligo.dev/v1
-kind: Contract
-metadata: { id: z, title: Z }
-role: provider
-parties: { vendor: { name: Us }, customer: { name: Them } }
-term: { start: ${termStart},${termEnd ? ` end: ${termEnd},` : ''} timezone: ${timezone} }
-fees: { currency: USD, monthly: 100 }
-slas:
-  - id: a
-    objective: 99
-    period: month
-    sli: { good: 'sum(rate(g[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))' }
-    measurement: { method: events }
-    credits: { tiers: [ { below: 99, percent: 10 } ] }
-`,
-  );
-  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
-  return r.contract;
-}
+const zoned = (timezone: string, termStart: string, termEnd?: string): Contract => oneEventsSla({ id: 'z', slaId: 'a', zone: timezone, termStart, termEnd });
 
 /** Per-minute counts of good and total (undefined: no sample), as a table of rates. */
-function counts(good: (minuteStart: number) => number | undefined, total: (minuteStart: number) => number | undefined): Map<string, ValueFn> {
-  const rate = (f: (m: number) => number | undefined) => (end: number) => {
-    const v = f(end - M);
-    return v === undefined ? undefined : v / 60;
-  };
-  return new Map<string, ValueFn>([
-    ['sum(rate(g[1m]))', rate(good)],
-    ['sum(rate(t[1m]))', rate(total)],
-  ]);
-}
+const counts = minuteCounts;
 
 describe('computeRollups, hours cut by the term in a zone with a 30-minute DST shift', () => {
   // Australia/Lord_Howe moves its clocks by 30 minutes (back on 2026-04-05, forward on 2026-10-04), so a
