@@ -110,6 +110,15 @@ export function activeBurnRates(sla: Pick<Sla, 'alerting'>): Sla['alerting']['bu
  * kept: the alert refers to the name as written).
  */
 export function slaWindows(sla: Pick<Sla, 'alerting'>): string[] {
+  // Asked per SLA on every serve tick: kept per alerting table (contracts are not changed in place).
+  let list = windowLists.get(sla.alerting);
+  if (!list) windowLists.set(sla.alerting, (list = computeSlaWindows(sla)));
+  return list.slice();
+}
+
+const windowLists = new WeakMap<object, string[]>();
+
+function computeSlaWindows(sla: Pick<Sla, 'alerting'>): string[] {
   const set = new Set<string>(SLI_WINDOWS);
   for (const row of activeBurnRates(sla)) {
     set.add(row.long);

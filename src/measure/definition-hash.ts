@@ -25,6 +25,18 @@ function canonical(v: unknown): string {
 export type DefinitionContract = Pick<Contract, 'timezone' | 'termStart' | 'termEnd' | 'maintenance'>;
 
 export function definitionHash(contract: DefinitionContract, sla: Pick<Sla, 'sli' | 'measurement' | 'period'>): string {
+  // serve asks for every SLA's hash on every tick; loaded contracts are never changed in place (a
+  // reload builds new objects), so the hash is kept per (SLA, contract) object pair.
+  const known = hashes.get(sla);
+  if (known && known.contract === contract) return known.hash;
+  const hash = computeHash(contract, sla);
+  hashes.set(sla, { contract, hash });
+  return hash;
+}
+
+const hashes = new WeakMap<object, { contract: DefinitionContract; hash: string }>();
+
+function computeHash(contract: DefinitionContract, sla: Pick<Sla, 'sli' | 'measurement' | 'period'>): string {
   const doc = {
     format: ROLLUP_FORMAT,
     sli: { good: sla.sli.good, total: sla.sli.total },

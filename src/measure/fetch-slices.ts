@@ -249,5 +249,12 @@ export async function fetchSliceObservations(
 
 /** The PromQL an SLA's slices are read with (for evidence). */
 export function sliceExprs(sla: Pick<Sla, 'sli' | 'measurement'>): { good: string; total: string } {
-  return { good: renderWindow(sla.sli.good, sla.measurement.slice), total: renderWindow(sla.sli.total, sla.measurement.slice) };
+  // Rendered once per (SLI, measurement) object pair: serve asks for every SLA's on every tick.
+  const known = rendered.get(sla.sli);
+  if (known && known.measurement === sla.measurement) return { good: known.good, total: known.total };
+  const r = { good: renderWindow(sla.sli.good, sla.measurement.slice), total: renderWindow(sla.sli.total, sla.measurement.slice) };
+  rendered.set(sla.sli, { measurement: sla.measurement, ...r });
+  return r;
 }
+
+const rendered = new WeakMap<object, { measurement: object; good: string; total: string }>();

@@ -9,7 +9,7 @@ import type { RollupRepository } from './rollup-store.js';
 import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
 import { windowCoverages, type Coverage, type MeasurementFlag } from '../slo/methods.js';
 import { durationSeconds } from '../contract/model.js';
-import { periodContaining } from '../slo/periods.js';
+import { periodContaining, type Period } from '../slo/periods.js';
 import type { SlaState } from '../evaluate/types.js';
 import { measureTargets, type MeasureEvidence, type PeriodState, type SlaMeasurement } from './measure-slas.js';
 import type { FetchSlicesOptions } from './fetch-slices.js';
@@ -111,6 +111,14 @@ export async function measureStatus(
     if (!p) periods.set(k, (p = periodContaining(kind, zone, opts.at)));
     return p;
   };
+  // The same period's ISO bounds are printed once, not once per SLA.
+  const periodBounds = new Map<string, { start: string; end: string }>();
+  const boundsOf = (p: Period) => {
+    const k = `${p.zone}\u0000${p.start}\u0000${p.end}`;
+    let b = periodBounds.get(k);
+    if (!b) periodBounds.set(k, (b = { start: isoInZone(p.start, p.zone), end: isoInZone(p.end, p.zone) }));
+    return b;
+  };
   // The window ratios and the period-to-date slices are asked at once (the client bounds the requests
   // in flight): a tick waits for the slower of the two, not for both in turn.
   const [windows, measured] = await Promise.all([
@@ -166,7 +174,7 @@ export async function measureStatus(
       labels: sla.labels,
       objective: sla.objective,
       method: sla.measurement.method,
-      period: { label: period.label, start: isoInZone(period.start, period.zone), end: isoInZone(period.end, period.zone) },
+      period: { label: period.label, ...boundsOf(period) },
       achieved: measurement.achieved,
       achievedThrough: isoUtc(m.measuredThrough),
       achievedDecimal,

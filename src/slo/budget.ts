@@ -24,7 +24,20 @@ export function errorBudget(objective: number): number {
 /** Burn rate (1 − sli)/b for an SLI ratio in [0, 1]; null when the SLI is unknown. */
 export function burnRate(sli: number | null, objective: number): number | null {
   if (sli === null || !Number.isFinite(sli)) return null;
-  return new D(1).minus(dec(sli)).times(100).div(new D(100).minus(dec(objective))).toNumber();
+  return ONE.minus(dec(sli)).times(100).div(budgetPercent(objective)).toNumber();
+}
+
+const ONE = new D(1);
+// 100 − O per objective: serve computes seven burn rates per SLA per tick over a handful of objectives.
+const budgetPercents = new Map<number, Decimal>();
+function budgetPercent(objective: number): Decimal {
+  let b = budgetPercents.get(objective);
+  if (b === undefined) {
+    b = new D(100).minus(dec(objective));
+    if (budgetPercents.size >= 1000) budgetPercents.clear();
+    budgetPercents.set(objective, b);
+  }
+  return b;
 }
 
 /** Burn rate from good and total counts over a window; null without traffic. */

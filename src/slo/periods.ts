@@ -135,6 +135,19 @@ export function periodMinutes(p: Interval): number {
  * zone; `termEnd` (inclusive last day) → the next local midnight; open-ended → end = +Infinity.
  */
 export function termRange(contract: TermFields): Interval {
+  // Every tick asks for every SLA's term: the answer depends on three strings only, so it is kept.
+  const key = `${contract.termStart}\u0000${contract.termEnd ?? ''}\u0000${contract.timezone}`;
+  const known = termRanges.get(key);
+  if (known) return { start: known.start, end: known.end };
+  const r = computeTermRange(contract);
+  if (termRanges.size >= 10_000) termRanges.clear();
+  termRanges.set(key, r);
+  return { start: r.start, end: r.end };
+}
+
+const termRanges = new Map<string, Interval>();
+
+function computeTermRange(contract: TermFields): Interval {
   const start = parseLocalDate(contract.termStart, contract.timezone).toMillis();
   const end = contract.termEnd
     ? parseLocalDate(contract.termEnd, contract.timezone).plus({ days: 1 }).startOf('day').toMillis()
