@@ -6,19 +6,26 @@
 // ticks keep the period-to-date state in memory and read only the current hour.
 // Also per tick: Prometheus's execTotalTime (evalTotalTime plus the wait for a query slot, which the
 // rule evaluations share, and preparation) and the CPU time of this process during the tick.
-// Run: npx tsx bench/serve-tick.ts [2000,10000] [ticks]   (EVAL_INTERVAL=1m: rules every minute)
+// Run: npm run build && OBLIGO_BENCH_DIST=1 NODE_OPTIONS=--max-semi-space-size=64 npx tsx bench/serve-tick.ts [2000,10000] [ticks]
+//   (EVAL_INTERVAL=1m: rules every minute)
+// (the young generation that `obligo serve` is run with in the image; see docs/serve.md)
+// Also per tick: the time Prometheus's query handlers spent (prometheus_http_request_duration_seconds, which
+// adds encoding and writing the answers to evalTotalTime), read from its /metrics before and after the tick.
 // With the live heap per tick: node --expose-gc --import tsx bench/serve-tick.ts 2000 8
 // With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compilePrometheus } from '../src/compile/prometheus.js';
-import { startPrometheus } from '../src/demo/prometheus-server.js';
-import { PrometheusClient } from '../src/prometheus/client.js';
-import { ServeConfigSchema } from '../src/server/config.js';
-import { startServe } from '../src/server/serve.js';
-import { loadContractText } from '../src/contract/load.js';
+// OBLIGO_BENCH_DIST=1 runs the compiled code (`npm run build` first): what `obligo serve` runs. Through tsx
+// the sources cost more CPU (esbuild's name-keeping wrappers and its loader).
+const lib = process.env.OBLIGO_BENCH_DIST === '1' ? '../dist' : '../src';
+const { compilePrometheus } = (await import(`${lib}/compile/prometheus.js`)) as typeof import('../src/compile/prometheus.js');
+const { startPrometheus } = (await import(`${lib}/demo/prometheus-server.js`)) as typeof import('../src/demo/prometheus-server.js');
+const { PrometheusClient } = (await import(`${lib}/prometheus/client.js`)) as typeof import('../src/prometheus/client.js');
+const { ServeConfigSchema } = (await import(`${lib}/server/config.js`)) as typeof import('../src/server/config.js');
+const { startServe } = (await import(`${lib}/server/serve.js`)) as typeof import('../src/server/serve.js');
+const { loadContractText } = (await import(`${lib}/contract/load.js`)) as typeof import('../src/contract/load.js');
 
 const MIN = 60_000;
 const SERVICES = 50;
@@ -45,6 +52,25 @@ function contractText(c: number): string {
   }
   return y;
 }
+
+/**
+ * Seconds Prometheus's HTTP handlers for queries have spent so far (prometheus_http_request_duration_seconds):
+ * evaluation plus encoding and writing the answer, which evalTotalTime leaves out.
+ */
+async function handlerSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^prometheus_http_request_duration_seconds_sum\{handler="\/api\/v1\/(query|query_range)"\} (\S+)$/.exec(line);
+    if (m) sum += Number(m[2]);
+  }
+  return sum;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 const now = Math.floor(Date.now() / MIN) * MIN;
 const d = new Date(now);
@@ -92,6 +118,7 @@ for (const n of sizes) {
     const serve = await startServe(config, { manualTicks: true });
     const profileDir = process.env.PROFILE;
     const session = profileDir ? new Session() : undefined;
+    const warm: Array<{ ms: number; cpu: number; evalRatio: number; handlerRatio: number }> = [];
     try {
       for (let t = 0; t < ticks; t++) {
         if (session && t === 1) {
@@ -99,9 +126,11 @@ for (const n of sizes) {
           await session.post('Profiler.enable');
           await session.post('Profiler.start');
         }
+        const handler0 = await handlerSeconds(prom.url);
         const cpu0 = process.cpuUsage();
         const r = await serve.tickNow();
         const cpu = process.cpuUsage(cpu0);
+        const handlerMs = ((await handlerSeconds(prom.url)) - handler0) * 1000;
         const cpuMs = (cpu.user + cpu.system) / 1000;
         const rss = process.memoryUsage().rss / 2 ** 20;
         // With `node --expose-gc --import tsx bench/serve-tick.ts …`: the live heap after a full collection
@@ -118,11 +147,18 @@ for (const n of sizes) {
           `tick ${r.tick}${t === 0 ? ' (cold)' : ''}: ok=${r.ok}${r.error ? ` (${r.error})` : ''}, ${r.prometheus.requests} requests, ${r.durationMs} ms total, ` +
             `Prometheus evalTotalTime ${promMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, promMs)).toFixed(2)}, ` +
             `execTotalTime (with queueing behind rule evaluations) ${execMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, execMs)).toFixed(2)} ` +
-            `(HTTP requests' wall time ${r.prometheus.requestMs} ms), our CPU ${cpuMs.toFixed(0)} ms, ` +
+            `(HTTP requests' wall time ${r.prometheus.requestMs} ms), Prometheus's query handlers ${handlerMs.toFixed(0)} ms → ratio ${(r.durationMs / Math.max(1, handlerMs)).toFixed(2)}, our CPU ${cpuMs.toFixed(0)} ms, ` +
             `${r.alerts.observations} alert observations, ${r.incomplete.length} incomplete, RSS ${rss.toFixed(0)} MiB${live}; ` +
             `phases: measure ${r.phases.measureMs} ms, policies ${r.phases.policiesMs} ms, alerts ${r.phases.alertsMs} ms`,
         );
+        if (t > 0) warm.push({ ms: r.durationMs, cpu: cpuMs, evalRatio: r.durationMs / Math.max(1, promMs), handlerRatio: r.durationMs / Math.max(1, handlerMs) });
         if (t + 1 < ticks) await new Promise((res) => setTimeout(res, 10_000));
+      }
+      if (warm.length > 0) {
+        console.log(
+          `${n} SLAs, ${warm.length} warm ticks (medians): ${median(warm.map((w) => w.ms)).toFixed(0)} ms, our CPU ${median(warm.map((w) => w.cpu)).toFixed(0)} ms, ` +
+            `ratio to evalTotalTime ${median(warm.map((w) => w.evalRatio)).toFixed(2)}, ratio to Prometheus's query handlers ${median(warm.map((w) => w.handlerRatio)).toFixed(2)}`,
+        );
       }
       if (session && ticks > 1) {
         const { profile } = await session.post('Profiler.stop');

@@ -396,7 +396,7 @@ function measureWithState(
     }),
   ].sort((a, b) => a.start - b.start);
   const range = measuredRange(period, contract, asOf);
-  const first = range ? hourBlocks(period, range.start, range.end)[0]?.start ?? period.start : period.start;
+  const first = range ? hourBlocks(period, range.start, range.start + 1)[0]?.start ?? period.start : period.start;
   const entry: PeriodEntry = plan.entry ?? { upTo: first, tally: emptyTally(), recent: '', recentFirst: Math.round((first - period.start) / sliceMs), seen: false, blocks: [] };
   const keep = Math.max(1, Math.ceil(o.recentMs / sliceMs));
   const trim = (e: { recent: string; recentFirst: number }) => {
