@@ -379,15 +379,14 @@ export function windowCoverages(
   const statuses = block.statuses;
   const first = block.firstIndex;
   for (const i of order) {
+    // An empty segment (a window no longer than the previous one) counts nothing.
     const from = Math.min(starts[i]!, k);
-    if (from < k) {
-      const lo = from - first;
-      const hi = k - first;
-      const g = countChar(statuses, '?', lo, hi);
-      gaps += g;
-      covered += hi - lo - g - countChar(statuses, 'x', lo, hi) - countChar(statuses, '.', lo, hi);
-      k = from;
-    }
+    const lo = from - first;
+    const hi = k - first;
+    const g = countChar(statuses, '?', lo, hi);
+    gaps += g;
+    covered += hi - lo - g - countChar(statuses, 'x', lo, hi) - countChar(statuses, '.', lo, hi);
+    k = from;
     const expected = covered + gaps;
     out[i] = { expectedMinutes: expected * sliceMinutes, coveredMinutes: covered * sliceMinutes, ratio: expected === 0 ? null : covered / expected };
   }

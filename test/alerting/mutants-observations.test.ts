@@ -93,6 +93,27 @@ describe('contractObservation', () => {
     expect(contractObservation(input(noDoc)).links).toEqual([]);
     expect(contractObservation(input(noDoc, { links: [GRAFANA] })).links).toEqual([GRAFANA]);
   });
+  it("the caller's links are copied, never extended in place", () => {
+    const mine = [GRAFANA];
+    expect(contractObservation(input(octo, { links: mine })).links).toEqual([GRAFANA, DOC]);
+    expect(mine).toEqual([GRAFANA]);
+  });
+  it('evidence has no revision or document URL key when the contract has none', () => {
+    const bare = { ...octo, revision: undefined, documentUrl: undefined } as Contract;
+    const o = contractObservation(input(bare));
+    expect('revision' in o.evidence).toBe(false);
+    expect('documentUrl' in o.evidence).toBe(false);
+    expect(Object.keys(o.evidence).at(-1)).toBe('contractHash');
+  });
+  it('one escalation list per contract object, shared by its observations and frozen', () => {
+    const a = contractObservation(input(octo));
+    const b = contractObservation(input(octo, { alert: 'breach' }));
+    expect(a.escalation).toBe(b.escalation);
+    expect(Object.isFrozen(a.escalation) && Object.isFrozen(a.escalation[0])).toBe(true);
+    // Another contract object (a reload) gets its own list.
+    const reloaded = { ...octo, escalation: [{ level: 1, name: 'New NOC' }] } as Contract;
+    expect(contractObservation(input(reloaded)).escalation).toStrictEqual([{ level: 1, name: 'New NOC' }]);
+  });
   it('a contract-level alert: key sla null, summary names the contract', () => {
     const o = contractObservation(input(octo, { sla: null, alert: 'claim-due', what: 'credit claim due' }));
     expect(o.key).toEqual({ contract: 'octo-enterprise', sla: null, alert: 'claim-due' });

@@ -52,6 +52,18 @@ function table(list: Sla[], window = '1m', seconds = 60): Map<string, ValueFn> {
 }
 const query = (s: Sla, from = START, to = START + 5 * M, id = s.id): SliceQuery => ({ id, sla: s, origin: START, from, to });
 
+describe('sliceExprs (kept per SLI and measurement object)', () => {
+  it('the same SLI object with another measurement renders that measurement\'s window', () => {
+    const [s] = slas(1);
+    expect(sliceExprs(s!)).toEqual({ good: 'sum(rate(g{k="0"}[1m])) + 0', total: 'sum(rate(t{k="0"}[1m])) + 0' });
+    expect(sliceExprs({ ...s!, measurement: { ...s!.measurement, slice: '5m' } })).toEqual({ good: 'sum(rate(g{k="0"}[5m])) + 0', total: 'sum(rate(t{k="0"}[5m])) + 0' });
+    const r = sliceExprs(s!);
+    expect(r.good).toBe('sum(rate(g{k="0"}[1m])) + 0');
+    r.good = 'changed by the caller';
+    expect(sliceExprs(s!).good).toBe('sum(rate(g{k="0"}[1m])) + 0');
+  });
+});
+
 /** Drops the series of `expr` from every answer that holds more than one series (a batched answer). */
 class DropFromBatches extends TableSource {
   constructor(t: Map<string, ValueFn>, private readonly drop: Set<string>, private readonly alsoAlone = false) {

@@ -70,6 +70,21 @@ describe('errors name the bad zone or date', () => {
     }
     expect(termRange({ timezone: 'UTC', termStart: '2026-01-01' }).start).toBe(Date.UTC(2026, 0, 1));
   });
+
+  it('terms kept between calls are told apart by their end, their zone and an open end', () => {
+    // termRange keeps its answers (serve asks for every SLA on every tick): the same start with another
+    // end, no end, or another zone is another term.
+    const start = '2026-01-01';
+    expect(termRange({ timezone: 'UTC', termStart: start, termEnd: '2026-06-30' })).toEqual({ start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 6, 1) });
+    expect(termRange({ timezone: 'UTC', termStart: start, termEnd: '2026-12-31' })).toEqual({ start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1) });
+    expect(termRange({ timezone: 'UTC', termStart: start })).toEqual({ start: Date.UTC(2026, 0, 1), end: Number.POSITIVE_INFINITY });
+    expect(termRange({ timezone: 'UTC', termStart: start, termEnd: '2026-06-30' }).end).toBe(Date.UTC(2026, 6, 1));
+    expect(termRange({ timezone: 'Asia/Tokyo', termStart: start, termEnd: '2026-06-30' })).toEqual({ start: Date.UTC(2025, 11, 31, 15), end: Date.UTC(2026, 5, 30, 15) });
+    // A caller changing the answer does not change the next one.
+    const r = termRange({ timezone: 'UTC', termStart: start });
+    r.start = 0;
+    expect(termRange({ timezone: 'UTC', termStart: start }).start).toBe(Date.UTC(2026, 0, 1));
+  });
 });
 
 describe('termCoverage', () => {
