@@ -11,7 +11,7 @@
 // (the young generation that `obligo serve` is run with in the image; see docs/serve.md)
 // Also per tick: the time Prometheus's query handlers spent (prometheus_http_request_duration_seconds, which
 // adds encoding and writing the answers to evalTotalTime), read from its /metrics before and after the tick.
-// With the live heap per tick: node --expose-gc --import tsx bench/serve-tick.ts 2000 8
+// With the live heap per tick: OBLIGO_BENCH_DIST=1 node --max-semi-space-size=64 --expose-gc --import tsx bench/serve-tick.ts 2000 8
 // With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
