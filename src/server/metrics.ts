@@ -8,7 +8,10 @@
 // - from the contracts in force at the tick's instant: maintenance active, days left to the renewal
 //   notice deadline, and obligo_contract_info{contract,vendor} (the one place the vendor label lives).
 // Every tick rebuilds these series from scratch, so the series of a removed contract or SLA disappear
-// at the next tick instead of staying at their last value. A tick whose evaluation failed keeps the last
+// at the next tick instead of staying at their last value. They are rendered to exposition text once per
+// tick (prom-client's text format, which `promtool check metrics` checks in test/server/api.test.ts) and
+// appended to the registry's text at every scrape: as prom-client gauges, 2,000 SLAs meant some 30,000
+// label sets hashed and validated on every tick (~90 ms) and formatted again on every scrape. A tick whose evaluation failed keeps the last
 // evaluated values (obligo_last_successful_tick_timestamp_seconds says how old they are), minus the SLAs
 // that are no longer in the contracts.
 //
@@ -96,6 +99,29 @@ export interface ServeMetrics {
 
 const DAY_MS = 86_400_000;
 
+// The text format as prom-client writes it (registry.js): HELP escapes backslash and newline, label values
+// also the double quote; values print as JavaScript numbers, with Nan, +Inf and -Inf.
+const escapeText = (t: string): string => (/[\\\n]/.test(t) ? t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : t);
+const label = (name: string, value: string): string => `${name}="${/[\\\n"]/.test(value) ? escapeText(value).replace(/"/g, '\\"') : value}"`;
+const numberText = (v: number): string => (Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`);
+const series = (m: { name: string }, labels: string, v: number): string => `${m.name}{${labels}} ${numberText(v)}`;
+const familyText = (m: { name: string; help: string }, lines: readonly string[]): string =>
+  [`# HELP ${m.name} ${escapeText(m.help)}`, `# TYPE ${m.name} gauge`, ...lines].join('\n');
+
+/** The text helpers above, for the differential test against prom-client's own rendering. */
+export const exposition = { label, series, familyText };
+
+const STATE_LABELS = SLA_STATES.map((st) => label(LABEL.state, st));
+const windowLabels = new Map<string, string>();
+function windowLabel(w: string): string {
+  let l = windowLabels.get(w);
+  if (l === undefined) {
+    l = label(LABEL.window, w);
+    if (windowLabels.size < 1000) windowLabels.set(w, l);
+  }
+  return l;
+}
+
 /** prom-client metrics over a ServeRuntime; subscribes to its ticks. */
 export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOptions = {}): ServeMetrics {
   const now = opts.now ?? Date.now;
@@ -107,17 +133,10 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
   const counter = (m: EngineMetric) => new Counter({ name: m.name, help: m.help, labelNames: [...m.labels], registers });
   const S = SERVE_METRICS;
   const E = ENGINE_METRICS;
-  const domain = {
-    achieved: gauge(S.slaAchievedPercent),
-    budget: gauge(S.errorBudgetRemainingRatio),
-    burn: gauge(S.burnRate),
-    state: gauge(S.slaState),
-    coverage: gauge(S.dataCoverageRatio),
-    credit: gauge(S.serviceCreditAmount),
-    maintenance: gauge(S.maintenanceActive),
-    renewal: gauge(S.contractRenewalNoticeDays),
-    info: gauge(E.contractInfo),
-  };
+  /** The contract metrics' families, in the order they are printed. */
+  const DOMAIN = [S.slaAchievedPercent, S.errorBudgetRemainingRatio, S.burnRate, S.slaState, S.dataCoverageRatio, S.serviceCreditAmount, S.maintenanceActive, S.contractRenewalNoticeDays, E.contractInfo] as const;
+  /** Their exposition text as of the last tick (every family's HELP and TYPE even without series). */
+  let domainText = DOMAIN.map((m) => familyText(m, [])).join('\n\n');
   const tickDuration = new Histogram({ name: E.tickDuration.name, help: E.tickDuration.help, buckets: TICK_DURATION_BUCKETS, registers });
   const ticks = counter(E.ticks);
   const tickFailures = counter(E.tickFailures);
@@ -171,28 +190,41 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
     }
     const snap = runtime.contracts();
     const liveSlas = new Set(snap.contracts.flatMap((c) => c.slas.map((s) => s.key)));
-    for (const g of Object.values(domain)) g.reset();
+    const [achieved, budget, burn, state, coverage, credit, maintenance, renewal, info] = DOMAIN.map(() => [] as string[]) as [string[], string[], string[], string[], string[], string[], string[], string[], string[]];
+    // One series per label set (the first one; keys are unique in a tick's report and in the contracts).
+    const done = new Set<string>();
     for (const s of statuses) {
-      if (!liveSlas.has(s.key)) continue;
-      const l = { [LABEL.contract]: s.contract, [LABEL.sla]: s.sla };
-      if (s.achieved !== null) domain.achieved.set(l, s.achieved);
-      if (s.budgetRemaining !== null) domain.budget.set(l, s.budgetRemaining);
-      for (const [w, v] of Object.entries(s.burnRates)) if (v !== null && Number.isFinite(v)) domain.burn.set({ ...l, [LABEL.window]: w }, v);
-      for (const st of SLA_STATES) domain.state.set({ ...l, [LABEL.state]: st }, s.state === st ? 1 : 0);
-      if (s.coverage.ratio !== null) domain.coverage.set(l, s.coverage.ratio);
+      if (!liveSlas.has(s.key) || done.has(s.key)) continue;
+      done.add(s.key);
+      const l = `${label(LABEL.contract, s.contract)},${label(LABEL.sla, s.sla)}`;
+      if (s.achieved !== null) achieved.push(series(S.slaAchievedPercent, l, s.achieved));
+      if (s.budgetRemaining !== null) budget.push(series(S.errorBudgetRemainingRatio, l, s.budgetRemaining));
+      for (const w in s.burnRates) {
+        const v = s.burnRates[w];
+        if (v !== null && v !== undefined && Number.isFinite(v)) burn.push(series(S.burnRate, `${l},${windowLabel(w)}`, v));
+      }
+      for (let i = 0; i < SLA_STATES.length; i++) state.push(series(S.slaState, `${l},${STATE_LABELS[i]}`, s.state === SLA_STATES[i] ? 1 : 0));
+      if (s.coverage.ratio !== null) coverage.push(series(S.dataCoverageRatio, l, s.coverage.ratio));
     }
+    done.clear();
     for (const r of credits) {
-      if (!liveSlas.has(`${r.contract}/${r.sla}`)) continue;
+      const k = `${r.contract}/${r.sla}`;
+      if (!liveSlas.has(k) || done.has(`${k}/${r.currency}`)) continue;
+      done.add(`${k}/${r.currency}`);
       const amount = Number(r.amount);
-      if (Number.isFinite(amount)) domain.credit.set({ [LABEL.contract]: r.contract, [LABEL.sla]: r.sla, [LABEL.currency]: r.currency }, amount);
+      if (Number.isFinite(amount)) credit.push(series(S.serviceCreditAmount, `${label(LABEL.contract, r.contract)},${label(LABEL.sla, r.sla)},${label(LABEL.currency, r.currency)}`, amount));
     }
+    done.clear();
     for (const c of snap.contracts) {
-      const l = { [LABEL.contract]: c.id };
-      domain.info.set({ ...l, [LABEL.vendor]: c.vendor }, 1);
-      domain.maintenance.set(l, maintenanceAt(c.maintenance, c.timezone, report.at).active ? 1 : 0);
+      if (done.has(c.id)) continue;
+      done.add(c.id);
+      const l = label(LABEL.contract, c.id);
+      info.push(series(E.contractInfo, `${l},${label(LABEL.vendor, c.vendor)}`, 1));
+      maintenance.push(series(S.maintenanceActive, l, maintenanceAt(c.maintenance, c.timezone, report.at).active ? 1 : 0));
       const schedule = renewalSchedule(c);
-      if (schedule) domain.renewal.set(l, (schedule.deadline - report.at) / DAY_MS);
+      if (schedule) renewal.push(series(S.contractRenewalNoticeDays, l, (schedule.deadline - report.at) / DAY_MS));
     }
+    domainText = [achieved, budget, burn, state, coverage, credit, maintenance, renewal, info].map((lines, i) => familyText(DOMAIN[i]!, lines)).join('\n\n');
     contractsLoaded.set(snap.contracts.length);
     filesInvalid.set(new Set(snap.problems.filter((p) => p.severity === 'error').map((p) => p.file)).size);
     filesStale.set(snap.stale.length);
@@ -231,7 +263,7 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
       // The last values stay; the scrape still answers (the store's trouble shows in the logs).
       opts.onError?.('outbox depth', e);
     }
-    return registry.metrics();
+    return `${await registry.metrics()}\n${domainText}\n`;
   }
 
   const unsubscribe = runtime.onTick(update);
