@@ -190,21 +190,23 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
     }
     const snap = runtime.contracts();
     const liveSlas = new Set(snap.contracts.flatMap((c) => c.slas.map((s) => s.key)));
-    const [achieved, budget, burn, state, coverage, credit, maintenance, renewal, info] = DOMAIN.map(() => [] as string[]) as [string[], string[], string[], string[], string[], string[], string[], string[], string[]];
+    // Series lines per family; the families' order is DOMAIN's.
+    const lines = new Map<(typeof DOMAIN)[number], string[]>(DOMAIN.map((m) => [m, []]));
+    const add = (m: (typeof DOMAIN)[number], labels: string, v: number) => lines.get(m)!.push(series(m, labels, v));
     // One series per label set (the first one; keys are unique in a tick's report and in the contracts).
     const done = new Set<string>();
     for (const s of statuses) {
       if (!liveSlas.has(s.key) || done.has(s.key)) continue;
       done.add(s.key);
       const l = `${label(LABEL.contract, s.contract)},${label(LABEL.sla, s.sla)}`;
-      if (s.achieved !== null) achieved.push(series(S.slaAchievedPercent, l, s.achieved));
-      if (s.budgetRemaining !== null) budget.push(series(S.errorBudgetRemainingRatio, l, s.budgetRemaining));
+      if (s.achieved !== null) add(S.slaAchievedPercent, l, s.achieved);
+      if (s.budgetRemaining !== null) add(S.errorBudgetRemainingRatio, l, s.budgetRemaining);
       for (const w in s.burnRates) {
         const v = s.burnRates[w];
-        if (v !== null && v !== undefined && Number.isFinite(v)) burn.push(series(S.burnRate, `${l},${windowLabel(w)}`, v));
+        if (v !== null && v !== undefined && Number.isFinite(v)) add(S.burnRate, `${l},${windowLabel(w)}`, v);
       }
-      for (let i = 0; i < SLA_STATES.length; i++) state.push(series(S.slaState, `${l},${STATE_LABELS[i]}`, s.state === SLA_STATES[i] ? 1 : 0));
-      if (s.coverage.ratio !== null) coverage.push(series(S.dataCoverageRatio, l, s.coverage.ratio));
+      for (let i = 0; i < SLA_STATES.length; i++) add(S.slaState, `${l},${STATE_LABELS[i]}`, s.state === SLA_STATES[i] ? 1 : 0);
+      if (s.coverage.ratio !== null) add(S.dataCoverageRatio, l, s.coverage.ratio);
     }
     done.clear();
     for (const r of credits) {
@@ -212,19 +214,19 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
       if (!liveSlas.has(k) || done.has(`${k}/${r.currency}`)) continue;
       done.add(`${k}/${r.currency}`);
       const amount = Number(r.amount);
-      if (Number.isFinite(amount)) credit.push(series(S.serviceCreditAmount, `${label(LABEL.contract, r.contract)},${label(LABEL.sla, r.sla)},${label(LABEL.currency, r.currency)}`, amount));
+      if (Number.isFinite(amount)) add(S.serviceCreditAmount, `${label(LABEL.contract, r.contract)},${label(LABEL.sla, r.sla)},${label(LABEL.currency, r.currency)}`, amount);
     }
     done.clear();
     for (const c of snap.contracts) {
       if (done.has(c.id)) continue;
       done.add(c.id);
       const l = label(LABEL.contract, c.id);
-      info.push(series(E.contractInfo, `${l},${label(LABEL.vendor, c.vendor)}`, 1));
-      maintenance.push(series(S.maintenanceActive, l, maintenanceAt(c.maintenance, c.timezone, report.at).active ? 1 : 0));
+      add(E.contractInfo, `${l},${label(LABEL.vendor, c.vendor)}`, 1);
+      add(S.maintenanceActive, l, maintenanceAt(c.maintenance, c.timezone, report.at).active ? 1 : 0);
       const schedule = renewalSchedule(c);
-      if (schedule) renewal.push(series(S.contractRenewalNoticeDays, l, (schedule.deadline - report.at) / DAY_MS));
+      if (schedule) add(S.contractRenewalNoticeDays, l, (schedule.deadline - report.at) / DAY_MS);
     }
-    domainText = [achieved, budget, burn, state, coverage, credit, maintenance, renewal, info].map((lines, i) => familyText(DOMAIN[i]!, lines)).join('\n\n');
+    domainText = DOMAIN.map((m) => familyText(m, lines.get(m)!)).join('\n\n');
     contractsLoaded.set(snap.contracts.length);
     filesInvalid.set(new Set(snap.problems.filter((p) => p.severity === 'error').map((p) => p.file)).size);
     filesStale.set(snap.stale.length);

@@ -82,6 +82,32 @@ function rateTable(counts: Record<string, { good: (m: number) => number; total: 
   return table;
 }
 
+/**
+ * Both fixture SLIs (p, q) from per-minute [good, bad] counts; a minute without an entry has no sample
+ * at all (-1 in rateTable).
+ */
+function minuteTable(at: (m: number) => readonly [number, number] | null | undefined) {
+  const count = (pick: 0 | 1) => (m: number) => {
+    const x = at(m);
+    if (!x) return -1;
+    return pick === 1 ? x[0] + x[1] : x[0];
+  };
+  return rateTable({ p: { good: count(0), total: count(1) }, q: { good: count(0), total: count(1) } }, [1, 5]);
+}
+
+/**
+ * The UTC fixture's SLAs over April 2026 with no sample before minute `firstMinute` of the period, then
+ * samples of no traffic (0 good of 0) on both series.
+ */
+function seriesFrom(firstMinute: number) {
+  const c = load('UTC');
+  const period = parsePeriodLabel('2026-04', 'UTC');
+  const zero = (m: number) => (m < period.start + firstMinute * M ? -1 : 0);
+  const table = rateTable({ p: { good: zero, total: zero }, q: { good: zero, total: zero } }, [1, 5]);
+  const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+  return { c, period, table, targets };
+}
+
 describe('fetchSliceObservations', () => {
   it('reads every slice of a month exactly once, within the points and batch limits', async () => {
     const c = load('UTC');
@@ -233,12 +259,7 @@ describe('rollups and raw slices measure alike', () => {
           const period = parsePeriodLabel('2026-04', zone);
           // Traffic on the first 8 hours of the period; -1 = no sample at all.
           const at = (m: number) => minutes[(m - period.start) / M];
-          const count = (pick: 0 | 1) => (m: number) => {
-            const x = at(m);
-            if (!x) return -1;
-            return pick === 1 ? x[0] + x[1] : x[0];
-          };
-          const table = rateTable({ p: { good: count(0), total: count(1) }, q: { good: count(0), total: count(1) } }, [1, 5]);
+          const table = minuteTable(at);
           const asOf = period.start + 7 * H + asOfMinute * M;
           const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
           // Reference: the core measuring all raw slices in one go (no hour blocks involved).
@@ -293,12 +314,7 @@ describe('rollups and raw slices measure alike', () => {
             const i = (m - period.start) / M;
             return i < lead ? null : minutes[i];
           };
-          const count = (pick: 0 | 1) => (m: number) => {
-            const x = at(m);
-            if (!x) return -1;
-            return pick === 1 ? x[0] + x[1] : x[0];
-          };
-          const table = rateTable({ p: { good: count(0), total: count(1) }, q: { good: count(0), total: count(1) } }, [1, 5]);
+          const table = minuteTable(at);
           const asOf = period.start + 7 * H + asOfMinute * M;
           const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
           // Reference: a fresh evaluation that reads every slice from Prometheus (what gap and silence are
@@ -387,12 +403,7 @@ describe('period-to-date state between evaluations (serve)', () => {
           // Traffic on the first 10 hours; an optional hole of missing samples (a gap) somewhere.
           const inHole = (m: number) => hole !== undefined && m >= period.start + hole[0] * M && m < period.start + (hole[0] + hole[1]) * M;
           const at = (m: number) => (inHole(m) ? undefined : minutes[(m - period.start) / M]);
-          const count = (pick: 0 | 1) => (m: number) => {
-            const x = at(m);
-            if (!x) return -1;
-            return pick === 1 ? x[0] + x[1] : x[0];
-          };
-          const table = rateTable({ p: { good: count(0), total: count(1) }, q: { good: count(0), total: count(1) } }, [1, 5]);
+          const table = minuteTable(at);
           const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
           const state = new PeriodState();
           let asOf = period.start + 30 * M;
@@ -431,11 +442,7 @@ describe('silence that turns out to be gaps (serve state)', () => {
     // Found by the property above (seed 49454601): no sample in the first hour, then samples (of no
     // traffic) from minute 60 on; ticks at 38 min, 60 min and 61 min. At 60 min the period so far had no
     // sample at all (silence); at 61 min the series exists, so the first hour's slices are gaps.
-    const c = load('UTC');
-    const period = parsePeriodLabel('2026-04', 'UTC');
-    const zero = (m: number) => (m < period.start + 60 * M ? -1 : 0);
-    const table = rateTable({ p: { good: zero, total: zero }, q: { good: zero, total: zero } }, [1, 5]);
-    const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+    const { period, table, targets } = seriesFrom(60);
     const state = new PeriodState();
     for (const asOf of [period.start + 38 * M + 17_000, period.start + 60 * M + 34_000, period.start + 61 * M + 51_000, period.start + 2 * H + 5 * M]) {
       const withState = await measureTargets(targets, { asOf, source: new TableSource(table), state, persistLagMs: 0, ingestDelayMs: 0 });
@@ -452,11 +459,7 @@ describe('silence that turns out to be gaps (stored hours)', () => {
     // No sample for the first 7 h 10 min of the period, then samples of no traffic. `obligo rollup` stores
     // hours 0–6 at 7 h (silence then); serve starts at 7 h 5 min (still silence) and ticks again at 7 h 30
     // min, when the series exists: hours 0–6 are gaps, in a fresh evaluation and in serve's state alike.
-    const c = load('UTC');
-    const period = parsePeriodLabel('2026-04', 'UTC');
-    const zero = (m: number) => (m < period.start + 430 * M ? -1 : 0);
-    const table = rateTable({ p: { good: zero, total: zero }, q: { good: zero, total: zero } }, [1, 5]);
-    const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+    const { c, period, table, targets } = seriesFrom(430);
     const store = RollupStore.open(':memory:');
     const stored = await computeRollups(c.slas.map((sla) => ({ contract: c, sla })), { from: period.start, to: period.start + 7 * H, at: period.start + 7 * H, source: new TableSource(table), store });
     expect(stored.written).toBe(3 * 7);

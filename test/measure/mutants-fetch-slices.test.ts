@@ -16,28 +16,34 @@ import { parseBranches, TableSource, type ValueFn } from './table-source.js';
 const M = 60_000;
 const START = Date.UTC(2026, 3, 1);
 
-function slas(n: number, slice = '1m'): Sla[] {
-  const one = (k: number) => `
-  - id: s${k}
+/** The SLAs of one contract, one per value of `k` (SLA ids `${prefix}${n}`; `suffix` appended to each SLI). */
+function contractSlas(file: string, id: string, prefix: string, values: readonly string[], slice: string, suffix: string): Sla[] {
+  const one = (v: string, n: number) => `
+  - id: ${prefix}${n}
     objective: 99
     period: month
-    sli: { good: 'sum(rate(g{k="${k}"}[{{.window}}])) + 0', total: 'sum(rate(t{k="${k}"}[{{.window}}])) + 0' }
+    sli: { good: 'sum(rate(g{k="${v}"}[{{.window}}]))${suffix}', total: 'sum(rate(t{k="${v}"}[{{.window}}]))${suffix}' }
     measurement: { method: timeslices, slice: ${slice}, sliceGoodRatio: 0.5 }
     credits: { tiers: [ { below: 99, percent: 10 } ] }`;
   const r = loadContractText(
-    'f.yaml',
+    file,
     `apiVersion: obligo.dev/v1
 kind: Contract
-metadata: { id: f, title: F }
+metadata: { id: ${id}, title: ${id.toUpperCase()} }
 role: provider
 parties: { vendor: { name: Us }, customer: { name: Them } }
 term: { start: 2026-01-01, timezone: UTC }
 fees: { currency: USD, monthly: 100 }
-slas:${Array.from({ length: n }, (_, k) => one(k)).join('')}
+slas:${values.map((v, n) => one(v, n)).join('')}
 `,
   );
   if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
   return r.contract.slas;
+}
+
+/** n SLAs whose SLIs are not of one shape (`+ 0`: read in `or` unions, batch.ts). */
+function slas(n: number, slice = '1m'): Sla[] {
+  return contractSlas('f.yaml', 'f', 's', Array.from({ length: n }, (_, k) => String(k)), slice, ' + 0');
 }
 
 /** good = k + 1, total = 10 per minute for SLA k (rates are counts / 60). */
@@ -190,27 +196,7 @@ describe('fetchSliceObservations, edges', () => {
 
 /** SLAs whose SLIs differ only in the value of `k` (read with one selector per metric, combine.ts). */
 function sameShape(values: string[], slice = '1m'): Sla[] {
-  const one = (v: string, n: number) => `
-  - id: c${n}
-    objective: 99
-    period: month
-    sli: { good: 'sum(rate(g{k="${v}"}[{{.window}}]))', total: 'sum(rate(t{k="${v}"}[{{.window}}]))' }
-    measurement: { method: timeslices, slice: ${slice}, sliceGoodRatio: 0.5 }
-    credits: { tiers: [ { below: 99, percent: 10 } ] }`;
-  const r = loadContractText(
-    'c.yaml',
-    `apiVersion: obligo.dev/v1
-kind: Contract
-metadata: { id: c, title: C }
-role: provider
-parties: { vendor: { name: Us }, customer: { name: Them } }
-term: { start: 2026-01-01, timezone: UTC }
-fees: { currency: USD, monthly: 100 }
-slas:${values.map((v, n) => one(v, n)).join('')}
-`,
-  );
-  if (!r.contract) throw new Error(r.issues.map((i) => i.message).join('; '));
-  return r.contract.slas;
+  return contractSlas('c.yaml', 'c', 'c', values, slice, '');
 }
 
 /** Records the query text and the points (series × steps) of every answer. */
