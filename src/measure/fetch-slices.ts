@@ -58,9 +58,24 @@ export interface SliceFetch {
 /** Per query id (every id given gets an entry, possibly empty). */
 export type SliceFetches = Map<string, SliceFetch>;
 
-interface Cell {
-  good: number | null;
-  total: number | null;
+/**
+ * The answers for one distinct expression over a group's slices: a count per slice and whether an
+ * answer had a point there (a point may be NaN). Queries asking for the same expression over the same
+ * slices share one column, so that 10,000 SLAs over 50 services hold 200 columns, not 20,000.
+ */
+interface Column {
+  counts: Float64Array;
+  present: Uint8Array;
+  /** An answer had a point of this expression inside the group's range. */
+  seen: boolean;
+  warnings: Set<string> | undefined;
+  /** The batched answers lacked it entirely: asked again alone. */
+  requeried: boolean;
+}
+
+/** What the answers said, per query id; each SliceFetch is built when asked for and not kept. */
+export interface SliceAnswers {
+  get(id: string): SliceFetch | undefined;
 }
 
 interface Group {
@@ -116,46 +131,60 @@ export async function fetchSliceObservations(
   queries: readonly SliceQuery[],
   opts: FetchSlicesOptions = {},
 ): Promise<SliceFetches> {
+  const answers = await readSlices(source, queries, opts);
+  return new Map(queries.map((q) => [q.id, answers.get(q.id)!]));
+}
+
+/**
+ * As fetchSliceObservations, but each query's SliceFetch is built only when asked for: the answers are
+ * held once per distinct expression and slice range (a column of counts), however many queries share
+ * them. measureTargets builds one SLA's observations at a time from them.
+ */
+export async function readSlices(source: PromSource, queries: readonly SliceQuery[], opts: FetchSlicesOptions = {}): Promise<SliceAnswers> {
   const empty = (): SliceFetch => ({ observations: [], totalSeen: false, goodSeen: false, warnings: [], requeried: [] });
-  const out: SliceFetches = new Map(queries.map((q) => [q.id, empty()]));
+  const builders = new Map<string, () => SliceFetch>();
   const maxPoints = opts.maxPointsPerRequest ?? 1_000_000;
   const limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, ...opts };
   const tasks: Array<() => Promise<void>> = [];
   const retries: Array<() => Array<() => Promise<void>>> = [];
-  const finishers: Array<() => void> = [];
   for (const g of groupQueries(queries)) {
     const sliceMs = g.sliceSeconds * 1000;
     const totalSteps = (g.to - g.from) / sliceMs;
-    const branches: Branch[] = [];
-    g.queries.forEach((q, i) => {
-      branches.push({ id: `${i}t`, expr: renderWindow(q.sla.sli.total, g.window) });
-      branches.push({ id: `${i}g`, expr: renderWindow(q.sla.sli.good, g.window) });
-    });
+    // One column and one branch per distinct expression, in the order of first use (total, then good).
+    const columns: Column[] = [];
+    const exprs: string[] = [];
+    const indexOf = new Map<string, number>();
+    const columnOf = (expr: string): number => {
+      let k = indexOf.get(expr);
+      if (k === undefined) {
+        k = columns.length;
+        indexOf.set(expr, k);
+        exprs.push(expr);
+        columns.push({ counts: new Float64Array(totalSteps), present: new Uint8Array(totalSteps), seen: false, warnings: undefined, requeried: false });
+      }
+      return k;
+    };
+    const uses = g.queries.map((q) => ({ q, total: columnOf(renderWindow(q.sla.sli.total, g.window)), good: columnOf(renderWindow(q.sla.sli.good, g.window)) }));
+    const branches: Branch[] = exprs.map((expr, k) => ({ id: String(k), expr }));
     const stepsPerChunk = Math.min(MAX_POINTS_PER_SERIES, totalSteps);
-    const cells = new Map<number, Map<number, Cell>>();
-    const seen = new Set<string>();
-    const warned = new Map<number, Set<string>>();
-    const absorbPoints = (tag: string, points: Array<[number, number]>) => {
-      const idx = Number(tag.slice(0, -1));
-      const part = tag.slice(-1) === 'g' ? 'good' : 'total';
-      let byStart = cells.get(idx);
-      if (!byStart) cells.set(idx, (byStart = new Map()));
+    const absorbPoints = (id: string, points: Array<[number, number]>) => {
+      const c = columns[Number(id)]!;
       for (const [t, v] of points) {
         const start = t - sliceMs;
         if (start < g.from || start >= g.to) continue;
-        seen.add(tag);
-        let c = byStart.get(start);
-        if (!c) byStart.set(start, (c = { good: null, total: null }));
-        c[part] = snapCount(v * g.sliceSeconds);
+        c.seen = true;
+        const k = (start - g.from) / sliceMs;
+        if (!Number.isInteger(k)) continue;
+        c.counts[k] = snapCount(v * g.sliceSeconds);
+        c.present[k] = 1;
       }
     };
-    const warn = (tags: Iterable<string>, warnings: readonly string[]) => {
+    const warn = (ids: Iterable<string>, warnings: readonly string[]) => {
       if (warnings.length === 0) return;
-      for (const tag of tags) {
-        const idx = Number(tag.slice(0, -1));
-        let w = warned.get(idx);
-        if (!w) warned.set(idx, (w = new Set()));
-        for (const x of warnings) w.add(x);
+      for (const id of ids) {
+        const c = columns[Number(id)]!;
+        c.warnings ??= new Set();
+        for (const x of warnings) c.warnings.add(x);
       }
     };
     const timeChunks: Array<[number, number]> = [];
@@ -198,53 +227,46 @@ export async function fetchSliceObservations(
       }
     }
     // After the batches: every expression a batched answer lacked entirely is asked again on its own
-    // (one branch per query, so the answer holds that one series). Identical expressions are asked once.
-    const requeried = new Map<number, Array<'good' | 'total'>>();
+    // (one branch per query, so the answer holds that one series).
     retries.push(() => {
-      const lacking = new Map<string, string[]>();
-      g.queries.forEach((_q, i) => {
-        const parts: Array<'good' | 'total'> = [];
-        if (!seen.has(`${i}t`)) parts.push('total');
-        if (!seen.has(`${i}g`)) parts.push('good');
-        if (parts.length === 0) return;
-        requeried.set(i, parts);
-        for (const part of parts) {
-          const b = branches[2 * i + (part === 'good' ? 1 : 0)]!;
-          lacking.set(b.expr, [...(lacking.get(b.expr) ?? []), b.id]);
-        }
-      });
       const again: Array<() => Promise<void>> = [];
-      for (const [expr, ids] of lacking) {
-        const single = unionQuery([{ id: 's', expr }]);
+      columns.forEach((c, k) => {
+        if (c.seen) return;
+        c.requeried = true;
+        const single = unionQuery([{ id: 's', expr: exprs[k]! }]);
         for (const [firstEnd, lastEnd] of timeChunks) {
           again.push(async () => {
             const answer = await source.range(single, firstEnd, lastEnd, g.sliceSeconds);
-            warn(ids, answer.warnings);
+            warn([String(k)], answer.warnings);
             const ser = answer.series.filter((x) => x.labels[BRANCH_LABEL] === 's');
-            if (ser.length === 1) for (const id of ids) absorbPoints(id, ser[0]!.points);
+            if (ser.length === 1) absorbPoints(String(k), ser[0]!.points);
           });
         }
-      }
+      });
       return again;
     });
-    finishers.push(() =>
-      g.queries.forEach((q, i) => {
-        const byStart = cells.get(i);
-        out.set(q.id, {
-          observations: byStart ? [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, c]) => ({ start, good: c.good, total: c.total })) : [],
-          totalSeen: seen.has(`${i}t`),
-          goodSeen: seen.has(`${i}g`),
-          warnings: [...(warned.get(i) ?? [])].sort(),
-          requeried: requeried.get(i) ?? [],
-        });
-      }),
-    );
+    for (const { q, total, good } of uses) {
+      builders.set(q.id, () => {
+        const t = columns[total]!;
+        const gd = columns[good]!;
+        const observations: SliceObservation[] = [];
+        for (let k = 0; k < totalSteps; k++) {
+          if (t.present[k] === 0 && gd.present[k] === 0) continue;
+          observations.push({ start: g.from + k * sliceMs, good: gd.present[k] === 1 ? gd.counts[k]! : null, total: t.present[k] === 1 ? t.counts[k]! : null });
+        }
+        const warnings = new Set([...(t.warnings ?? []), ...(gd.warnings ?? [])]);
+        const requeried: Array<'good' | 'total'> = [];
+        if (t.requeried) requeried.push('total');
+        if (gd.requeried) requeried.push('good');
+        return { observations, totalSeen: t.seen, goodSeen: gd.seen, warnings: [...warnings].sort(), requeried };
+      });
+    }
   }
   const concurrency = opts.concurrency ?? 3;
   await runLimited(tasks, concurrency);
   await runLimited(retries.flatMap((r) => r()), concurrency);
-  for (const f of finishers) f();
-  return out;
+  const ids = new Set(queries.map((q) => q.id));
+  return { get: (id) => (builders.get(id) ?? (ids.has(id) ? empty : undefined))?.() };
 }
 
 /** The PromQL an SLA's slices are read with (for evidence). */

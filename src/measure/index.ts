@@ -16,7 +16,7 @@ export {
   type DataSource,
 } from './measure-slas.js';
 export { computeRollups, type RollupOptions, type RollupSummary } from './rollup.js';
-export { fetchSliceObservations, sliceExprs, type SliceQuery, type FetchSlicesOptions, type SliceFetch, type SliceFetches } from './fetch-slices.js';
+export { fetchSliceObservations, readSlices, sliceExprs, type SliceQuery, type FetchSlicesOptions, type SliceFetch, type SliceFetches, type SliceAnswers } from './fetch-slices.js';
 export { fetchWindowRatios, rulesQuery, windowsFor, type WindowRatios } from './windows.js';
 export { definitionHash } from './definition-hash.js';
 export { unionQuery, splitBranches, snapCount, tagBranch, BRANCH_LABEL, DEFAULT_BATCH_LIMITS, INSTANT_BATCH_LIMITS, type Branch, type BatchLimits } from './batch.js';

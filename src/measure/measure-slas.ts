@@ -26,7 +26,7 @@ import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
 import { summariseHour, type SliceContext, type SliceObservation, type SliceRollup } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
-import { fetchSliceObservations, sliceExprs, type FetchSlicesOptions, type SliceFetch, type SliceFetches, type SliceQuery } from './fetch-slices.js';
+import { readSlices, sliceExprs, type FetchSlicesOptions, type SliceAnswers, type SliceFetch, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 
 export const HOUR_MS = 3_600_000;
@@ -305,17 +305,23 @@ export function observationsFromFetch(
   seriesElsewhere: boolean,
   notYetAfter: number,
 ): { observations: SliceObservation[]; measuredTo: number } {
-  const byStart = new Map(f.observations.map((o) => [o.start, o]));
+  // The observations by slice index from q.from (they are in time order, on the grid).
+  const byIndex: Array<SliceObservation | undefined> = [];
+  for (const o of f.observations) {
+    const k = (o.start - q.from) / sliceMs;
+    if (k >= 0 && Number.isInteger(k) && o.start < q.to) byIndex[k] = o;
+  }
+  const at = (s: number) => byIndex[(s - q.from) / sliceMs];
   const exists = f.totalSeen || seriesElsewhere;
   const hasTotal = (s: number) => {
-    const o = byStart.get(s);
+    const o = at(s);
     return o !== undefined && o.total !== null;
   };
   let measuredTo = q.to;
   if (exists) while (measuredTo - sliceMs >= q.from && measuredTo > notYetAfter && !hasTotal(measuredTo - sliceMs)) measuredTo -= sliceMs;
   const observations: SliceObservation[] = [];
   for (let s = q.from; s < measuredTo; s += sliceMs) {
-    const o = byStart.get(s);
+    const o = at(s);
     if (o && o.total !== null) observations.push(o.good === null && f.goodSeen ? { start: s, good: null, total: null, gap: true } : o);
     else if (exists) observations.push({ start: s, good: null, total: null, gap: true });
   }
@@ -522,16 +528,24 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
   // classified, their complete hours stored, and released before the next pass is read.
   for (const pass of slicePasses(plans, opts.maxSlicesPerPass ?? DEFAULT_MAX_SLICES_PER_PASS)) {
     const passQueries = pass.flatMap((i) => (plans[i]!.query ? [plans[i]!.query!] : []));
-    const fetched: SliceFetches = passQueries.length > 0 ? await fetchSliceObservations(opts.source!, passQueries, opts.fetch) : new Map();
-    const fresh: StoredRollup[] = [];
-    for (const i of pass) results[i] = measurePlan(plans[i]!, fetched, fresh);
+    const fetched = passQueries.length > 0 ? await readSlices(opts.source!, passQueries, opts.fetch) : undefined;
+    let fresh: StoredRollup[] = [];
+    for (const i of pass) {
+      results[i] = measurePlan(plans[i]!, fetched, fresh);
+      // Stored in transactions of bounded size (a cold tick of 10,000 SLAs computes a million hours).
+      if (opts.persist && opts.store && fresh.length >= UPSERT_BATCH) {
+        await opts.store.upsert(fresh);
+        fresh = [];
+      }
+    }
     if (opts.persist && opts.store && fresh.length > 0) await opts.store.upsert(fresh);
   }
   return results;
 
-  function measurePlan(plan: Plan, fetched: SliceFetches, fresh: StoredRollup[]): SlaMeasurement {
+  function measurePlan(plan: Plan, fetched: SliceAnswers | undefined, fresh: StoredRollup[]): SlaMeasurement {
     const { contract, sla, period } = plan.target;
-    const f = plan.query ? fetched.get(plan.query.id) : undefined;
+    // Built from the pass's shared columns for this SLA only, and dropped after it.
+    const f = plan.query ? fetched?.get(plan.query.id) : undefined;
     const url = opts.source?.url ?? '';
     const sliceMs = sla.measurement.sliceSeconds * 1000;
     const flags: MeasurementFlag[] = f && f.warnings.length > 0 ? ['partial-response'] : [];
@@ -596,28 +610,50 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
 }
 
 /**
- * How many slices one pass of measureTargets reads from Prometheus at most. A slice held in memory
- * costs about 130 bytes while it is fetched and classified (measured: a cold serve tick of 2,000 SLAs
- * on five days of minutes, 14.4 million slices, took 1.9 GB); 4 million keep a pass near 0.5 GB, so
- * that the first tick of 10,000 SLAs late in a month does not exhaust the heap. Ticks that read only
- * the newest hours (serve's warm ticks) and status runs of a few hundred SLAs fit in one pass.
+ * How many distinct slices one pass of measureTargets reads from Prometheus at most: a slice of an SLI
+ * that SLAs share counts once, however many SLAs read it. The answers are held per distinct expression
+ * (9 bytes per slice and expression, readSlices) and each SLA's observations are built, classified and
+ * released one SLA at a time, so that 4 million slices keep a pass near 0.1 GB. Before answers were
+ * shared, a slice cost about 130 bytes per SLA (a cold serve tick of 2,000 SLAs on five days of minutes,
+ * 14.4 million slices, took 1.9 GB) and SLAs of one service were read again in every pass.
  */
 export const DEFAULT_MAX_SLICES_PER_PASS = 4_000_000;
 
-/** Plan indexes in passes of at most `budget` queried slices (a plan above the budget alone). */
+/** Fresh hours stored per transaction at most. */
+const UPSERT_BATCH = 50_000;
+
+/**
+ * Plan indexes in passes of at most `budget` distinct slices read: a plan costs its slices for each of
+ * its two expressions (good, total) not already read in the pass over the same slices, halved (so an SLA
+ * that shares nothing costs its slices, and one whose SLI the pass already reads costs nothing). A plan
+ * above the budget goes alone.
+ */
 export function slicePasses(plans: ReadonlyArray<Pick<Plan, 'query' | 'target'>>, budget: number): number[][] {
   const passes: number[][] = [];
   let cur: number[] = [];
   let n = 0;
+  let held = new Set<string>();
   plans.forEach((p, i) => {
-    const slices = p.query ? (p.query.to - p.query.from) / (p.target.sla.measurement.sliceSeconds * 1000) : 0;
-    if (cur.length > 0 && n + slices > budget) {
+    const keys: string[] = [];
+    let slices = 0;
+    if (p.query) {
+      const { measurement } = p.query.sla;
+      const sliceMs = measurement.sliceSeconds * 1000;
+      slices = (p.query.to - p.query.from) / sliceMs;
+      const e = sliceExprs(p.query.sla);
+      const range = `${measurement.sliceSeconds}|${(((p.query.origin % sliceMs) + sliceMs) % sliceMs)}|${p.query.from}|${p.query.to}|`;
+      keys.push(range + e.total, range + e.good);
+    }
+    const cost = (have: Set<string>) => (slices * keys.filter((k) => !have.has(k)).length) / 2;
+    if (cur.length > 0 && n + cost(held) > budget) {
       passes.push(cur);
       cur = [];
       n = 0;
+      held = new Set();
     }
     cur.push(i);
-    n += slices;
+    n += cost(held);
+    for (const k of keys) held.add(k);
   });
   if (cur.length > 0) passes.push(cur);
   return passes;

@@ -8,7 +8,7 @@ import { sliceContextFor } from '../slo/measure.js';
 import { measuredRange, periodsOverlapping, type Period } from '../slo/periods.js';
 import { summariseHour } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
-import { fetchSliceObservations, type FetchSlicesOptions, type SliceFetches, type SliceQuery } from './fetch-slices.js';
+import { readSlices, type FetchSlicesOptions, type SliceQuery } from './fetch-slices.js';
 import { bucketByBlock, hourBlocks, isCompleteRollup, observationsFromFetch, rollupSawSeries, toStoredRollup, usesRollups } from './measure-slas.js';
 import type { PromSource } from './source.js';
 
@@ -83,14 +83,15 @@ export async function computeRollups(slas: readonly { contract: Contract; sla: S
     }
   }
   const before = opts.source.requests;
-  const fetched: SliceFetches = jobs.length ? await fetchSliceObservations(opts.source, jobs.map((j) => j.query), opts.fetch) : new Map();
+  // Each job's observations are built from the shared answers when it is summarised, then dropped.
+  const fetched = jobs.length ? await readSlices(opts.source, jobs.map((j) => j.query), opts.fetch) : undefined;
   const now = opts.now ?? Date.now;
   const rows: StoredRollup[] = [];
   const perSla: Record<string, number> = {};
   const incomplete: IncompleteHours[] = [];
   const warnings = new Set<string>();
   for (const j of jobs) {
-    const f = fetched.get(j.query.id)!;
+    const f = fetched!.get(j.query.id)!;
     for (const w of f.warnings) warnings.add(w);
     const ctx = sliceContextFor(j.contract, j.sla, j.period);
     // Hours of the same period stored earlier tell whether the series exists (then a missing sample is a gap).

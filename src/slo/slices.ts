@@ -145,7 +145,7 @@ function frameStatus(ctx: SliceContext, cal: MaintenanceCalendar, index: number)
 }
 
 /** Classify slices [first, first + count) of the context's grid from their observations. */
-export function classifySlices(ctx: SliceContext, first: number, count: number, observations: Map<number, SliceObservation>): SliceBlock {
+export function classifySlices(ctx: SliceContext, first: number, count: number, observations: Pick<ReadonlyMap<number, SliceObservation>, 'get'>): SliceBlock {
   const cal = calendar(ctx.maintenance);
   const ratio = exactFraction(ctx.sliceGoodRatio);
   let goodUnits = 0n;
@@ -199,11 +199,21 @@ export function classifyMeasuredSlices(ctx: SliceContext, observations: Iterable
  */
 export function summariseHour(ctx: SliceContext, hourStart: number, observations: Iterable<SliceObservation>, hourEnd: number = hourStart + 3_600_000): SliceRollup {
   const { first, end } = sliceIndicesStartingIn(ctx.grid, hourStart, hourEnd);
-  const byIndex = new Map<number, SliceObservation>();
-  for (const [k, o] of indexObservations(ctx.grid, observations)) if (k >= first && k < end) byIndex.set(k, o);
-  const b = classifySlices(ctx, first, end - first, byIndex);
+  // By offset in the block (an hour holds at most a few hundred slices; a Map per hour cost more than the
+  // classification). Observations outside the block are ignored, after the same checks indexObservations makes.
+  const inBlock: Array<SliceObservation | undefined> = new Array(end - first);
+  let outside: Set<number> | undefined;
   let seen = false;
-  for (const o of byIndex.values()) if (!o.gap && o.total !== null) seen = true; // NaN too: a sample, the series exists (as the fetch counts it)
+  for (const o of observations) {
+    const k = sliceIndexAt(ctx.grid, o.start);
+    const taken = k >= first && k < end ? inBlock[k - first] !== undefined : (outside ??= new Set()).has(k);
+    if (taken) throw new RangeError(`two observations for the slice starting ${new Date(o.start).toISOString()}`);
+    if (k >= first && k < end) {
+      inBlock[k - first] = o;
+      if (!o.gap && o.total !== null) seen = true; // NaN too: a sample, the series exists (as the fetch counts it)
+    } else outside!.add(k);
+  }
+  const b = classifySlices(ctx, first, end - first, { get: (k) => inBlock[k - first] });
   return {
     start: sliceStart(ctx.grid, first),
     sliceSeconds: ctx.grid.sliceMs / 1000,

@@ -483,16 +483,32 @@ describe('silence that turns out to be gaps (stored hours)', () => {
 
 describe('passes: at most maxSlicesPerPass slices read from Prometheus at once (memory bound)', () => {
   it('splits the plans greedily in order; a plan above the budget goes alone; plans without a query cost nothing', () => {
-    const sla = (sliceSeconds: number) => ({ measurement: { sliceSeconds } });
-    const plan = (slices: number, sliceSeconds = 60) => ({
-      target: { sla: sla(sliceSeconds) } as never,
-      query: slices > 0 ? ({ id: 'x', sla: sla(sliceSeconds) as never, origin: 0, from: 0, to: slices * sliceSeconds * 1000 } as SliceQuery) : undefined,
+    let n = 0;
+    // A new SLI per plan unless one is given (sliceExprs keeps renderings per SLI object).
+    const sla = (sliceSeconds: number, sli = { good: `g${n}[{{.window}}]`, total: `t${n++}[{{.window}}]` }) => ({
+      sli,
+      measurement: { sliceSeconds, slice: `${sliceSeconds}s` },
+    });
+    const plan = (slices: number, sliceSeconds = 60, s = sla(sliceSeconds)) => ({
+      target: { sla: s } as never,
+      query: slices > 0 ? ({ id: 'x', sla: s as never, origin: 0, from: 0, to: slices * sliceSeconds * 1000 } as SliceQuery) : undefined,
     });
     expect(slicePasses([plan(3), plan(3), plan(3)], 6)).toEqual([[0, 1], [2]]);
     expect(slicePasses([plan(3), plan(3), plan(3)], 5)).toEqual([[0], [1], [2]]);
     expect(slicePasses([plan(10), plan(1), plan(0), plan(2)], 3)).toEqual([[0], [1, 2, 3]]);
     expect(slicePasses([plan(12, 300), plan(12, 300)], 24)).toEqual([[0, 1]]);
     expect(slicePasses([], 5)).toEqual([]);
+    // SLAs that share an SLI over the same slices read it once: a shared one costs nothing, half shared half
+    const shared = { good: 'g[{{.window}}]', total: 't[{{.window}}]' };
+    const half = { good: 'g[{{.window}}]', total: 'other[{{.window}}]' };
+    expect(slicePasses([plan(3, 60, sla(60, shared)), plan(3, 60, sla(60, shared)), plan(3, 60, sla(60, shared))], 3)).toEqual([[0, 1, 2]]);
+    expect(slicePasses([plan(4, 60, sla(60, shared)), plan(4, 60, sla(60, half)), plan(4, 60, sla(60, shared))], 5)).toEqual([[0], [1], [2]]);
+    expect(slicePasses([plan(4, 60, sla(60, shared)), plan(4, 60, sla(60, half)), plan(4, 60, sla(60, shared))], 6)).toEqual([[0, 1, 2]]);
+    // the same SLI over other slices (another range, or another grid origin) is read apart
+    const other = (from: number, origin = 0) => ({ target: { sla: sla(60, shared) } as never, query: { id: 'y', sla: sla(60, shared) as never, origin, from, to: from + 3 * M } as SliceQuery });
+    expect(slicePasses([plan(3, 60, sla(60, shared)), other(M)], 3)).toEqual([[0], [1]]);
+    expect(slicePasses([plan(3, 60, sla(60, shared)), other(0, 1000)], 3)).toEqual([[0], [1]]);
+    expect(slicePasses([plan(3, 60, sla(60, shared)), other(0, M)], 3)).toEqual([[0, 1]]);
   });
 
   it('property: any budget measures exactly as one pass, with a request per pass at least', async () => {
@@ -510,18 +526,24 @@ describe('passes: at most maxSlicesPerPass slices read from Prometheus at once (
         const split = await measureTargets(targets, { asOf, source: src, ingestDelayMs: 0, maxSlicesPerPass: budget });
         const view = (r: typeof one) => r.map((x) => [x.measurement, x.measuredThrough, x.recent, x.evidence]);
         expect(view(split)).toEqual(view(one));
-        // an independent count of the passes: slices per SLA up to asOf on its grid, packed greedily
+        // an independent count of the passes: slices per SLA up to asOf on its grid, packed greedily; the
+        // SLAs with the same SLI and slice length (ev and ts, and the second copy of each) read nothing new
+        // when one of them is in the pass already (no two SLAs here share only one of good and total)
         const slices = targets.map((t) => Math.floor((asOf - period.start) / (t.sla.measurement.sliceSeconds * 1000)));
+        const reads = targets.map((t) => `${t.sla.sli.good} ${t.sla.sli.total} ${t.sla.measurement.sliceSeconds}`);
         let passes = 0;
         let n = Infinity;
-        for (const k of slices) {
-          if (k === 0) continue;
-          if (n + k > budget || passes === 0) {
+        let inPass = new Set<string>();
+        slices.forEach((k, i) => {
+          if (k === 0) return;
+          if (n + (inPass.has(reads[i]!) ? 0 : k) > budget || passes === 0) {
             passes++;
             n = 0;
+            inPass = new Set();
           }
-          n += k;
-        }
+          n += inPass.has(reads[i]!) ? 0 : k;
+          inPass.add(reads[i]!);
+        });
         expect(src.requests).toBeGreaterThanOrEqual(passes);
         if (budget >= slices.reduce((a, b) => a + b, 0)) expect(src.requests).toBe(src1.requests);
       }),

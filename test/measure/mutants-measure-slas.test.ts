@@ -519,7 +519,8 @@ describe('measureTargets: plans, passes and results', () => {
 
 describe('slicePasses', () => {
   it('counts the slices of a query from its start, wherever the grid starts', () => {
-    const sla = (sliceSeconds: number) => ({ measurement: { sliceSeconds } });
+    let n = 0;
+    const sla = (sliceSeconds: number) => ({ sli: { good: `g${n}[{{.window}}]`, total: `t${n++}[{{.window}}]` }, measurement: { sliceSeconds, slice: `${sliceSeconds}s` } });
     const plan = (from: number, slices: number, sliceSeconds = 60) => ({
       target: { sla: sla(sliceSeconds) } as never,
       query: { id: 'x', sla: sla(sliceSeconds) as never, origin: START, from, to: from + slices * sliceSeconds * 1000 },
@@ -534,5 +535,18 @@ describe('slicePasses', () => {
     const r = await measureTargets(targets(c), { asOf: START + 5 * H, source: src });
     expect(r.map((x) => x.measurement.achievedDecimal)).toEqual(['90', '90', '90']);
     expect(src.requests).toBe(1);
+  });
+
+  it('SLAs that share their SLI are read once, however many there are and however small the budget', async () => {
+    const c = contract('p', 40);
+    const src = new TableSource(table());
+    // 300 slices each (five hours of minutes): the budget holds one SLA's slices, and the other 39 read nothing new
+    const r = await measureTargets(targets(c), { asOf: START + 5 * H, source: src, maxSlicesPerPass: 300 });
+    expect(r.map((x) => x.measurement.achievedDecimal)).toEqual(Array(40).fill('90'));
+    expect(r.every((x) => x.measurement.measuredMinutes === 300)).toBe(true);
+    expect(src.requests).toBe(1);
+    const under = new TableSource(table());
+    await measureTargets(targets(c), { asOf: START + 5 * H, source: under, maxSlicesPerPass: 299 });
+    expect(under.requests).toBe(40);
   });
 });

@@ -93,6 +93,27 @@ describe('summariseHour: seen', () => {
   });
 });
 
+describe('summariseHour: the observations it is given', () => {
+  const c = ctx();
+  const hour = T0 + H;
+
+  it('refuses two observations of one slice, inside the hour or outside it, and a slice off the grid', () => {
+    expect(() => summariseHour(c, hour, [good(61), good(61)])).toThrow(`two observations for the slice starting ${new Date(T0 + 61 * M).toISOString()}`);
+    expect(() => summariseHour(c, hour, [good(5), good(61), good(5)])).toThrow(`two observations for the slice starting ${new Date(T0 + 5 * M).toISOString()}`);
+    expect(() => summariseHour(c, hour, [good(120), good(120)])).toThrow('two observations');
+    expect(() => summariseHour(c, hour, [{ start: hour + 30_000, good: 1, total: 1 }])).toThrow('is not aligned to the slice grid');
+    // the same slice index inside and outside cannot happen; one outside and one inside are both fine
+    expect(summariseHour(c, hour, [good(59), good(60)]).statuses).toBe(`g${'n'.repeat(59)}`);
+  });
+
+  it('classifies each slice from its own observation, in any order', () => {
+    const bad = (i: number): SliceObservation => ({ start: T0 + i * M, good: 90, total: 100 });
+    const r = summariseHour(c, hour, [bad(119), good(60), { start: T0 + 62 * M, good: 1, total: 1, gap: true }, bad(61)]);
+    expect(r.statuses).toBe(`gb?${'n'.repeat(56)}b`);
+    expect([r.goodSum, r.totalSum]).toEqual(['280', '300']);
+  });
+});
+
 describe('blockFromRollups checks rollups against the context', () => {
   const c = ctx();
   const hour0 = (): SliceRollup => summariseHour(c, T0, [good(0), good(1)]);
