@@ -101,6 +101,11 @@ export interface MeasureOptions {
    * scrape or ingestion delay never freezes a just-finished hour with its last minutes missing.
    */
   persistLagMs?: number;
+  /**
+   * Fresh hours are stored as soon as this many are pending (with the rest of the SLA that reached it), not
+   * once per pass: default 50,000 (a cold tick of 10,000 SLAs computes a million).
+   */
+  persistBatch?: number;
   /** Trailing slices without data that end within this of asOf are not measured yet (default 3 min). */
   ingestDelayMs?: number;
   /** Ignore stored rollups (recompute everything from Prometheus). */
@@ -533,7 +538,7 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
     for (const i of pass) {
       results[i] = measurePlan(plans[i]!, fetched, fresh);
       // Stored in transactions of bounded size (a cold tick of 10,000 SLAs computes a million hours).
-      if (opts.persist && opts.store && fresh.length >= UPSERT_BATCH) {
+      if (opts.persist && opts.store && fresh.length >= (opts.persistBatch ?? DEFAULT_PERSIST_BATCH)) {
         await opts.store.upsert(fresh);
         fresh = [];
       }
@@ -619,8 +624,8 @@ export async function measureTargets(targets: readonly MeasureTarget[], opts: Me
  */
 export const DEFAULT_MAX_SLICES_PER_PASS = 4_000_000;
 
-/** Fresh hours stored per transaction at most. */
-const UPSERT_BATCH = 50_000;
+/** Fresh hours pending before they are stored, by default (MeasureOptions.persistBatch). */
+export const DEFAULT_PERSIST_BATCH = 50_000;
 
 /**
  * Plan indexes in passes of at most `budget` distinct slices read: a plan costs its slices for each of

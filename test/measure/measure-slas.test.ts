@@ -363,6 +363,32 @@ describe('rollups and raw slices measure alike', () => {
     store.close();
   });
 
+  it('fresh hours are stored once persistBatch rows are pending (an SLA\'s rows together), all of them, in any batch size', async () => {
+    const c = load('UTC');
+    const period = parsePeriodLabel('2026-04', 'UTC');
+    const table = rateTable({ p: { good: () => 95, total: () => 100 }, q: { good: () => 1, total: () => 2 } }, [1, 5]);
+    const targets = c.slas.map((sla) => ({ contract: c, sla, period }));
+    const asOf = period.start + 5 * H + 17 * M;
+    const stored = async (batch?: number) => {
+      const store = RollupStore.open(':memory:');
+      const sizes: number[] = [];
+      // the real store, its upsert calls counted
+      const counted = { range: store.range.bind(store), upsert: (rows: Parameters<typeof store.upsert>[0]) => (sizes.push(rows.length), store.upsert(rows)) };
+      const r = await measureTargets(targets, { asOf, source: new TableSource(table), store: counted, persist: true, persistBatch: batch });
+      const rows = (await Promise.all(targets.map((t) => store.range({ contract: c.id, sla: t.sla.id, definitionHash: r[0]!.evidence.definitionHash }, period.start, asOf)))).flat();
+      store.close();
+      return { sizes, rows: rows.length, measurements: r.map((m) => m.measurement) };
+    };
+    // three SLAs using rollups, five complete hours each: 15 rows
+    const one = await stored();
+    expect(one.sizes).toEqual([15]);
+    for (const [batch, sizes] of [[1, [5, 5, 5]], [5, [5, 5, 5]], [6, [10, 5]], [11, [15]], [15, [15]], [16, [15]]] as const) {
+      const r = await stored(batch);
+      expect(r.sizes, String(batch)).toEqual(sizes);
+      expect(r.measurements).toEqual(one.measurements);
+    }
+  });
+
   it('stored rollups are keyed by the SLA definition', () => {
     const a = load('UTC');
     const b = loadContractText('unit.yaml', contractText('UTC').replace('sliceGoodRatio: 0.9', 'sliceGoodRatio: 0.95')).contract!;
