@@ -101,6 +101,8 @@ describe('summariseHour: the observations it is given', () => {
     expect(() => summariseHour(c, hour, [good(61), good(61)])).toThrow(`two observations for the slice starting ${new Date(T0 + 61 * M).toISOString()}`);
     expect(() => summariseHour(c, hour, [good(5), good(61), good(5)])).toThrow(`two observations for the slice starting ${new Date(T0 + 5 * M).toISOString()}`);
     expect(() => summariseHour(c, hour, [good(120), good(120)])).toThrow('two observations');
+    // the block's first and last slices, and the slice just before it
+    for (const i of [59, 60, 119]) expect(() => summariseHour(c, hour, [good(i), good(i)]), String(i)).toThrow('two observations');
     expect(() => summariseHour(c, hour, [{ start: hour + 30_000, good: 1, total: 1 }])).toThrow('is not aligned to the slice grid');
     // the same slice index inside and outside cannot happen; one outside and one inside are both fine
     expect(summariseHour(c, hour, [good(59), good(60)]).statuses).toBe(`g${'n'.repeat(59)}`);
