@@ -387,6 +387,17 @@ describe('rollups and raw slices measure alike', () => {
       expect(r.sizes, String(batch)).toEqual(sizes);
       expect(r.measurements).toEqual(one.measurements);
     }
+    // nothing is stored without persist, whatever the batch
+    const store = RollupStore.open(':memory:');
+    const calls: number[] = [];
+    const counted = { range: store.range.bind(store), upsert: (rows: Parameters<typeof store.upsert>[0]) => (calls.push(rows.length), store.upsert(rows)) };
+    await measureTargets(targets, { asOf, source: new TableSource(table), store: counted, persistBatch: 1 });
+    await measureTargets(targets, { asOf, source: new TableSource(table), store: counted, persist: false, persistBatch: 1 });
+    expect(calls).toEqual([]);
+    store.close();
+    // persist without a store: measured alike, nothing to write to
+    const bare = await measureTargets(targets, { asOf, source: new TableSource(table), persist: true, persistBatch: 1 });
+    expect(bare.map((m) => m.measurement)).toEqual(one.measurements);
   });
 
   it('stored rollups are keyed by the SLA definition', () => {

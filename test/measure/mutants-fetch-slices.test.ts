@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadContractText } from '../../src/contract/load.js';
 import type { Sla } from '../../src/contract/model.js';
-import { fetchSliceObservations, sliceExprs, type SliceQuery } from '../../src/measure/fetch-slices.js';
+import { fetchSliceObservations, readSlices, sliceExprs, type SliceQuery } from '../../src/measure/fetch-slices.js';
 import type { RangeAnswer } from '../../src/measure/source.js';
 import { parseBranches, TableSource, type ValueFn } from './table-source.js';
 
@@ -157,6 +157,50 @@ describe('fetchSliceObservations, edges', () => {
     const [a] = slas(1);
     const r = await fetchSliceObservations(new Overreach(table([a!])), [query(a!, START + 2 * M, START + 4 * M)]);
     expect(r.get(a!.id)!.observations.map((o) => o.start)).toEqual([START + 2 * M, START + 3 * M]);
+  });
+
+  it('a series with points only outside the asked slices (just before, or at the first step after) is not seen', async () => {
+    const [a] = slas(1);
+    const e = sliceExprs(a!);
+    const from = START + 2 * M;
+    const to = START + 4 * M;
+    // points at slice ENDS: from (the slice before the range) and to + M (the slice starting at `to`)
+    for (const end of [from, to + M]) {
+      const t = new Map<string, ValueFn>([
+        [e.total, (x) => (x === end ? 1 : undefined)],
+        [e.good, (x) => (x === end ? 1 : undefined)],
+      ]);
+      const r = await fetchSliceObservations(new Overreach(t), [query(a!, from, to)]);
+      expect(r.get(a!.id), String(end - START)).toEqual({ observations: [], totalSeen: false, goodSeen: false, warnings: [], requeried: ['total', 'good'] });
+    }
+  });
+
+  it('the warnings of an answer to an expression asked again alone are that query\'s', async () => {
+    const list = slas(3);
+    const lost = sliceExprs(list[1]!).total;
+    class DropThenWarn extends DropFromBatches {
+      override async range(expr: string, s: number, e: number, step: number): Promise<RangeAnswer> {
+        const x = await super.range(expr, s, e, step);
+        const alone = parseBranches(expr).length === 1 && parseBranches(expr)[0]!.expr === lost;
+        return alone ? { ...x, warnings: ['partial: alone'] } : x;
+      }
+    }
+    const r = await fetchSliceObservations(new DropThenWarn(table(list), new Set([lost])), list.map((s) => query(s)), { combine: false });
+    expect(r.get('s1')).toMatchObject({ requeried: ['total'], warnings: ['partial: alone'], totalSeen: true });
+    expect(r.get('s1')!.observations).toHaveLength(5);
+    expect(r.get('s0')!.warnings).toEqual([]);
+    expect(r.get('s2')!.warnings).toEqual([]);
+  });
+
+  it('readSlices: an id that was not asked has no answer; one asked over no slices has an empty one', async () => {
+    const [a] = slas(1);
+    const answers = await readSlices(new TableSource(table([a!])), [query(a!, START, START, 'none'), query(a!)]);
+    expect(answers.get('never asked')).toBeUndefined();
+    expect(answers.get('none')).toEqual({ observations: [], totalSeen: false, goodSeen: false, warnings: [], requeried: [] });
+    expect(answers.get(a!.id)!.observations).toHaveLength(5);
+    // built again on each call, from the same answers
+    expect(answers.get(a!.id)).toEqual(answers.get(a!.id));
+    expect(answers.get(a!.id)).not.toBe(answers.get(a!.id));
   });
 
   it('maxBranches bounds the branches per request, at least 2; maxPointsPerRequest bounds branches × steps', async () => {
