@@ -90,7 +90,16 @@ function mod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }
 
-/** Queries that can share one range query: same slice length, grid alignment and range. */
+/**
+ * The slices a query reads, as a key: queries with the same key are read with the same range queries
+ * (same slice length and window, grid alignment and range), so an expression they share is asked once.
+ */
+export function sliceRangeKey(q: Pick<SliceQuery, 'sla' | 'origin' | 'from' | 'to'>): string {
+  const { sliceSeconds, slice } = q.sla.measurement;
+  return `${sliceSeconds}|${slice}|${mod(q.origin, sliceSeconds * 1000)}|${q.from}|${q.to}`;
+}
+
+/** Queries that can share one range query (sliceRangeKey). */
 function groupQueries(queries: readonly SliceQuery[]): Group[] {
   const groups = new Map<string, Group>();
   for (const q of queries) {
@@ -99,7 +108,7 @@ function groupQueries(queries: readonly SliceQuery[]): Group[] {
       throw new RangeError(`slice range of ${q.id} is not on its slice grid`);
     }
     if (q.to <= q.from) continue;
-    const key = `${q.sla.measurement.sliceSeconds}|${q.sla.measurement.slice}|${mod(q.origin, sliceMs)}|${q.from}|${q.to}`;
+    const key = sliceRangeKey(q);
     let g = groups.get(key);
     if (!g) {
       g = { sliceSeconds: q.sla.measurement.sliceSeconds, window: q.sla.measurement.slice, from: q.from, to: q.to, queries: [] };
@@ -164,7 +173,10 @@ export async function readSlices(source: PromSource, queries: readonly SliceQuer
       }
       return k;
     };
-    const uses = g.queries.map((q) => ({ q, total: columnOf(renderWindow(q.sla.sli.total, g.window)), good: columnOf(renderWindow(q.sla.sli.good, g.window)) }));
+    const uses = g.queries.map((q) => {
+      const e = sliceExprs(q.sla);
+      return { q, total: columnOf(e.total), good: columnOf(e.good) };
+    });
     const branches: Branch[] = exprs.map((expr, k) => ({ id: String(k), expr }));
     const stepsPerChunk = Math.min(MAX_POINTS_PER_SERIES, totalSteps);
     const absorbPoints = (id: string, points: Array<[number, number]>) => {

@@ -26,7 +26,7 @@ import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
 import { summariseHour, type SliceContext, type SliceObservation, type SliceRollup } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
-import { readSlices, sliceExprs, type FetchSlicesOptions, type SliceAnswers, type SliceFetch, type SliceQuery } from './fetch-slices.js';
+import { readSlices, sliceExprs, sliceRangeKey, type FetchSlicesOptions, type SliceAnswers, type SliceFetch, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 
 export const HOUR_MS = 3_600_000;
@@ -642,12 +642,10 @@ export function slicePasses(plans: ReadonlyArray<Pick<Plan, 'query' | 'target'>>
     const keys: string[] = [];
     let slices = 0;
     if (p.query) {
-      const { measurement } = p.query.sla;
-      const sliceMs = measurement.sliceSeconds * 1000;
-      slices = (p.query.to - p.query.from) / sliceMs;
+      slices = (p.query.to - p.query.from) / (p.query.sla.measurement.sliceSeconds * 1000);
       const e = sliceExprs(p.query.sla);
-      const range = `${measurement.sliceSeconds}|${(((p.query.origin % sliceMs) + sliceMs) % sliceMs)}|${p.query.from}|${p.query.to}|`;
-      keys.push(range + e.total, range + e.good);
+      const range = sliceRangeKey(p.query);
+      keys.push(`${range}|${e.total}`, `${range}|${e.good}`);
     }
     const cost = (have: Set<string>) => (slices * keys.filter((k) => !have.has(k)).length) / 2;
     if (cur.length > 0 && n + cost(held) > budget) {
