@@ -49,6 +49,8 @@ function lines(file, from, to, inclusive = false) {
  * which runs a real Prometheus (its sender paths are those of test/server/sender*.test.ts).
  */
 const TARGETS = {
+  // src/kept.ts, the values kept per loaded-contract object that several rooms share.
+  kept: () => ({ mutate: ['src/kept.ts'], tests: ['test/kept/*.test.ts'] }),
   outbox: () => ({
     mutate: [
       'src/server/sender.ts',

@@ -5,6 +5,7 @@
 // Changing a value here is a breaking change for every deployed rule file, dashboard and route.
 import type { Sla } from './contract/model.js';
 import { durationSeconds, SLI_WINDOWS } from './contract/model.js';
+import { keptPer } from './kept.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Labels
@@ -110,13 +111,11 @@ export function activeBurnRates(sla: Pick<Sla, 'alerting'>): Sla['alerting']['bu
  * kept: the alert refers to the name as written).
  */
 export function slaWindows(sla: Pick<Sla, 'alerting'>): string[] {
-  // Asked per SLA on every serve tick: kept per alerting table (contracts are not changed in place).
-  let list = windowLists.get(sla.alerting);
-  if (!list) windowLists.set(sla.alerting, (list = computeSlaWindows(sla)));
-  return list.slice();
+  // Asked per SLA on every serve tick: kept per alerting table.
+  return keptWindows(sla.alerting).slice();
 }
 
-const windowLists = new WeakMap<object, string[]>();
+const keptWindows = keptPer((alerting: Sla['alerting']) => computeSlaWindows({ alerting }));
 
 function computeSlaWindows(sla: Pick<Sla, 'alerting'>): string[] {
   const set = new Set<string>(SLI_WINDOWS);

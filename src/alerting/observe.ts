@@ -3,6 +3,7 @@
 // document URL. The decision itself (active or not, why) comes from the caller (decision.rego).
 import type { Contract, Sla } from '../contract/model.js';
 import type { AlertLink, AlertObservation, AlertSeverity, EscalationContact } from './types.js';
+import { keptPer } from '../kept.js';
 
 export interface ContractAlertInput {
   contract: Contract;
@@ -65,21 +66,15 @@ export function contractObservation(i: ContractAlertInput): AlertObservation {
 }
 
 /** The contract's escalation contacts as pages carry them; one list per contract object, never changed. */
-function escalationOf(c: Contract): EscalationContact[] {
-  let list = escalations.get(c);
-  if (!list) {
-    list = c.escalation.map((e) => {
+const escalationOf = keptPer((c: Contract): EscalationContact[] =>
+  Object.freeze(
+    c.escalation.map((e) => {
       const o: EscalationContact = { level: e.level, name: e.name };
       if (e.phone) o.phone = e.phone;
       if (e.email) o.email = e.email;
       if (e.url) o.url = e.url;
       if (e.respondWithinMinutes !== undefined) o.respondWithinMinutes = e.respondWithinMinutes;
       return Object.freeze(o);
-    });
-    Object.freeze(list);
-    escalations.set(c, list);
-  }
-  return list;
-}
-
-const escalations = new WeakMap<Contract, EscalationContact[]>();
+    }),
+  ) as EscalationContact[],
+);

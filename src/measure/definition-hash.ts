@@ -3,6 +3,7 @@
 // Objective and tiers are not in it: they act after measurement, on the assembled period.
 import { createHash } from 'node:crypto';
 import type { Contract, Sla } from '../contract/model.js';
+import { keptPerPair } from '../kept.js';
 
 /** Bump when the meaning of a stored rollup changes (e.g. a new status character). */
 // 2: gaps ('?') and `seen`; hours with gaps or from partial answers are never stored, and format-1
@@ -25,16 +26,11 @@ function canonical(v: unknown): string {
 export type DefinitionContract = Pick<Contract, 'timezone' | 'termStart' | 'termEnd' | 'maintenance'>;
 
 export function definitionHash(contract: DefinitionContract, sla: Pick<Sla, 'sli' | 'measurement' | 'period'>): string {
-  // serve asks for every SLA's hash on every tick; loaded contracts are never changed in place (a
-  // reload builds new objects), so the hash is kept per (SLA, contract) object pair.
-  const known = hashes.get(sla);
-  if (known && known.contract === contract) return known.hash;
-  const hash = computeHash(contract, sla);
-  hashes.set(sla, { contract, hash });
-  return hash;
+  // serve asks for every SLA's hash on every tick: kept per (SLA, contract) object pair.
+  return keptHash(sla, contract);
 }
 
-const hashes = new WeakMap<object, { contract: DefinitionContract; hash: string }>();
+const keptHash = keptPerPair((sla: Pick<Sla, 'sli' | 'measurement' | 'period'>, contract: DefinitionContract) => computeHash(contract, sla));
 
 function computeHash(contract: DefinitionContract, sla: Pick<Sla, 'sli' | 'measurement' | 'period'>): string {
   const doc = {

@@ -11,6 +11,7 @@
 // share one selector (combine.ts); the rest go in `or` unions (batch.ts).
 import type { Sla } from '../contract/model.js';
 import { renderWindow } from '../contract/model.js';
+import { keptPerPair } from '../kept.js';
 import type { SliceObservation } from '../slo/slices.js';
 import { BRANCH_LABEL, snapCount, splitBranches, unionQuery, type Branch, type BatchLimits, DEFAULT_BATCH_LIMITS } from './batch.js';
 import { planBranches } from './combine.js';
@@ -283,12 +284,13 @@ export async function readSlices(source: PromSource, queries: readonly SliceQuer
 
 /** The PromQL an SLA's slices are read with (for evidence). */
 export function sliceExprs(sla: Pick<Sla, 'sli' | 'measurement'>): { good: string; total: string } {
-  // Rendered once per (SLI, measurement) object pair: serve asks for every SLA's on every tick.
-  const known = rendered.get(sla.sli);
-  if (known && known.measurement === sla.measurement) return { good: known.good, total: known.total };
-  const r = { good: renderWindow(sla.sli.good, sla.measurement.slice), total: renderWindow(sla.sli.total, sla.measurement.slice) };
-  rendered.set(sla.sli, { measurement: sla.measurement, ...r });
-  return r;
+  // Rendered once per (SLI, measurement) object pair: serve asks for every SLA's on every tick. A copy is
+  // returned, so that a caller cannot change the kept one.
+  const r = keptExprs(sla.sli, sla.measurement);
+  return { good: r.good, total: r.total };
 }
 
-const rendered = new WeakMap<object, { measurement: object; good: string; total: string }>();
+const keptExprs = keptPerPair((sli: Sla['sli'], measurement: Sla['measurement']) => ({
+  good: renderWindow(sli.good, measurement.slice),
+  total: renderWindow(sli.total, measurement.slice),
+}));

@@ -11,9 +11,9 @@
 // at the next tick instead of staying at their last value. They are rendered to exposition text once per
 // tick (prom-client's text format, which `promtool check metrics` checks in test/server/api.test.ts) and
 // appended to the registry's text at every scrape: as prom-client gauges, 2,000 SLAs meant some 30,000
-// label sets hashed and validated on every tick (~90 ms) and formatted again on every scrape. A tick whose evaluation failed keeps the last
-// evaluated values (obligo_last_successful_tick_timestamp_seconds says how old they are), minus the SLAs
-// that are no longer in the contracts.
+// label sets hashed and validated on every tick (~90 ms) and formatted again on every scrape. A tick
+// whose evaluation failed keeps the last evaluated values (obligo_last_successful_tick_timestamp_seconds
+// says how old they are), minus the SLAs that are no longer in the contracts.
 //
 // A value that is unknown has no series: an SLA without data has no achieved/budget series and its
 // obligo_sla_state{state="no-data"} is 1; a window without traffic has no burn-rate series. An SLA whose

@@ -206,12 +206,12 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
   let seen = false;
   for (const o of observations) {
     const k = sliceIndexAt(ctx.grid, o.start);
-    const taken = k >= first && k < end ? inBlock[k - first] !== undefined : (outside ??= new Set()).has(k);
-    if (taken) throw new RangeError(`two observations for the slice starting ${new Date(o.start).toISOString()}`);
-    if (k >= first && k < end) {
+    const inside = k >= first && k < end;
+    if (inside ? inBlock[k - first] !== undefined : outside?.has(k)) throw new RangeError(`two observations for the slice starting ${new Date(o.start).toISOString()}`);
+    if (inside) {
       inBlock[k - first] = o;
       if (!o.gap && o.total !== null) seen = true; // NaN too: a sample, the series exists (as the fetch counts it)
-    } else outside!.add(k);
+    } else (outside ??= new Set()).add(k);
   }
   const b = classifySlices(ctx, first, end - first, { get: (k) => inBlock[k - first] });
   return {

@@ -9,6 +9,7 @@ import { loadContractText } from '../../src/contract/load.js';
 import type { Sla } from '../../src/contract/model.js';
 import type { InstantAnswer, InstantSample } from '../../src/measure/source.js';
 import { fetchWindowRatios } from '../../src/measure/windows.js';
+import { slaWindows } from '../../src/conventions.js';
 import { parseBranches, TableSource, type ValueFn } from './table-source.js';
 
 const STANDARD = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
@@ -366,5 +367,16 @@ describe('fetchWindowRatios, combined selectors at their edges', () => {
     expect(r.queries.every((q) => q.startsWith('sum by (s) '))).toBe(true);
     expect(r.requeried).toBe(0);
     values.forEach((_, k) => expect(ratiosOf(r, `c${k}/a`)).toEqual(Object.fromEntries(STANDARD.map((w, j) => [w, (16 - good(k, j)) / 16]))));
+  });
+});
+
+describe('slaWindows (kept per alerting table)', () => {
+  it('returns a copy: a caller changing it does not change the next answer', () => {
+    const [s] = slas(['w'], plain);
+    const first = slaWindows(s!);
+    expect(first).toEqual(STANDARD);
+    first.push('changed');
+    first.length = 1;
+    expect(slaWindows(s!)).toEqual(STANDARD);
   });
 });
