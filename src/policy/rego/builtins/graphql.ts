@@ -1,13 +1,16 @@
-// graphql.schema_is_valid and graphql.is_valid through the graphql package, with gqlparser's schema
-// loading (what OPA uses): an extension of a type the schema does not define defines it, and a
-// schema needs no query root type. Errors come in gqlparser's wording and positions. graphql.parse_query
-// returns gqlparser's QueryDocument as OPA hands it over (Go field names, pruned of positions, nulls and
-// empties), built from graphql-js's AST; the schema ASTs (graphql.parse_schema, and graphql.parse and
-// parse_and_verify, which return both) are not built: where OPA would return one these fail with a
-// builtin error saying so, rather than hand a policy a differently shaped value.
-import { buildASTSchema, GraphQLError, Kind, parse, validate, validateSchema, visit, type DefinitionNode, type DirectiveNode, type DocumentNode, type GraphQLSchema, type SelectionNode, type TypeNode, type ValueNode, type VariableDefinitionNode } from 'graphql';
-import { fromJS, RObject } from '../value.js';
-import { typeName, type Value } from '../value.js';
+// The graphql.* builtins as OPA 1.22.4 answers them. Parsing is a port of gqlparser, the parser OPA
+// uses (graphql-gqlparser.ts): graphql.parse_schema, parse_query, parse and parse_and_verify return
+// its SchemaDocument and QueryDocument as OPA hands them over (Go field names, comments, pruned of
+// positions, nulls and empties), and parse errors are gqlparser's words and positions. Validation
+// (schema_is_valid, is_valid, and the verify step of parse and parse_and_verify) goes through the
+// graphql package with gqlparser's schema loading: an extension of a type the schema does not define
+// defines it, and a schema needs no query root type; its errors are put in gqlparser's wording.
+// A schema or query may also be given as an AST object (what parse_schema/parse_query return), which
+// OPA decodes into gqlparser's structures: we print it back to GraphQL (graphql-print.ts).
+import { buildASTSchema, GraphQLError, Kind, parse, validate, validateSchema, type DefinitionNode, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { fromJS, RObject, toJS, typeName, type Value } from '../value.js';
+import { gqlParseQuery, gqlParseSchema, GqlSyntaxError, pruneGql } from './graphql-gqlparser.js';
+import { printQueryDocument, printSchemaDocument } from './graphql-print.js';
 import { BuiltinError, def } from './registry.js';
 
 const EXTENSIONS: Partial<Record<string, string>> = {
@@ -32,10 +35,37 @@ function asGqlparserLoads(doc: DocumentNode): DocumentNode {
   return { ...doc, definitions };
 }
 
-function loadSchema(name: string, v: Value | undefined): GraphQLSchema | undefined {
-  if (typeof v !== 'string') throw new BuiltinError('eval_type_error', `${name}: operand must be string but got ${typeName(v!)}`);
+/** The schema's GraphQL text: a string as is, an AST object printed; undefined for anything else. */
+function schemaText(v: Value | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof RObject) {
+    try {
+      return printSchemaDocument(toJS(v));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function queryText(v: Value | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof RObject) {
+    try {
+      return printQueryDocument(toJS(v));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function loadSchema(v: Value | undefined): GraphQLSchema | undefined {
+  const text = schemaText(v);
+  if (text === undefined) return undefined;
   try {
-    const schema = buildASTSchema(asGqlparserLoads(parse(v)));
+    gqlParseSchema(text);
+    const schema = buildASTSchema(asGqlparserLoads(parse(text)));
     // gqlparser does not require a query root type
     const errors = validateSchema(schema).filter((e) => !/^Query root type must be provided/.test(e.message));
     return errors.length === 0 ? schema : undefined;
@@ -44,16 +74,22 @@ function loadSchema(name: string, v: Value | undefined): GraphQLSchema | undefin
   }
 }
 
-def('graphql.schema_is_valid', 1, ([schema]) => loadSchema('graphql.schema_is_valid', schema) !== undefined);
+def('graphql.schema_is_valid', 1, ([schema]) => loadSchema(schema) !== undefined);
 
 def('graphql.is_valid', 2, ([query, schema]) => {
-  if (typeof query !== 'string') return false;
-  const s = loadSchema('graphql.is_valid', schema);
+  const q = queryText(query);
+  if (q === undefined) return false;
+  const s = loadSchema(schema);
   if (!s) return false;
-  // gqlparser reads an empty query as a document without operations (graphql-js rejects it)
-  if (query.replace(/#[^\n]*/g, '').trim() === '') return true;
   try {
-    return validate(s, parse(query)).length === 0;
+    gqlParseQuery(q);
+  } catch {
+    return false;
+  }
+  // gqlparser reads an empty query as a document without operations (graphql-js rejects it)
+  if (q.replace(/#[^\n]*/g, '').trim() === '') return true;
+  try {
+    return validate(s, parse(q)).length === 0;
   } catch {
     return false;
   }
@@ -82,47 +118,70 @@ function gqlMessage(name: string, e: unknown, schema = false, source = ''): Buil
   return new BuiltinError('eval_builtin_error', `${name}: ${msg}${at ? ` in GraphQL string at location ${at.line}:${at.column + colShift}` : ''}`);
 }
 
-function noAst(name: string): BuiltinError {
-  return new BuiltinError('eval_builtin_error', `${name}: GraphQL ASTs (gqlparser's structures in OPA) are not provided by this engine`);
+/** A gqlparser parse error as OPA words it (formatGqlParserError). */
+function gqlParseError(name: string, e: unknown): BuiltinError {
+  if (e instanceof GqlSyntaxError) return new BuiltinError('eval_builtin_error', `${name}: ${e.message} in GraphQL string at location ${e.line}:${e.column}`);
+  return new BuiltinError('eval_builtin_error', `${name}: ${(e as Error).message}`);
+}
+
+/** A Rego value as the plain JSON OPA hands to encoding/json. */
+function plain(v: Value): unknown {
+  return toJS(v);
+}
+
+/**
+ * A query (string, or a QueryDocument object) as OPA reads it: its AST (pruned, as policies see it)
+ * and GraphQL text for the validator. Throws a BuiltinError on a parse error; undefined for other types.
+ */
+function readQuery(name: string, v: Value | undefined): { ast: unknown; text: string } | undefined {
+  if (v instanceof RObject) {
+    // OPA decodes the object into gqlparser's structures and hands it back as it was (pruned)
+    const doc = plain(v);
+    try {
+      return { ast: pruneGql(doc), text: printQueryDocument(doc) };
+    } catch (e) {
+      throw gqlParseError(name, e);
+    }
+  }
+  if (typeof v !== 'string') return undefined;
+  try {
+    return { ast: pruneGql(gqlParseQuery(v)), text: v };
+  } catch (e) {
+    throw gqlParseError(name, e);
+  }
+}
+
+/** A schema (string, or a SchemaDocument object) as OPA reads it; as readQuery. */
+function readSchema(name: string, v: Value | undefined): { ast: unknown; text: string } | undefined {
+  if (v instanceof RObject) {
+    // OPA decodes the object into gqlparser's structures and hands it back as it was (pruned)
+    const doc = plain(v);
+    try {
+      return { ast: pruneGql(doc), text: printSchemaDocument(doc) };
+    } catch (e) {
+      throw gqlParseError(name, e);
+    }
+  }
+  if (typeof v !== 'string') return undefined;
+  try {
+    return { ast: pruneGql(gqlParseSchema(v)), text: v };
+  } catch (e) {
+    throw gqlParseError(name, e);
+  }
 }
 
 def('graphql.parse_query', 1, ([q]) => {
   if (typeof q !== 'string') throw new BuiltinError('eval_type_error', `graphql.parse_query: operand 1 must be string but got ${typeName(q!)}`);
-  let doc: DocumentNode;
-  try {
-    doc = parse(q);
-  } catch (e) {
-    throw gqlMessage('graphql.parse_query', e, false, q);
-  }
-  // gqlparser rejects an empty selection set ({}) where graphql-js accepts it
-  let empty: number | undefined;
-  visit(doc, {
-    SelectionSet(n) {
-      if (n.selections.length === 0 && n.loc && empty === undefined) empty = n.loc.end - 1;
-    },
-  });
-  if (empty !== undefined) {
-    const before = q.slice(0, empty);
-    const line = before.split('\n').length;
-    const col = empty - before.lastIndexOf('\n');
-    throw new BuiltinError('eval_builtin_error', `graphql.parse_query: expected at least one definition, found } in GraphQL string at location ${line}:${col}`);
-  }
-  return fromJS(prune(queryDocument(doc)));
+  return fromJS(readQuery('graphql.parse_query', q)!.ast);
 });
 
 def('graphql.parse_schema', 1, ([s]) => {
   if (typeof s !== 'string') throw new BuiltinError('eval_type_error', `graphql.parse_schema: operand 1 must be string but got ${typeName(s!)}`);
-  try {
-    parse(s);
-  } catch (e) {
-    throw gqlMessage('graphql.parse_schema', e, true, s);
-  }
-  throw noAst('graphql.parse_schema');
+  return fromJS(readSchema('graphql.parse_schema', s)!.ast);
 });
 
-/** Parses and validates; the first problem in gqlparser's words, undefined when the query is valid. */
-function verify(name: string, query: Value | undefined, schema: Value | undefined): BuiltinError | undefined {
-  if (typeof query !== 'string' || typeof schema !== 'string') throw new BuiltinError('eval_type_error', `${name}: operands must be strings`);
+/** Validates a parsed query against a parsed schema; the first problem in gqlparser's words, undefined when valid. */
+function verify(name: string, query: string, schema: string): BuiltinError | undefined {
   let doc: DocumentNode;
   let s: GraphQLSchema;
   try {
@@ -141,142 +200,26 @@ function verify(name: string, query: Value | undefined, schema: Value | undefine
 }
 
 def('graphql.parse', 2, ([query, schema]) => {
-  const err = verify('graphql.parse', query, schema);
+  const q = readQuery('graphql.parse', query);
+  if (!q) throw new BuiltinError('eval_type_error', `graphql.parse: operand 1 must be one of {object, string} but got ${typeName(query!)}`);
+  const s = readSchema('graphql.parse', schema);
+  if (!s) throw new BuiltinError('eval_type_error', `graphql.parse: operand 2 must be one of {object, string} but got ${typeName(schema!)}`);
+  const err = verify('graphql.parse', q.text, s.text);
   if (err) throw err;
-  throw noAst('graphql.parse');
+  return [fromJS(q.ast), fromJS(s.ast)];
 });
 
 def('graphql.parse_and_verify', 2, ([query, schema]) => {
-  // invalid: [false, {}, {}] as OPA; valid: the ASTs, which we do not have
-  if (verify('graphql.parse_and_verify', query, schema)) return [false, new RObject(), new RObject()];
-  throw noAst('graphql.parse_and_verify');
+  // any problem: [false, {}, {}], as OPA
+  const unverified = (): Value => [false, new RObject(), new RObject()];
+  let q: { ast: unknown; text: string } | undefined;
+  let s: { ast: unknown; text: string } | undefined;
+  try {
+    q = readQuery('graphql.parse_and_verify', query);
+    s = q && readSchema('graphql.parse_and_verify', schema);
+  } catch {
+    return unverified();
+  }
+  if (!q || !s || verify('graphql.parse_and_verify', q.text, s.text)) return unverified();
+  return [true, fromJS(q.ast), fromJS(s.ast)];
 });
-
-// ---- gqlparser's QueryDocument, as OPA hands it to policies: the Go structures' fields by their Go
-// names, without Position, nulls and empty lists or objects (OPA's pruneIrrelevantGraphQLASTNodes).
-
-/** gqlparser's ValueKind numbers. */
-const VALUE_KIND: Record<string, number> = {
-  [Kind.VARIABLE]: 0, [Kind.INT]: 1, [Kind.FLOAT]: 2, [Kind.STRING]: 3, [Kind.BOOLEAN]: 5, [Kind.NULL]: 6, [Kind.ENUM]: 7, [Kind.LIST]: 8, [Kind.OBJECT]: 9,
-};
-
-type J = unknown;
-
-function gqlValue(v: ValueNode): J {
-  const kind = v.kind === Kind.STRING && v.block ? 4 : VALUE_KIND[v.kind]!;
-  let raw = '';
-  let children: J[] = [];
-  switch (v.kind) {
-    case Kind.VARIABLE:
-      raw = v.name.value;
-      break;
-    case Kind.INT:
-    case Kind.FLOAT:
-    case Kind.STRING:
-    case Kind.ENUM:
-      raw = v.value;
-      break;
-    case Kind.BOOLEAN:
-      raw = v.value ? 'true' : 'false';
-      break;
-    case Kind.NULL:
-      raw = 'null';
-      break;
-    case Kind.LIST:
-      children = v.values.map((x) => ({ Name: '', Value: gqlValue(x) }));
-      break;
-    case Kind.OBJECT:
-      children = v.fields.map((f) => ({ Name: f.name.value, Value: gqlValue(f.value) }));
-      break;
-  }
-  return { Raw: raw, Children: children, Kind: kind, ExpectedTypeHasDefault: false };
-}
-
-function gqlType(t: TypeNode): J {
-  if (t.kind === Kind.NON_NULL_TYPE) return { ...(gqlType(t.type) as object), NonNull: true };
-  if (t.kind === Kind.LIST_TYPE) return { NamedType: '', Elem: gqlType(t.type), NonNull: false };
-  return { NamedType: t.name.value, NonNull: false };
-}
-
-function gqlDirectives(ds: readonly DirectiveNode[] | undefined): J[] {
-  return (ds ?? []).map((d) => ({ Name: d.name.value, Arguments: (d.arguments ?? []).map((a) => ({ Name: a.name.value, Value: gqlValue(a.value) })), Location: '' }));
-}
-
-function gqlVariables(vs: readonly VariableDefinitionNode[] | undefined): J[] {
-  return (vs ?? []).map((v) => ({
-    Variable: v.variable.name.value,
-    Type: gqlType(v.type),
-    DefaultValue: v.defaultValue ? gqlValue(v.defaultValue) : null,
-    Directives: gqlDirectives(v.directives),
-    Used: false,
-  }));
-}
-
-function gqlSelections(ss: readonly SelectionNode[] | undefined): J[] {
-  return (ss ?? []).map((s) => {
-    switch (s.kind) {
-      case Kind.FIELD:
-        return {
-          Alias: s.alias?.value ?? s.name.value,
-          Name: s.name.value,
-          Arguments: (s.arguments ?? []).map((a) => ({ Name: a.name.value, Value: gqlValue(a.value) })),
-          Directives: gqlDirectives(s.directives),
-          SelectionSet: gqlSelections(s.selectionSet?.selections),
-        };
-      case Kind.INLINE_FRAGMENT:
-        return { TypeCondition: s.typeCondition?.name.value ?? '', Directives: gqlDirectives(s.directives), SelectionSet: gqlSelections(s.selectionSet.selections) };
-      case Kind.FRAGMENT_SPREAD:
-        return { Name: s.name.value, Directives: gqlDirectives(s.directives) };
-    }
-  });
-}
-
-function queryDocument(doc: DocumentNode): J {
-  const operations: J[] = [];
-  const fragments: J[] = [];
-  for (const d of doc.definitions) {
-    if (d.kind === Kind.OPERATION_DEFINITION) {
-      operations.push({
-        Operation: d.operation,
-        Name: d.name?.value ?? '',
-        VariableDefinitions: gqlVariables(d.variableDefinitions),
-        Directives: gqlDirectives(d.directives),
-        SelectionSet: gqlSelections(d.selectionSet.selections),
-      });
-    } else if (d.kind === Kind.FRAGMENT_DEFINITION) {
-      fragments.push({
-        Name: d.name.value,
-        VariableDefinition: gqlVariables(d.variableDefinitions),
-        TypeCondition: d.typeCondition.name.value,
-        Directives: gqlDirectives(d.directives),
-        SelectionSet: gqlSelections(d.selectionSet.selections),
-      });
-    }
-  }
-  return { Operations: operations, Fragments: fragments };
-}
-
-/** Drops nulls and empty lists and objects, recursively (keeps empty strings and false). */
-function prune(x: J): J {
-  if (Array.isArray(x)) {
-    const out: J[] = [];
-    for (const e of x) {
-      if (e === null || e === undefined) continue;
-      const p = prune(e);
-      if ((Array.isArray(p) && p.length === 0) || (typeof p === 'object' && p !== null && !Array.isArray(p) && Object.keys(p).length === 0)) continue;
-      out.push(p);
-    }
-    return out;
-  }
-  if (typeof x === 'object' && x !== null) {
-    const out: Record<string, J> = {};
-    for (const [k, v] of Object.entries(x)) {
-      if (v === null || v === undefined) continue;
-      const p = prune(v);
-      if ((Array.isArray(p) && p.length === 0) || (typeof p === 'object' && p !== null && !Array.isArray(p) && Object.keys(p).length === 0)) continue;
-      out[k] = p;
-    }
-    return out;
-  }
-  return x;
-}
