@@ -6,7 +6,7 @@ import type { Contract, Sla } from '../contract/model.js';
 import { SLI_WINDOWS } from '../contract/model.js';
 import { activeBurnRates, slaWindows } from '../conventions.js';
 import type { RollupRepository } from './rollup-store.js';
-import { budgetRemaining, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
+import { budgetRemainingDecimal, budgetState, burnRate, type BurnPairValue } from '../slo/budget.js';
 import { windowCoverages, type Coverage, type MeasurementFlag } from '../slo/methods.js';
 import { durationSeconds } from '../contract/model.js';
 import { periodContaining, type Period } from '../slo/periods.js';
@@ -15,6 +15,7 @@ import { measureTargets, type MeasureEvidence, type PeriodState, type SlaMeasure
 import type { FetchSlicesOptions } from './fetch-slices.js';
 import type { PromSource } from './source.js';
 import { fetchWindowRatios } from './windows.js';
+import { keptPer } from '../kept.js';
 
 export interface SlaStatus {
   contract: string;
@@ -89,6 +90,16 @@ export interface MeasureStatusOptions {
   state?: PeriodState;
 }
 
+/**
+ * The windows a status reports for an SLA: the seven standard windows always (null without traffic), plus
+ * any window the SLA's own burn-rate table names (so that policies can evaluate custom pairs from this
+ * document); with each window's length in ms, for its coverage.
+ */
+const statusWindows = keptPer((sla: Sla): { names: readonly string[]; ms: readonly number[] } => {
+  const names = [...SLI_WINDOWS, ...slaWindows(sla).filter((x) => !(SLI_WINDOWS as readonly string[]).includes(x))];
+  return { names, ms: names.map((w) => durationSeconds(w) * 1000) };
+});
+
 export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
@@ -142,22 +153,23 @@ export async function measureStatus(
     };
     const sli: Record<string, number | null> = {};
     const burnRates: Record<string, number | null> = {};
-    // The seven standard windows always (null without traffic), plus any window the SLA's own
-    // burn-rate table names (so that policies can evaluate custom pairs from this document).
-    for (const w of [...SLI_WINDOWS, ...slaWindows(sla).filter((x) => !(SLI_WINDOWS as readonly string[]).includes(x))]) {
+    const ws = statusWindows(sla);
+    for (const w of ws.names) {
       sli[w] = sliOf(w);
       burnRates[w] = burnRate(sli[w]!, sla.objective);
     }
     // Every window of an active pair is in burnRates (slaWindows adds them).
     const burn: BurnPairValue[] = activeBurnRates(sla).map((pair) => ({ pair, long: burnRates[pair.long]!, short: burnRates[pair.short]! }));
     const achievedDecimal = measurement.achievedDecimal;
+    // 1 − (1 − achieved/100)/b, computed once for the number reported and the state.
+    const remaining = budgetRemainingDecimal(achievedDecimal, sla.objective);
     const atMs = opts.at;
     const windowCov: Record<string, number | null> = {};
-    const ws = Object.keys(sli);
-    const covs = windowCoverages(m.recent, m.recent.grid, atMs, ws.map((w) => durationSeconds(w) * 1000));
-    ws.forEach((w, i) => (windowCov[w] = covs[i]!.ratio));
+    const covs = windowCoverages(m.recent, m.recent.grid, atMs, ws.ms);
+    ws.names.forEach((w, i) => (windowCov[w] = covs[i]!.ratio));
     // Warnings of the window answers make the status incomplete too (its burn rates come from them).
-    const warnings = [...new Set([...m.evidence.warnings, ...(windows.warnings.get(sla.key) ?? [])])].sort();
+    const windowWarnings = windows.warnings.get(sla.key) ?? [];
+    const warnings = m.evidence.warnings.length + windowWarnings.length === 0 ? [] : [...new Set([...m.evidence.warnings, ...windowWarnings])].sort();
     const flags = new Set<MeasurementFlag>(measurement.flags);
     let coverage = measurement.coverage;
     if (warnings.length > 0 && !coverage.partialResponse) {
@@ -178,13 +190,13 @@ export async function measureStatus(
       achieved: measurement.achieved,
       achievedThrough: isoUtc(m.measuredThrough),
       achievedDecimal,
-      budgetRemaining: budgetRemaining(achievedDecimal, sla.objective),
+      budgetRemaining: remaining?.toNumber() ?? null,
       sli,
       burnRates,
       windowCoverage: windowCov,
       coverage,
       warnings,
-      state: measurement.flags.includes('outside-term') ? 'outside-term' : budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow }),
+      state: measurement.flags.includes('outside-term') ? 'outside-term' : budgetState({ achieved: achievedDecimal, objective: sla.objective, burn, atRiskBelow: opts.atRiskBelow, remaining: remaining ?? undefined }),
       measuredMinutes: measurement.measuredMinutes,
       badMinutes: measurement.badMinutes,
       excludedMinutes: measurement.excludedMinutes,

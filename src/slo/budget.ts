@@ -24,21 +24,44 @@ export function errorBudget(objective: number): number {
 /** Burn rate (1 − sli)/b for an SLI ratio in [0, 1]; null when the SLI is unknown. */
 export function burnRate(sli: number | null, objective: number): number | null {
   if (sli === null || !Number.isFinite(sli)) return null;
-  return ONE.minus(dec(sli)).times(100).div(budgetPercent(objective)).toNumber();
+  // A window without errors burns nothing (and is the common case).
+  if (sli === 1) return 0;
+  // Serve computes seven burn rates per SLA per tick, and SLAs that share an SLI (one service, several
+  // contracts or tiers) share its window ratios: each (objective, SLI) pair is computed once while kept.
+  const known = burnRates(objective);
+  let r = known.get(sli);
+  if (r === undefined) {
+    r = ONE.minus(dec(sli)).times(100).div(budgetPercent(objective)).toNumber();
+    if (known.size >= MAX_KEPT_BURN_RATES) known.clear();
+    known.set(sli, r);
+  }
+  return r;
 }
 
 const ONE = new D(1);
-// 100 − O per objective: serve computes seven burn rates per SLA per tick over a handful of objectives.
-const budgetPercents = new Map<number, Decimal>();
-function budgetPercent(objective: number): Decimal {
-  let b = budgetPercents.get(objective);
-  if (b === undefined) {
-    b = new D(100).minus(dec(objective));
-    if (budgetPercents.size >= 1000) budgetPercents.clear();
-    budgetPercents.set(objective, b);
-  }
-  return b;
+const HUNDRED = new D(100);
+/** Burn rates kept per objective (a bound, not a cache size to tune: beyond it the map starts afresh). */
+const MAX_KEPT_BURN_RATES = 50_000;
+
+/** Per objective (a handful in practice): O as a decimal, 100 − O, and the burn rates computed for it. */
+interface ObjectiveDecimals {
+  objective: Decimal;
+  budgetPercent: Decimal;
+  burnRates: Map<number, number>;
 }
+const objectives = new Map<number, ObjectiveDecimals>();
+function objectiveDecimals(objective: number): ObjectiveDecimals {
+  let o = objectives.get(objective);
+  if (o === undefined) {
+    const d = dec(objective);
+    o = { objective: d, budgetPercent: HUNDRED.minus(d), burnRates: new Map() };
+    if (objectives.size >= 1000) objectives.clear();
+    objectives.set(objective, o);
+  }
+  return o;
+}
+const budgetPercent = (objective: number): Decimal => objectiveDecimals(objective).budgetPercent;
+const burnRates = (objective: number): Map<number, number> => objectiveDecimals(objective).burnRates;
 
 /** Burn rate from good and total counts over a window; null without traffic. */
 export function burnRateFromCounts(good: number | null, total: number | null, objective: number): number | null {
@@ -50,7 +73,7 @@ export function burnRateFromCounts(good: number | null, total: number | null, ob
 /** Exact variant of budgetRemaining (decimal string in, Decimal out). */
 export function budgetRemainingDecimal(achieved: string | number | Decimal | null, objective: number): Decimal | null {
   if (achieved === null) return null;
-  return new D(1).minus(new D(100).minus(dec(achieved)).div(new D(100).minus(dec(objective))));
+  return ONE.minus(HUNDRED.minus(dec(achieved)).div(budgetPercent(objective)));
 }
 
 /** Period-to-date budget remaining 1 − (1 − A/100)/b: 1 untouched, 0 used up, < 0 breached. */
@@ -77,13 +100,17 @@ export interface BudgetStateInput {
   burn?: readonly BurnPairValue[];
   /** Budget remaining below this is at risk (default 0.25). */
   atRiskBelow?: number;
+  /** budgetRemainingDecimal(achieved, objective), when the caller has it already. */
+  remaining?: Decimal;
 }
+
+const DEFAULT_AT_RISK_BELOW = dec(0.25);
 
 export function budgetState(input: BudgetStateInput): BudgetState {
   if (input.achieved === null) return 'no-data';
-  if (dec(input.achieved).lt(dec(input.objective))) return 'breached';
-  const remaining = budgetRemainingDecimal(input.achieved, input.objective)!;
-  if (remaining.lt(dec(input.atRiskBelow ?? 0.25))) return 'at-risk';
+  if (dec(input.achieved).lt(objectiveDecimals(input.objective).objective)) return 'breached';
+  const remaining = input.remaining ?? budgetRemainingDecimal(input.achieved, input.objective)!;
+  if (remaining.lt(input.atRiskBelow === undefined ? DEFAULT_AT_RISK_BELOW : dec(input.atRiskBelow))) return 'at-risk';
   if ((input.burn ?? []).some((b) => b.pair.severity === 'page' && pairFiring(b))) return 'at-risk';
   return 'ok';
 }

@@ -32,12 +32,20 @@ export function errorRatioUnits(good: bigint, total: bigint): bigint {
  * Rounded to 15 significant digits first, which no written ratio exceeds, so that float noise from
  * a derived default (99.9 / 100 = 0.9990000000000001) does not turn a slice at exactly 99.9 % bad.
  */
-export function exactFraction(x: number): { n: bigint; d: bigint } {
-  if (!Number.isFinite(x)) throw new RangeError(`not a finite ratio: ${x}`);
-  const s = new Decimal(x.toPrecision(15)).toFixed();
-  const [i, f = ''] = s.split('.');
-  return { n: BigInt((i ?? '0') + f), d: 10n ** BigInt(f.length) };
+export function exactFraction(x: number): { readonly n: bigint; readonly d: bigint } {
+  // The ratios of a contract set are a handful of written values, asked for every SLA on every tick.
+  let f = fractions.get(x);
+  if (f === undefined) {
+    if (!Number.isFinite(x)) throw new RangeError(`not a finite ratio: ${x}`);
+    const s = new Decimal(x.toPrecision(15)).toFixed();
+    const [i, fr = ''] = s.split('.');
+    f = Object.freeze({ n: BigInt((i ?? '0') + fr), d: 10n ** BigInt(fr.length) });
+    if (fractions.size >= 1000) fractions.clear();
+    fractions.set(x, f);
+  }
+  return f;
 }
+const fractions = new Map<number, { readonly n: bigint; readonly d: bigint }>();
 
 /** Integer units → plain decimal string ("12.5" for 12500000000000n at scale 12). */
 export function unitsToDecimal(units: bigint, scale: number): string {
@@ -58,7 +66,10 @@ export function decimalToUnits(s: string, scale: number): bigint {
 
 /** 100 × num / den (both integers) at QUOTIENT_DIGITS significant digits. */
 export function percentOf(num: bigint, den: bigint): Decimal {
+  // All good (the common case) needs no division. Decimals are immutable, so one is shared.
+  if (num === den && den !== 0n) return HUNDRED_PERCENT;
   return new QuotientDecimal(num.toString()).times(100).div(den.toString());
 }
+const HUNDRED_PERCENT = new QuotientDecimal(100);
 
 export { RATIO_ONE };

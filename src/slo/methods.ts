@@ -278,6 +278,8 @@ export function measureTally(tally: SliceTally, spec: MethodSpec, extraFlags: re
     const errors = block.errorRatioUnits + (spec.noData === 'bad' ? BigInt(c.noData) * RATIO_ONE : 0n);
     achieved = percentOf(n * RATIO_ONE - errors, n * RATIO_ONE);
   }
+  const goodEventsDecimal = unitsToDecimal(block.goodUnits, COUNT_SCALE);
+  const totalEventsDecimal = unitsToDecimal(block.totalUnits, COUNT_SCALE);
   return {
     method: spec.method,
     achieved: achieved === null ? null : achieved.toNumber(),
@@ -290,10 +292,10 @@ export function measureTally(tally: SliceTally, spec: MethodSpec, extraFlags: re
     badSlices: c.bad,
     noDataSlices: c.noData,
     excludedSlices: c.excluded,
-    goodEvents: Number(unitsToDecimal(block.goodUnits, COUNT_SCALE)),
-    totalEvents: Number(unitsToDecimal(block.totalUnits, COUNT_SCALE)),
-    goodEventsDecimal: unitsToDecimal(block.goodUnits, COUNT_SCALE),
-    totalEventsDecimal: unitsToDecimal(block.totalUnits, COUNT_SCALE),
+    goodEvents: Number(goodEventsDecimal),
+    totalEvents: Number(totalEventsDecimal),
+    goodEventsDecimal,
+    totalEventsDecimal,
     gapSlices: c.gaps,
     coverage,
     flags: [...flags].sort(),
