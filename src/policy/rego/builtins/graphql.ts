@@ -10,7 +10,7 @@
 import { buildASTSchema, GraphQLError, Kind, parse, validate, validateSchema, type DefinitionNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { fromJS, RObject, toJS, typeName, type Value } from '../value.js';
 import { gqlParseQuery, gqlParseSchema, GqlSyntaxError, pruneGql } from './graphql-gqlparser.js';
-import { printQueryDocument, printSchemaDocument } from './graphql-print.js';
+import { decode, printQueryDocument, printSchemaDocument } from './graphql-print.js';
 import { BuiltinError, def } from './registry.js';
 
 const EXTENSIONS: Partial<Record<string, string>> = {
@@ -40,7 +40,7 @@ function schemaText(v: Value | undefined): string | undefined {
   if (typeof v === 'string') return v;
   if (v instanceof RObject) {
     try {
-      return printSchemaDocument(toJS(v));
+      return printSchemaDocument(decode('SchemaDocument', toJS(v)));
     } catch {
       return undefined;
     }
@@ -52,7 +52,7 @@ function queryText(v: Value | undefined): string | undefined {
   if (typeof v === 'string') return v;
   if (v instanceof RObject) {
     try {
-      return printQueryDocument(toJS(v));
+      return printQueryDocument(decode('QueryDocument', toJS(v)));
     } catch {
       return undefined;
     }
@@ -60,18 +60,51 @@ function queryText(v: Value | undefined): string | undefined {
   return undefined;
 }
 
+/** graphql-js schema rules gqlparser does not have. */
+const NOT_GQLPARSER = [/^Query root type must be provided/, /^Interface field \w+\.\w+ is not deprecated, so implementation field \w+\.\w+ must not be deprecated/];
+
+/**
+ * A schema text (already parsed by gqlparser) built for validation with gqlparser's loading rules:
+ * the schema, or the first problem graphql-js finds that gqlparser also has.
+ */
+function buildSchema(text: string): { schema: GraphQLSchema } | { error: unknown } {
+  try {
+    const doc = asGqlparserLoads(parse(text, { experimentalFragmentArguments: true }));
+    const schema = buildASTSchema(doc);
+    const all = validateSchema(schema);
+    const errors = all.filter((e) => !NOT_GQLPARSER.some((r) => r.test(e.message)));
+    if (errors.length) return { error: errors[0] };
+    // validate() refuses a schema with any problem: without the ignored ones it is valid for us
+    return { schema: all.length ? buildASTSchema(doc, { assumeValid: true }) : schema };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
 function loadSchema(v: Value | undefined): GraphQLSchema | undefined {
   const text = schemaText(v);
   if (text === undefined) return undefined;
   try {
-    gqlParseSchema(text);
-    const schema = buildASTSchema(asGqlparserLoads(parse(text)));
-    // gqlparser does not require a query root type
-    const errors = validateSchema(schema).filter((e) => !/^Query root type must be provided/.test(e.message));
-    return errors.length === 0 ? schema : undefined;
+    if (typeof v === 'string') gqlParseSchema(text);
   } catch {
     return undefined;
   }
+  const built = buildSchema(text);
+  return 'schema' in built ? built.schema : undefined;
+}
+
+/** gqlparser reads a query without operations or fragments as valid (graphql-js rejects it). */
+function emptyQuery(q: string): boolean {
+  return q.replace(/#[^\n]*/g, '').trim() === '';
+}
+
+/** The problems graphql-js finds in a query (which gqlparser has parsed). */
+function queryErrors(schema: GraphQLSchema, q: string): readonly GraphQLError[] {
+  if (emptyQuery(q)) return [];
+  const doc = parse(q, { experimentalFragmentArguments: true });
+  // gqlparser parses a fragment's variable definitions and its validator ignores them
+  const definitions = doc.definitions.map((d) => (d.kind === Kind.FRAGMENT_DEFINITION && d.variableDefinitions ? { ...d, variableDefinitions: undefined } : d));
+  return validate(schema, { ...doc, definitions });
 }
 
 def('graphql.schema_is_valid', 1, ([schema]) => loadSchema(schema) !== undefined);
@@ -82,40 +115,66 @@ def('graphql.is_valid', 2, ([query, schema]) => {
   const s = loadSchema(schema);
   if (!s) return false;
   try {
-    gqlParseQuery(q);
-  } catch {
-    return false;
-  }
-  // gqlparser reads an empty query as a document without operations (graphql-js rejects it)
-  if (q.replace(/#[^\n]*/g, '').trim() === '') return true;
-  try {
-    return validate(s, parse(q)).length === 0;
+    if (typeof query === 'string') gqlParseQuery(q);
+    return queryErrors(s, q).length === 0;
   } catch {
     return false;
   }
 });
 
-/** A graphql-js error in gqlparser's words: `Expected Name, found { in GraphQL string at location 1:10`. */
-function gqlMessage(name: string, e: unknown, schema = false, source = ''): BuiltinError {
-  if (!(e instanceof GraphQLError)) return new BuiltinError('eval_builtin_error', `${name}: ${(e as Error).message}`);
-  let msg = e.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
-  const at0 = e.locations?.[0];
-  let colShift = 0;
-  // gqlparser names a misplaced description by its string token, positioned after the opening quote
-  if (/^Unexpected description, only GraphQL definitions support descriptions$/.test(msg) && at0) {
-    const line = source.split('\n')[at0.line - 1] ?? '';
-    const m = /^"((?:[^"\\]|\\.)*)"/.exec(line.slice(at0.column - 1));
-    if (m) msg = `Unexpected String "${m[1]}"`;
+/** A graphql-js validation message in gqlparser's words, and where gqlparser places it. */
+function gqlparserError(e: GraphQLError, located: boolean): string {
+  let msg = e.message;
+  msg = msg.replace(/^Argument "\w+\.(\w+)\((\w+):\)" of type "([^"]+)" is required, but it was not provided\.$/, 'Field "$1" argument "$2" of type "$3" is required, but it was not provided.');
+  msg = msg.replace(/^The (query|mutation|subscription) operation is not supported by the schema\.$/, 'Schema does not support operation type "$1"');
+  const at = located ? e.locations?.[0] : undefined;
+  // gqlparser places a directive at its name, graphql-js at the @
+  const shift = /^(Unknown directive|The directive) "@/.test(msg) ? 1 : 0;
+  return `input${at ? `:${at.line}:${at.column + shift}` : ''}: ${msg}`;
+}
+
+/**
+ * Validation errors as OPA reports them: gqlparser's error list ("input:L:C: message" lines, each
+ * ending in a newline) through OPA's formatGqlParserError, which keeps the text after the first
+ * location and trims a final ".\n" only; without a location (an AST object has no positions),
+ * "GraphQL parse error: " and the whole list. A problem with the schema is reported as OPA's
+ * convertSchema words it.
+ */
+function gqlMessage(name: string, errors: readonly unknown[], opts: { query: boolean; schema: boolean }): BuiltinError {
+  const gql = errors.filter((e): e is GraphQLError => e instanceof GraphQLError);
+  if (!gql.length) return new BuiltinError('eval_builtin_error', `${name}: ${(errors[0] as Error).message}`);
+  if (!opts.query) {
+    const e = gql[0]!;
+    const at = opts.schema ? e.locations?.[0] : undefined;
+    return new BuiltinError('eval_builtin_error', `${name}: Error in gqlparser SchemaDocument to Schema conversion: input:${at ? `${at.line}:${at.column}` : '-1:-1'}: ${e.message}`);
   }
-  if (/^Unexpected String "/.test(msg)) colShift = 1;
-  // gqlparser prints punctuators bare: found {, Unexpected ...
-  msg = msg.replace(/(found|Unexpected|Expected) "([!$&():=@[\]{|}]|\.\.\.)"/g, '$1 $2');
-  msg = msg.replace(/^Unexpected variable "\$\w+" in constant value$/, 'Unexpected $');
-  msg = msg.replace(/^Unterminated string$/, 'Unexpected <Invalid>');
-  msg = msg.replace(/^Argument "\w+\.(\w+)\((\w+):\)" of type "([^"]+)" is required, but it was not provided$/, 'Field "$1" argument "$2" of type "$3" is required, but it was not provided');
-  if (schema && msg === 'Expected Name, found }') msg = 'expected at least one definition, found }';
-  const at = e.locations?.[0];
-  return new BuiltinError('eval_builtin_error', `${name}: ${msg}${at ? ` in GraphQL string at location ${at.line}:${at.column + colShift}` : ''}`);
+  const list = gql.map((e) => gqlparserError(e, true)).join('\n') + '\n';
+  return new BuiltinError('eval_builtin_error', `${name}: ${formatGqlParserError(opts.schema ? list : gql.map((e) => gqlparserError(e, false)).join('\n') + '\n')}`);
+}
+
+/** OPA's formatGqlParserError over an error's text. */
+function formatGqlParserError(text: string): string {
+  const parts = splitN(text, ':', 4);
+  if (parts.length >= 4 && /^\d+$/.test(parts[1]!) && /^\d+$/.test(parts[2]!)) {
+    let msg = parts[3]!.replace(/^ +/, '');
+    if (msg.endsWith('.\n')) msg = msg.slice(0, -2);
+    return `${msg} in GraphQL string at location ${Number(parts[1])}:${Number(parts[2])}`;
+  }
+  return `GraphQL parse error: ${text}`;
+}
+
+/** Go's strings.SplitN. */
+function splitN(s: string, sep: string, n: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (out.length < n - 1) {
+    const i = rest.indexOf(sep);
+    if (i < 0) break;
+    out.push(rest.slice(0, i));
+    rest = rest.slice(i + sep.length);
+  }
+  out.push(rest);
+  return out;
 }
 
 /** A gqlparser parse error as OPA words it (formatGqlParserError). */
@@ -136,8 +195,8 @@ function plain(v: Value): unknown {
 function readQuery(name: string, v: Value | undefined): { ast: unknown; text: string } | undefined {
   if (v instanceof RObject) {
     // OPA decodes the object into gqlparser's structures and hands it back as it was (pruned)
-    const doc = plain(v);
     try {
+      const doc = decode('QueryDocument', plain(v));
       return { ast: pruneGql(doc), text: printQueryDocument(doc) };
     } catch (e) {
       throw gqlParseError(name, e);
@@ -155,8 +214,8 @@ function readQuery(name: string, v: Value | undefined): { ast: unknown; text: st
 function readSchema(name: string, v: Value | undefined): { ast: unknown; text: string } | undefined {
   if (v instanceof RObject) {
     // OPA decodes the object into gqlparser's structures and hands it back as it was (pruned)
-    const doc = plain(v);
     try {
+      const doc = decode('SchemaDocument', plain(v));
       return { ast: pruneGql(doc), text: printSchemaDocument(doc) };
     } catch (e) {
       throw gqlParseError(name, e);
@@ -180,23 +239,19 @@ def('graphql.parse_schema', 1, ([s]) => {
   return fromJS(readSchema('graphql.parse_schema', s)!.ast);
 });
 
-/** Validates a parsed query against a parsed schema; the first problem in gqlparser's words, undefined when valid. */
-function verify(name: string, query: string, schema: string): BuiltinError | undefined {
-  let doc: DocumentNode;
-  let s: GraphQLSchema;
+/**
+ * Validates a parsed query against a parsed schema: the problems in gqlparser's words, undefined
+ * when valid. `located`: which of the two came as text (an AST object has no positions).
+ */
+function verify(name: string, query: { text: string; located: boolean }, schema: { text: string; located: boolean }): BuiltinError | undefined {
+  const built = buildSchema(schema.text);
+  if ('error' in built) return gqlMessage(name, [built.error], { query: false, schema: schema.located });
   try {
-    s = buildASTSchema(asGqlparserLoads(parse(schema)));
+    const errors = queryErrors(built.schema, query.text);
+    return errors.length ? gqlMessage(name, errors, { query: true, schema: query.located }) : undefined;
   } catch (e) {
-    return gqlMessage(name, e, true);
+    return gqlMessage(name, [e], { query: true, schema: query.located });
   }
-  if (query.replace(/#[^\n]*/g, '').trim() === '') return undefined;
-  try {
-    doc = parse(query);
-  } catch (e) {
-    return gqlMessage(name, e);
-  }
-  const errors = validate(s, doc);
-  return errors.length ? gqlMessage(name, errors[0]) : undefined;
 }
 
 def('graphql.parse', 2, ([query, schema]) => {
@@ -204,7 +259,7 @@ def('graphql.parse', 2, ([query, schema]) => {
   if (!q) throw new BuiltinError('eval_type_error', `graphql.parse: operand 1 must be one of {object, string} but got ${typeName(query!)}`);
   const s = readSchema('graphql.parse', schema);
   if (!s) throw new BuiltinError('eval_type_error', `graphql.parse: operand 2 must be one of {object, string} but got ${typeName(schema!)}`);
-  const err = verify('graphql.parse', q.text, s.text);
+  const err = verify('graphql.parse', { text: q.text, located: typeof query === 'string' }, { text: s.text, located: typeof schema === 'string' });
   if (err) throw err;
   return [fromJS(q.ast), fromJS(s.ast)];
 });
@@ -220,6 +275,6 @@ def('graphql.parse_and_verify', 2, ([query, schema]) => {
   } catch {
     return unverified();
   }
-  if (!q || !s || verify('graphql.parse_and_verify', q.text, s.text)) return unverified();
+  if (!q || !s || verify('graphql.parse_and_verify', { text: q.text, located: true }, { text: s.text, located: true })) return unverified();
   return [true, fromJS(q.ast), fromJS(s.ast)];
 });
