@@ -441,6 +441,11 @@ function blockStringValue(raw: string): string {
 // ---- the parser (parser/parser.go, schema.go, query.go)
 
 type Obj = Record<string, unknown>;
+
+/** Where gqlparser's nodes start (their Position, which OPA drops): for the schema validator's messages. */
+export const POSITIONS = new WeakMap<object, Pos>();
+/** A union's member positions (Definition.TypePositions). */
+export const TYPE_POSITIONS = new WeakMap<object, (Pos | undefined)[]>();
 type CommentGroup = { List: { Value: string }[] | null } | null;
 interface Desc { text: string; comment: CommentGroup; present: boolean }
 
@@ -464,6 +469,15 @@ class Parser {
 
   constructor(src: string) {
     this.lexer = new Lexer(enc.encode(src));
+  }
+
+  private peekPos(): Pos | undefined {
+    return this.err ? undefined : this.peek().pos;
+  }
+
+  private at<O extends Obj>(o: O, pos: Pos | undefined): O {
+    if (pos) POSITIONS.set(o, pos);
+    return o;
   }
 
   private enterNested(): boolean {
@@ -648,23 +662,22 @@ class Parser {
   }
 
   private definition(kind: string, d: Desc | undefined, after: CommentGroup): Obj {
-    return {
+    return this.at({
       Kind: kind, Description: d?.text ?? '', Name: '', Directives: null, Interfaces: null, Fields: null, Types: null, EnumValues: null, BuiltIn: false,
       BeforeDescriptionComment: d?.comment ?? null, AfterDescriptionComment: after, EndOfDefinitionComment: null,
-    };
+    }, this.peekPos());
   }
 
   private parseSchemaDefinition(d: Desc): Obj {
     const [, comment] = this.expectKeyword('schema');
-    const def: Obj = { Description: d.text, Directives: null, OperationTypes: null, BeforeDescriptionComment: d.comment, AfterDescriptionComment: comment, EndOfDefinitionComment: null };
+    const def: Obj = this.at({ Description: d.text, Directives: null, OperationTypes: null, BeforeDescriptionComment: d.comment, AfterDescriptionComment: comment, EndOfDefinitionComment: null }, this.peekPos());
     def.Directives = this.parseDirectives(true);
     def.EndOfDefinitionComment = this.some(T.BraceL, T.BraceR, () => void ((def.OperationTypes ??= []) as unknown[]).push(this.parseOperationTypeDefinition()));
     return def;
   }
 
   private parseOperationTypeDefinition(): Obj {
-    const op: Obj = { Operation: '', Type: '', Comment: null };
-    this.peek();
+    const op: Obj = this.at({ Operation: '', Type: '', Comment: null }, this.peekPos());
     op.Comment = this.comment;
     op.Operation = this.parseOperationType();
     this.expect(T.Colon);
@@ -716,7 +729,7 @@ class Parser {
     }
     this.peek();
     def.AfterDescriptionComment = this.comment;
-    return def;
+    return this.at(def, this.peekPos());
   }
 
   private parseFieldDefinition(): Obj {
@@ -751,17 +764,23 @@ class Parser {
     const def = this.definition('UNION', d, comment);
     def.Name = this.parseName();
     def.Directives = this.parseDirectives(true);
-    def.Types = this.parseUnionMemberTypes();
+    def.Types = this.parseUnionMemberTypes(def);
     return def;
   }
 
-  private parseUnionMemberTypes(): string[] | null {
+  private parseUnionMemberTypes(def: Obj): string[] | null {
     let types: string[] | null = null;
+    const positions: (Pos | undefined)[] = [];
     if (this.skip(T.Equals)) {
       this.skip(T.Pipe);
+      positions.push(this.peekPos());
       types = [this.parseName()];
-      while (this.skip(T.Pipe) && !this.err) types.push(this.parseName());
+      while (this.skip(T.Pipe) && !this.err) {
+        positions.push(this.peekPos());
+        types.push(this.parseName());
+      }
     }
+    TYPE_POSITIONS.set(def, positions);
     return types;
   }
 
@@ -833,7 +852,7 @@ class Parser {
         const def = this.definition('UNION', undefined, comment);
         def.Name = this.parseName();
         def.Directives = this.parseDirectives(true);
-        def.Types = this.parseUnionMemberTypes();
+        def.Types = this.parseUnionMemberTypes(def);
         if (!def.Directives && !def.Types) this.unexpectedError();
         push('Extensions', def);
         break;
@@ -861,7 +880,7 @@ class Parser {
       case 'directive': {
         this.expectKeyword('directive');
         this.expect(T.At);
-        const def: Obj = { Description: '', Name: '', Arguments: null, Directives: null, Locations: null, IsRepeatable: false, BeforeDescriptionComment: null, AfterDescriptionComment: comment };
+        const def: Obj = this.at({ Description: '', Name: '', Arguments: null, Directives: null, Locations: null, IsRepeatable: false, BeforeDescriptionComment: null, AfterDescriptionComment: comment }, this.peekPos());
         def.Name = this.parseName();
         def.Directives = this.parseDirectives(true);
         if (!def.Directives) this.unexpectedError();
@@ -875,7 +894,7 @@ class Parser {
 
   private parseSchemaExtension(comment: CommentGroup): Obj {
     this.expectKeyword('schema');
-    const def: Obj = { Description: '', Directives: null, OperationTypes: null, BeforeDescriptionComment: null, AfterDescriptionComment: comment, EndOfDefinitionComment: null };
+    const def: Obj = this.at({ Description: '', Directives: null, OperationTypes: null, BeforeDescriptionComment: null, AfterDescriptionComment: comment, EndOfDefinitionComment: null }, this.peekPos());
     def.Directives = this.parseDirectives(true);
     def.EndOfDefinitionComment = this.some(T.BraceL, T.BraceR, () => void ((def.OperationTypes ??= []) as unknown[]).push(this.parseOperationTypeDefinition()));
     if (!def.Directives && !def.OperationTypes) this.unexpectedError();
@@ -885,7 +904,7 @@ class Parser {
   private parseDirectiveDefinition(d: Desc): Obj {
     const [, comment] = this.expectKeyword('directive');
     this.expect(T.At);
-    const def: Obj = { Description: d.text, Name: '', Arguments: null, Directives: null, Locations: null, IsRepeatable: false, BeforeDescriptionComment: d.comment, AfterDescriptionComment: comment };
+    const def: Obj = this.at({ Description: d.text, Name: '', Arguments: null, Directives: null, Locations: null, IsRepeatable: false, BeforeDescriptionComment: d.comment, AfterDescriptionComment: comment }, this.peekPos());
     def.Name = this.parseName();
     def.Arguments = this.parseArgumentDefs();
     def.Directives = this.parseDirectives(true);
@@ -941,11 +960,11 @@ class Parser {
     if (this.peek().kind === T.BraceL) {
       if (d.present) this.unexpectedToken(this.prev);
       // Go reads p.comment in the composite literal after its calls ran: after the selection set
+      const pos = this.peekPos();
       const selectionSet = this.parseRequiredSelectionSet();
-      return { Description: '', Operation: 'query', Name: '', VariableDefinitions: null, Directives: null, SelectionSet: selectionSet, Comment: this.comment };
+      return this.at({ Description: '', Operation: 'query', Name: '', VariableDefinitions: null, Directives: null, SelectionSet: selectionSet, Comment: this.comment }, pos);
     }
-    const od: Obj = { Description: d.text, Operation: '', Name: '', VariableDefinitions: null, Directives: null, SelectionSet: null, Comment: null };
-    this.peek();
+    const od: Obj = this.at({ Description: d.text, Operation: '', Name: '', VariableDefinitions: null, Directives: null, SelectionSet: null, Comment: null }, this.peekPos());
     od.Comment = joinComments(d.comment, this.comment);
     od.Operation = this.parseOperationType();
     if (this.peek().kind === T.Name) od.Name = this.next().value;
@@ -966,8 +985,7 @@ class Parser {
     let defs: Obj[] | null = null;
     this.some(T.ParenL, T.ParenR, () => {
       const description = this.parseDescription();
-      const def: Obj = { Description: description.text, Variable: '', Type: null, DefaultValue: null, Directives: null, Comment: null, Definition: null, Used: false };
-      this.peek();
+      const def: Obj = this.at({ Description: description.text, Variable: '', Type: null, DefaultValue: null, Directives: null, Comment: null, Definition: null, Used: false }, this.peekPos());
       def.Comment = joinComments(description.comment, this.comment);
       def.Variable = this.parseVariable();
       this.expect(T.Colon);
@@ -1005,8 +1023,7 @@ class Parser {
 
   private parseSelection(): Obj {
     if (this.peek().kind === T.Spread) return this.parseFragment();
-    const field: Obj = { Alias: '', Name: '', Arguments: null, Directives: null, SelectionSet: null, Comment: null, Definition: null, ObjectDefinition: null };
-    this.peek();
+    const field: Obj = this.at({ Alias: '', Name: '', Arguments: null, Directives: null, SelectionSet: null, Comment: null, Definition: null, ObjectDefinition: null }, this.peekPos());
     field.Comment = this.comment;
     field.Alias = this.parseName();
     field.Name = this.skip(T.Colon) ? this.parseName() : field.Alias;
@@ -1019,8 +1036,8 @@ class Parser {
   private parseArguments(isConst: boolean): Obj[] | null {
     let args: Obj[] | null = null;
     this.some(T.ParenL, T.ParenR, () => {
-      this.peek();
-      const arg: Obj = { Name: '', Value: null, Comment: this.comment };
+      const arg: Obj = this.at({ Name: '', Value: null, Comment: null }, this.peekPos());
+      arg.Comment = this.comment;
       arg.Name = this.parseName();
       this.expect(T.Colon);
       arg.Value = this.parseValueLiteral(isConst);
@@ -1033,10 +1050,11 @@ class Parser {
     const [, comment] = this.expect(T.Spread);
     const peek = this.peek();
     if (peek.kind === T.Name && peek.value !== 'on') {
+      const pos = this.peekPos();
       const name = this.parseFragmentName();
-      return { Name: name, Directives: this.parseDirectives(false), ObjectDefinition: null, Definition: null, Comment: comment };
+      return this.at({ Name: name, Directives: this.parseDirectives(false), ObjectDefinition: null, Definition: null, Comment: comment }, pos);
     }
-    const def: Obj = { TypeCondition: '', Directives: null, SelectionSet: null, ObjectDefinition: null, Comment: comment };
+    const def: Obj = this.at({ TypeCondition: '', Directives: null, SelectionSet: null, ObjectDefinition: null, Comment: comment }, this.peekPos());
     if (this.peek().value === 'on') {
       this.next();
       def.TypeCondition = this.parseName();
@@ -1047,8 +1065,7 @@ class Parser {
   }
 
   private parseFragmentDefinition(d: Desc): Obj {
-    const def: Obj = { Description: d.text, Name: '', VariableDefinition: null, TypeCondition: '', Directives: null, SelectionSet: null, Definition: null, Comment: null };
-    this.peek();
+    const def: Obj = this.at({ Description: d.text, Name: '', VariableDefinition: null, TypeCondition: '', Directives: null, SelectionSet: null, Definition: null, Comment: null }, this.peekPos());
     def.Comment = joinComments(d.comment, this.comment);
     this.expectKeyword('fragment');
     def.Name = this.parseFragmentName();
@@ -1068,8 +1085,8 @@ class Parser {
     return this.parseName();
   }
 
-  private value(raw: string, kind: number, comment: CommentGroup, children: Obj[] | null = null): Obj {
-    return { Raw: raw, Children: children, Kind: kind, Comment: comment, Definition: null, VariableDefinition: null, ExpectedType: null, ExpectedTypeHasDefault: false };
+  private value(pos: Pos | undefined, raw: string, kind: number, comment: CommentGroup, children: Obj[] | null = null): Obj {
+    return this.at({ Raw: raw, Children: children, Kind: kind, Comment: comment, Definition: null, VariableDefinition: null, ExpectedType: null, ExpectedTypeHasDefault: false }, pos);
   }
 
   private parseValueLiteral(isConst: boolean): Obj | null {
@@ -1086,7 +1103,7 @@ class Parser {
           return null;
         }
         // Go reads p.comment in the composite literal after its calls ran: after parseVariable
-        return this.value(this.parseVariable(), 0, this.comment);
+        return this.value(token.pos, this.parseVariable(), 0, this.comment);
       case T.Int:
         kind = 1;
         break;
@@ -1107,28 +1124,28 @@ class Parser {
         return null;
     }
     this.next();
-    return this.value(token.value, kind, this.comment);
+    return this.value(token.pos, token.value, kind, this.comment);
   }
 
   private parseListOrObject(isConst: boolean, list: boolean): Obj | null {
     if (!this.enterNested()) return null;
     try {
       let children: Obj[] | null = null;
-      this.peek();
+      const pos = this.peekPos();
       const comment = this.comment;
       if (list) {
         this.many(T.BracketL, T.BracketR, () => void (children ??= []).push({ Name: '', Value: this.parseValueLiteral(isConst), Comment: null }));
       } else {
         this.many(T.BraceL, T.BraceR, () => {
-          this.peek();
-          const field: Obj = { Name: '', Value: null, Comment: this.comment };
+          const field: Obj = this.at({ Name: '', Value: null, Comment: null }, this.peekPos());
+          field.Comment = this.comment;
           field.Name = this.parseName();
           this.expect(T.Colon);
           field.Value = this.parseValueLiteral(isConst);
           (children ??= []).push(field);
         });
       }
-      return this.value('', list ? 8 : 9, comment, children);
+      return this.value(pos, '', list ? 8 : 9, comment, children);
     } finally {
       this.depth--;
     }
@@ -1139,9 +1156,9 @@ class Parser {
     while (this.peek().kind === T.At) {
       if (this.err) break;
       this.expect(T.At);
-      this.peek();
+      const pos = this.peekPos();
       const name = this.parseName();
-      (directives ??= []).push({ Name: name, Arguments: this.parseArguments(isConst), ParentDefinition: null, Definition: null, Location: '' });
+      (directives ??= []).push(this.at({ Name: name, Arguments: this.parseArguments(isConst), ParentDefinition: null, Definition: null, Location: '' }, pos));
     }
     return directives;
   }
@@ -1150,13 +1167,17 @@ class Parser {
     const typ: Obj = { NamedType: '', Elem: null, NonNull: false };
     if (this.skip(T.BracketL)) {
       if (!this.enterNested()) return null;
+      this.at(typ, this.peekPos());
       try {
         typ.Elem = this.parseTypeReference();
         this.expect(T.BracketR);
       } finally {
         this.depth--;
       }
-    } else typ.NamedType = this.parseName();
+    } else {
+      this.at(typ, this.peekPos());
+      typ.NamedType = this.parseName();
+    }
     if (this.skip(T.Bang)) typ.NonNull = true;
     return typ;
   }
