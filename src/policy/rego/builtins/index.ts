@@ -4,7 +4,7 @@
 // types, strings (+ sprintf, template), numbers, collections (array/object/set/walk/graph),
 // encoding (json/yaml/base64/hex/urlquery), jsonpaths (json.filter/remove/patch), jsonschema,
 // time, units, regex (+ globsmatch), glob, bits, crypto, ids (uuid/semver), net, jwt, x509,
-// providers (providers.aws.sign_req), graphql (schema_is_valid, is_valid).
+// providers (providers.aws.sign_req), graphql (graphql.*: a port of gqlparser, as OPA uses).
 // The evaluator implements print, walk, rego.metadata.*, rego.parse_module and http.send itself.
 export { builtins, BuiltinError } from './registry.js';
 export type { Builtin, BuiltinContext } from './registry.js';
