@@ -59,6 +59,7 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY policies ./policies
 COPY contracts ./contracts
+COPY THIRD_PARTY_NOTICES.md ./
 RUN chmod 0755 /app/dist/cli/main.js \
  && ln -s /app/dist/cli/main.js /usr/local/bin/obligo \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx /usr/local/lib/node_modules/corepack /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg

@@ -1,3 +1,4 @@
+// Ported from vektah/gqlparser v2.5.64, Copyright (c) 2018 Adam Scarr, MIT licence (THIRD_PARTY_NOTICES.md).
 // gqlparser-shaped ASTs given as Rego objects (what graphql.parse_schema and graphql.parse_query
 // return, or hand-written alike). OPA decodes such an object into gqlparser's structures with
 // encoding/json, validates that, and hands it back (marshalled, pruned): `decode` does the same

@@ -1,3 +1,4 @@
+// Ported from vektah/gqlparser v2.5.64, Copyright (c) 2018 Adam Scarr, MIT licence (THIRD_PARTY_NOTICES.md).
 // A port of vektah/gqlparser v2.5.64's lexer and parser (the GraphQL parser OPA 1.22.4 uses), so
 // that graphql.parse_schema, parse_query, parse and parse_and_verify hand policies the very values
 // OPA does: gqlparser's SchemaDocument and QueryDocument with their Go field names, comments

@@ -1,9 +1,11 @@
+// Ported from vektah/gqlparser v2.5.64, Copyright (c) 2018 Adam Scarr, MIT licence (THIRD_PARTY_NOTICES.md).
 // A port of gqlparser v2.5.64's schema loading (validator/schema.go, ValidateSchemaDocument), which
 // OPA runs on the prelude merged with a policy's schema (convertSchema): whether a schema is valid,
 // and its first problem in gqlparser's words and position; else the schema as loaded (extensions
 // merged, root types resolved, possible types), which graphql-validate.ts validates queries against.
 import { gqlParseSchema, goQuote, POSITIONS, TYPE_POSITIONS } from './graphql-gqlparser.js';
 import { GQLPARSER_PRELUDE } from './graphql-prelude.js';
+import { step } from './graphql-budget.js';
 
 type Obj = Record<string, unknown>;
 interface Pos { line: number; column: number }
@@ -43,7 +45,14 @@ function isCompatible(t: Obj, other: Obj): boolean {
   return true;
 }
 
-const forName = (l: unknown, name: string): Obj | undefined => arr(l).find((x) => x && x.Name === name);
+/** The first element named `name` (a linear scan, as gqlparser's ForName; each element a step of the budget). */
+function forName(l: unknown, name: string): Obj | undefined {
+  for (const x of arr(l)) {
+    step();
+    if (x && x.Name === name) return x;
+  }
+  return undefined;
+}
 
 const PRELUDE_DIRECTIVES = new Set(['defer', 'deprecated', 'include', 'oneOf', 'skip', 'specifiedBy']);
 
@@ -69,6 +78,20 @@ function copy(o: Obj): Obj {
   return c;
 }
 
+/** Lists made while loading a schema (appended to in place; any other list is copied first). */
+const madeHere = new WeakSet<unknown[]>();
+
+/** `list` (as `read` gives it) followed by `more`: the same array when this loading made it, else a new one. */
+function appended<T>(list: unknown, more: readonly T[], read: (l: unknown) => T[] = arr as (l: unknown) => T[]): T[] {
+  let out = list as T[];
+  if (!Array.isArray(list) || !madeHere.has(list)) {
+    out = [...read(list)];
+    madeHere.add(out);
+  }
+  for (const x of more) out.push(x);
+  return out;
+}
+
 /** convertSchema: the prelude and the document through ValidateSchemaDocument. Throws GqlSchemaError. */
 export function loadSchemaDocument(doc: Obj): LoadedSchema {
   if (!prelude) {
@@ -86,7 +109,11 @@ export function loadSchemaDocument(doc: Obj): LoadedSchema {
   const types = new Map<string, Obj>();
   const directives = new Map<string, Obj>();
   const possibleTypes = new Map<string, Obj[]>();
-  const addPossible = (name: string, def: Obj | undefined): void => void possibleTypes.set(name, [...(possibleTypes.get(name) ?? []), def as Obj]);
+  const addPossible = (name: string, def: Obj | undefined): void => {
+    const list = possibleTypes.get(name);
+    if (list) list.push(def as Obj);
+    else possibleTypes.set(name, [def as Obj]);
+  };
   const schema: LoadedSchema = { types, directives, possibleTypes };
 
   for (const def of sd.Definitions) {
@@ -104,12 +131,14 @@ export function loadSchemaDocument(doc: Obj): LoadedSchema {
       defs.push(def);
     }
     if (def.Kind !== ext.Kind) fail(ext, `Cannot extend type ${str(ext.Name)} because the base type is a ${str(def.Kind)}, not ${str(ext.Kind)}.`);
-    def.Directives = [...arr(def.Directives), ...arr(ext.Directives)];
-    def.Interfaces = [...strs(def.Interfaces), ...strs(ext.Interfaces)];
-    def.Fields = [...arr(def.Fields), ...arr(ext.Fields)];
-    def.Types = [...strs(def.Types), ...strs(ext.Types)];
-    TYPE_POSITIONS.set(def, [...(TYPE_POSITIONS.get(def) ?? []), ...(TYPE_POSITIONS.get(ext) ?? [])]);
-    def.EnumValues = [...arr(def.EnumValues), ...arr(ext.EnumValues)];
+    // Appended in place to lists this loading made (a type extended thousands of times must not be copied
+    // again on every extension); the parsed document's own lists are copied once, never changed.
+    def.Directives = appended(def.Directives, arr(ext.Directives));
+    def.Interfaces = appended(def.Interfaces, strs(ext.Interfaces), strs);
+    def.Fields = appended(def.Fields, arr(ext.Fields));
+    def.Types = appended(def.Types, strs(ext.Types), strs);
+    TYPE_POSITIONS.set(def, appended(TYPE_POSITIONS.get(def), TYPE_POSITIONS.get(ext) ?? []));
+    def.EnumValues = appended(def.EnumValues, arr(ext.EnumValues));
   }
   for (const def of defs) {
     switch (def.Kind) {
@@ -226,8 +255,34 @@ function validateName(node: unknown, name: string): void {
 }
 
 function duplicateArg(args: Obj[]): Obj | undefined {
-  for (let i = 0; i < args.length; i++) for (const b of args.slice(i + 1)) if (args[i]!.Name === b.Name) return b;
-  return undefined;
+  return args[firstDuplicate(args, byName)];
+}
+
+const byName = (o: Obj): unknown => o.Name;
+
+/**
+ * What gqlparser's nested loops `for i { for j > i { if key(i) == key(j) { report j } } }` report, in
+ * linear time: the first i with a later duplicate is the first occurrence of its key (an earlier
+ * occurrence would come first), and its first later duplicate is that key's second occurrence. So: the
+ * second occurrence of the key whose first occurrence comes first. -1 without duplicates.
+ */
+export function firstDuplicate<T>(items: readonly T[], key: (t: T) => unknown): number {
+  const first = new Map<unknown, number>();
+  let best = -1;
+  let bestFirst = Infinity;
+  for (let j = 0; j < items.length; j++) {
+    const k = key(items[j]!);
+    const i = first.get(k);
+    if (i === undefined) first.set(k, j);
+    else if (i >= 0) {
+      if (i < bestFirst) {
+        bestFirst = i;
+        best = j;
+      }
+      first.set(k, -1); // a third occurrence comes after the second: never the one reported
+    }
+  }
+  return best;
 }
 
 function validateDirective(schema: LoadedSchema, def: Obj): void {
@@ -271,7 +326,7 @@ function validateDirectives(schema: LoadedSchema, dirs: Obj[], location: string,
     const args = arr(dir.Arguments);
     args.forEach((arg, i) => {
       if (!forName(def.Arguments, str(arg.Name))) fail(arg, `Undefined argument ${str(arg.Name)} for directive ${name}.`);
-      if (forName(args.slice(0, i), str(arg.Name))) fail(arg, `There can be only one argument named ${str(arg.Name)}.`);
+      if (forName(i === 0 ? [] : args.slice(0, i), str(arg.Name))) fail(arg, `There can be only one argument named ${str(arg.Name)}.`);
     });
     for (const sa of arr(def.Arguments)) {
       if ((sa.Type as Obj).NonNull && !sa.DefaultValue) {
@@ -316,10 +371,12 @@ function validateDefinition(schema: LoadedSchema, possible: Map<string, Obj[]>, 
     if (!td) fail(def, `Undefined type ${goQuote(t)}.`);
     if (td.Kind !== 'OBJECT') fail(def, `${str(def.Kind)} type ${goQuote(t)} must be OBJECT.`);
   }
-  strs(def.Interfaces).forEach((intf, i) => {
-    if (strs(def.Interfaces).slice(0, i).includes(intf)) fail(def, `Type ${str(def.Name)} can only implement ${intf} once.`);
+  const implemented = new Set<string>();
+  for (const intf of strs(def.Interfaces)) {
+    if (implemented.has(intf)) fail(def, `Type ${str(def.Name)} can only implement ${intf} once.`);
+    implemented.add(intf);
     validateImplements(schema, possible, def, intf);
-  });
+  }
   switch (def.Kind) {
     case 'OBJECT':
     case 'INTERFACE':
@@ -349,23 +406,19 @@ function validateDefinition(schema: LoadedSchema, possible: Map<string, Obj[]>, 
       break;
   }
   const fields = arr(def.Fields);
-  fields.forEach((f1, i) => {
-    for (const f2 of fields.slice(i + 1)) if (f1.Name === f2.Name) fail(f2, `Field ${str(def.Name)}.${str(f2.Name)} can only be defined once.`);
-  });
+  const f2 = fields[firstDuplicate(fields, byName)];
+  if (f2) fail(f2, `Field ${str(def.Name)}.${str(f2.Name)} can only be defined once.`);
   const values = arr(def.EnumValues);
-  values.forEach((v1, i) => {
-    for (const v2 of values.slice(i + 1)) if (v1.Name === v2.Name) fail(v2, `Enum value ${str(def.Name)}.${str(v2.Name)} can only be defined once.`);
-  });
+  const v2 = values[firstDuplicate(values, byName)];
+  if (v2) fail(v2, `Enum value ${str(def.Name)}.${str(v2.Name)} can only be defined once.`);
   const members = strs(def.Types);
   const positions = TYPE_POSITIONS.get(def) ?? [];
   const aligned = positions.length === members.length;
-  members.forEach((t1, i) => {
-    for (let j = i + 1; j < members.length; j++) {
-      if (t1 !== members[j]) continue;
-      const pos = aligned && positions[j] ? positions[j] : POSITIONS.get(def);
-      throw new GqlSchemaError(`Union type ${str(def.Name)} can only include type ${members[j]} once.`, pos);
-    }
-  });
+  const j = firstDuplicate(members, (t) => t);
+  if (j >= 0) {
+    const pos = aligned && positions[j] ? positions[j] : POSITIONS.get(def);
+    throw new GqlSchemaError(`Union type ${str(def.Name)} can only include type ${members[j]} once.`, pos);
+  }
   if (!def.BuiltIn) validateName(def, str(def.Name));
   validateDirectives(schema, arr(def.Directives), str(def.Kind), undefined, false);
 }
@@ -403,7 +456,7 @@ function isCovariant(possible: Map<string, Obj[]>, required: Obj, actual: Obj): 
   if (required.NonNull && !actual.NonNull) return false;
   if (str(required.NamedType) !== '') {
     if (required.NamedType === actual.NamedType) return true;
-    return (possible.get(str(required.NamedType)) ?? []).some((pt) => pt?.Name === actual.NamedType);
+    return (possible.get(str(required.NamedType)) ?? []).some((pt) => (step(), pt?.Name === actual.NamedType));
   }
   if (required.Elem && !actual.Elem) return false;
   return isCovariant(possible, required.Elem as Obj, actual.Elem as Obj);

@@ -1,3 +1,4 @@
+// Ported from vektah/gqlparser v2.5.64, Copyright (c) 2018 Adam Scarr, MIT licence (THIRD_PARTY_NOTICES.md).
 // A port of gqlparser v2.5.64's query validator (validator/core/walk.go and the 27 default rules of
 // validator/rules, run in the order of their names as OPA's ValidateWithRules runs them): every
 // problem of a query against a schema as gqlparser loaded it (graphql-schema.ts), in gqlparser's
@@ -6,6 +7,7 @@
 import { POSITIONS } from './graphql-gqlparser.js';
 import { selectionKind } from './graphql-decode.js';
 import type { LoadedSchema } from './graphql-schema.js';
+import { grown, step } from './graphql-budget.js';
 
 type Obj = Record<string, unknown>;
 interface Pos { line: number; column: number }
@@ -18,7 +20,14 @@ export interface GqlProblem {
 
 const arr = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
 const str = (x: unknown): string => (typeof x === 'string' ? x : '');
-const forName = (l: unknown, name: string): Obj | undefined => arr(l).find((x) => x && x.Name === name);
+/** The first element named `name` (a linear scan, as gqlparser's ForName; each element a step of the budget). */
+function forName(l: unknown, name: string): Obj | undefined {
+  for (const x of arr(l)) {
+    step();
+    if (x && x.Name === name) return x;
+  }
+  return undefined;
+}
 
 function typeName(t: Obj): string {
   return str(t.NamedType) !== '' ? str(t.NamedType) : typeName(t.Elem as Obj);
@@ -239,6 +248,7 @@ class Walker {
   }
 
   private walkValue(value: Obj): void {
+    step();
     if (value.Kind === 0 && this.currentOperation) {
       const vd = forVariable(this.currentOperation, str(value.Raw));
       value.VariableDefinition = vd ?? null;
@@ -287,6 +297,7 @@ class Walker {
   }
 
   private walkSelection(parent: Obj | undefined, it: Obj): void {
+    step();
     switch (kindOf(it)) {
       case 'Field': {
         let def: Obj | undefined;
@@ -328,7 +339,11 @@ class Walker {
 }
 
 function forVariable(op: Obj, name: string): Obj | undefined {
-  return arr(op.VariableDefinitions).find((v) => v.Variable === name);
+  for (const v of arr(op.VariableDefinitions)) {
+    step();
+    if (v.Variable === name) return v;
+  }
+  return undefined;
 }
 
 // ---- the rules (validator/rules/*.go)
@@ -953,6 +968,7 @@ class Overlapping {
 
   private collectBetweenFragments(conflicts: Conflict[], exclusive: boolean, a0: Obj, b0: Obj): void {
     const check = (a: Obj, b: Obj): void => {
+      step();
       if (a.Name === b.Name) return;
       if (Overlapping.has(this.comparedFragments, str(a.Name), str(b.Name), exclusive)) return;
       Overlapping.add(this.comparedFragments, str(a.Name), str(b.Name), exclusive);
@@ -983,12 +999,12 @@ class Overlapping {
   private collectWithin(conflicts: Conflict[], fields: FieldsMap): void {
     for (const name of fields.seq) {
       const fs = fields.data.get(name)!;
-      fs.forEach((a, i) => {
-        for (const b of fs.slice(i + 1)) {
-          const c = this.findConflict(false, a, b);
-          if (c) conflicts.push(c);
+      for (let i = 0; i < fs.length; i++) {
+        for (let j = i + 1; j < fs.length; j++) {
+          const c = this.findConflict(false, fs[i]!, fs[j]!);
+          if (c) found(conflicts.push(c));
         }
-      });
+      }
     }
   }
 
@@ -999,13 +1015,14 @@ class Overlapping {
       for (const fa of a.data.get(name)!) {
         for (const x of fb) {
           const c = this.findConflict(exclusive, fa, x);
-          if (c) conflicts.push(c);
+          if (c) found(conflicts.push(c));
         }
       }
     }
   }
 
   private findConflict(parentExclusive: boolean, a: Obj, b: Obj): Conflict | undefined {
+    step();
     const oa = a.ObjectDefinition as Obj | null;
     const ob = b.ObjectDefinition as Obj | null;
     if (!oa || !ob) return undefined;
@@ -1046,8 +1063,12 @@ class Overlapping {
         const k = kindOf(sel);
         if (k === 'Field') {
           const rn = str(sel.Alias) !== '' ? str(sel.Alias) : str(sel.Name);
-          if (!fields.data.has(rn)) fields.seq.push(rn);
-          fields.data.set(rn, [...(fields.data.get(rn) ?? []), sel]);
+          const same = fields.data.get(rn);
+          if (same) same.push(sel);
+          else {
+            fields.seq.push(rn);
+            fields.data.set(rn, [sel]);
+          }
         } else if (k === 'InlineFragment') walk(arr(sel.SelectionSet));
         else spreads.push(sel);
       }
@@ -1077,6 +1098,33 @@ function sameValue(v1: Obj, v2: Obj): boolean {
   return c1.every((x, i) => x.Name === c2[i]!.Name && sameValue(x.Value as Obj, c2[i]!.Value as Obj));
 }
 
+/** Thrown at the first problem when only whether there is one matters (is_valid, parse_and_verify). */
+const FIRST_PROBLEM = new Error('a first problem');
+let stopAtFirst = false;
+
+/**
+ * A problem or a conflict (n so far in its list) was found: with stopAtFirst, that settles it (every
+ * conflict found ends in a problem reported: findConflict passes sub-conflicts up to the rule, which
+ * reports each); else the list is bounded (graphql-budget.ts).
+ */
+function found(n: number): void {
+  if (stopAtFirst) throw FIRST_PROBLEM;
+  grown(n);
+}
+
+/** Does the query have a problem against the schema? Stops at the first (a hostile query can have millions). */
+export function hasProblems(schema: LoadedSchema & { possibleTypes: Map<string, Obj[]> }, doc: Obj): boolean {
+  stopAtFirst = true;
+  try {
+    return validateQuery(schema, doc).length > 0;
+  } catch (e) {
+    if (e === FIRST_PROBLEM) return true;
+    throw e;
+  } finally {
+    stopAtFirst = false;
+  }
+}
+
 /** gqlparser's ValidateWithRules(schema, query, default rules): every problem, in its order. */
 export function validateQuery(schema: LoadedSchema & { possibleTypes: Map<string, Obj[]> }, doc: Obj): GqlProblem[] {
   const problems: GqlProblem[] = [];
@@ -1088,7 +1136,7 @@ export function validateQuery(schema: LoadedSchema & { possibleTypes: Map<string
         const p = node && typeof node === 'object' ? POSITIONS.get(node) : undefined;
         if (p) locations.push(p);
       }
-      problems.push({ message, locations });
+      found(problems.push({ message, locations }));
     });
   }
   new Walker(schema, doc, on).walk();

@@ -11,8 +11,12 @@ import { fromJS, RObject, toJS, typeName, type Value } from '../value.js';
 import { decode } from './graphql-decode.js';
 import { gqlParseQuery, gqlParseSchema, GqlSyntaxError, pruneGql } from './graphql-gqlparser.js';
 import { GqlSchemaError, loadSchemaDocument, type LoadedSchema } from './graphql-schema.js';
-import { validateQuery, type GqlProblem } from './graphql-validate.js';
-import { BuiltinError, def } from './registry.js';
+import { hasProblems, validateQuery, type GqlProblem } from './graphql-validate.js';
+import { isLimit, withBudget } from './graphql-budget.js';
+import { BuiltinError, def as defBuiltin, type BuiltinFn } from './registry.js';
+
+/** Every graphql builtin runs under the evaluation's deadline and size limit (graphql-budget.ts). */
+const def = (name: string, arity: number, fn: BuiltinFn): void => defBuiltin(name, arity, (args, ctx) => withBudget(ctx, () => fn(args, ctx)));
 
 type Obj = Record<string, unknown>;
 
@@ -55,6 +59,7 @@ function splitN(s: string, sep: string, n: number): string[] {
 
 /** A parse or decoding error as OPA words it. */
 function parseError(name: string, e: unknown): BuiltinError {
+  if (isLimit(e)) throw e;
   if (e instanceof GqlSyntaxError) return new BuiltinError('eval_builtin_error', `${name}: ${formatGqlParserError(`input:${e.line}:${e.column}: ${e.message}`)}`);
   return new BuiltinError('eval_builtin_error', `${name}: ${(e as Error).message}`);
 }
@@ -82,8 +87,9 @@ function verified(query: Value | undefined, schema: Value | undefined): { q: Rea
     const q = readQuery(query);
     const s = q && readSchema(schema);
     if (!q || !s) return undefined;
-    return validateQuery(loadSchemaDocument(s.doc), q.doc).length ? undefined : { q, s };
-  } catch {
+    return hasProblems(loadSchemaDocument(s.doc), q.doc) ? undefined : { q, s };
+  } catch (e) {
+    if (isLimit(e)) throw e;
     return undefined;
   }
 }
@@ -92,7 +98,8 @@ def('graphql.schema_is_valid', 1, ([schema]) => {
   try {
     const s = readSchema(schema);
     return !!s && !!loadSchemaDocument(s.doc);
-  } catch {
+  } catch (e) {
+    if (isLimit(e)) throw e;
     return false;
   }
 });
@@ -139,6 +146,7 @@ def('graphql.parse', 2, ([query, schema]) => {
   try {
     loaded = loadSchemaDocument(s.doc);
   } catch (e) {
+    if (isLimit(e)) throw e;
     if (e instanceof GqlSchemaError) throw new BuiltinError('eval_builtin_error', `${name}: Error in gqlparser SchemaDocument to Schema conversion: ${e.message}`);
     throw parseError(name, e);
   }

@@ -11,6 +11,8 @@ export interface BuiltinContext {
   cache: Map<string, unknown>;
   /** the largest collection a builtin may build (elements); 0: no limit */
   maxSize?: number;
+  /** the evaluation's deadline (epoch ms), for a builtin that can run long; 0: none */
+  deadline?: number;
 }
 
 export class BuiltinError extends Error {

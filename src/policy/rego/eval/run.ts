@@ -61,6 +61,7 @@ class RunBuiltinContext implements BuiltinContext {
     fixedNs: bigint | undefined,
     private readonly startMs: number,
     readonly maxSize: number,
+    readonly deadline: number,
   ) {
     this.ns = fixedNs;
   }
@@ -183,7 +184,7 @@ export class Run implements Runtime {
   ) {
     this.compiler = program.compiler;
     this.strict = opts.strict;
-    this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0);
+    this.bctx = new RunBuiltinContext(opts.strict, opts.nowNs, opts.startMs, opts.maxValueSize ?? 0, opts.deadline ?? 0);
     this.ctx = { id: ++lastCtxId, input: opts.input, data: opts.data, overridden: null, fnMocks: null, cache: null, keyed: null, calls: null };
     this.printer = opts.printer ?? printStderr;
     this.deadline = opts.deadline ?? 0;
