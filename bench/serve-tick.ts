@@ -14,6 +14,8 @@
 // With the live heap per tick: OBLIGO_BENCH_DIST=1 node --max-semi-space-size=64 --expose-gc --import tsx bench/serve-tick.ts 2000 8
 // With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,11 +113,25 @@ for (const n of sizes) {
       if (Date.now() - waitFrom > 30 * 60_000) throw new Error('recording rules did not evaluate within 30 minutes');
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // PagerDuty as a deployment has it: reachable, accepting every event (202), so the sender delivers each
+    // page once instead of retrying against a closed port in the background of every tick.
+    process.env.OBLIGO_BENCH_ROUTING_KEY = 'bench-routing-key-not-a-secret';
+    let pages = 0;
+    const pagerduty = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        pages++;
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"status":"success","message":"Event processed"}');
+      });
+    });
+    await new Promise<void>((r) => pagerduty.listen(0, '127.0.0.1', r));
+    const pagerdutyUrl = `http://127.0.0.1:${(pagerduty.address() as AddressInfo).port}/v2/enqueue`;
     const config = ServeConfigSchema.parse({
       contracts: contractsDir,
       prometheus: { url: prom.url, timeout: '300s' },
       store: { sqlite: join(work, 'obligo.db') },
-      pagerduty: { eventsUrl: 'http://127.0.0.1:9/v2/enqueue' },
+      pagerduty: { eventsUrl: pagerdutyUrl, routingKey: { env: 'OBLIGO_BENCH_ROUTING_KEY' } },
       server: { listen: '127.0.0.1:0' },
     });
     // With the HTTP shell, as `obligo serve` runs: its /metrics gauges are updated after every tick.
@@ -176,8 +192,10 @@ for (const n of sizes) {
         writeFileSync(join(profileDir!, `warm-${n}.cpuprofile`), JSON.stringify(profile));
         session.disconnect();
       }
+      console.log(`${n} SLAs: the fake PagerDuty accepted ${pages} events`);
     } finally {
       await serve.stop(1000);
+      pagerduty.close();
     }
   } finally {
     await prom.stop();
