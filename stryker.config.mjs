@@ -51,6 +51,20 @@ function lines(file, from, to, inclusive = false) {
 const TARGETS = {
   // src/kept.ts, the values kept per loaded-contract object that several rooms share.
   kept: () => ({ mutate: ['src/kept.ts'], tests: ['test/kept/*.test.ts'] }),
+  // The limits of the GraphQL port (the evaluation's deadline and size, first-problem validation, linear
+  // duplicate checks and extension merging); its tests include the differential test against the real OPA
+  // (on PATH: /root/go/bin here) and the graphql conformance cases.
+  'graphql-limits': () => ({
+    mutate: [
+      'src/policy/rego/builtins/graphql-budget.ts',
+      lines('src/policy/rego/builtins/graphql-schema.ts', /^\/\*\* Lists made while loading a schema/, /^\/\*\* convertSchema/),
+      lines('src/policy/rego/builtins/graphql-schema.ts', /^  const addPossible = /, /^  const schema: LoadedSchema = /),
+      lines('src/policy/rego/builtins/graphql-schema.ts', /^function duplicateArg/, /^function validateDirective\(/),
+      lines('src/policy/rego/builtins/graphql-schema.ts', /^  const fields = arr\(def\.Fields\);/, /^  if \(!def\.BuiltIn\)/),
+      lines('src/policy/rego/builtins/graphql-validate.ts', /^\/\*\* Thrown at the first problem/, /^\/\*\* gqlparser's ValidateWithRules/),
+    ],
+    tests: ['test/policy/graphql-budget.test.ts', 'test/policy/graphql-ast.test.ts', 'test/policy/conformance.test.ts'],
+  }),
   outbox: () => ({
     mutate: [
       'src/server/sender.ts',

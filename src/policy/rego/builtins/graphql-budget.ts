@@ -11,16 +11,15 @@ let deadline = 0;
 let maxSize = 0;
 let steps = 0;
 
-/** Run one builtin call under the evaluation's deadline and size limit (calls may nest). */
+/** Run one builtin call under the evaluation's deadline and size limit (graphql builtins never nest). */
 export function withBudget<T>(ctx: BuiltinContext, f: () => T): T {
-  const outer = { deadline, maxSize };
   deadline = ctx.deadline ?? 0;
   maxSize = ctx.maxSize ?? 0;
   try {
     return f();
   } finally {
-    deadline = outer.deadline;
-    maxSize = outer.maxSize;
+    deadline = 0;
+    maxSize = 0;
   }
 }
 

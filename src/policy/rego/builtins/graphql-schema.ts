@@ -46,7 +46,7 @@ function isCompatible(t: Obj, other: Obj): boolean {
 }
 
 /** The first element named `name` (a linear scan, as gqlparser's ForName; each element a step of the budget). */
-function forName(l: unknown, name: string): Obj | undefined {
+export function forName(l: unknown, name: string): Obj | undefined {
   for (const x of arr(l)) {
     step();
     if (x && x.Name === name) return x;

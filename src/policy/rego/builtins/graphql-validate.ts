@@ -6,7 +6,7 @@
 // (Definition, ObjectDefinition, ExpectedType, …); callers take the policy-visible AST before.
 import { POSITIONS } from './graphql-gqlparser.js';
 import { selectionKind } from './graphql-decode.js';
-import type { LoadedSchema } from './graphql-schema.js';
+import { forName, type LoadedSchema } from './graphql-schema.js';
 import { grown, step } from './graphql-budget.js';
 
 type Obj = Record<string, unknown>;
@@ -20,14 +20,6 @@ export interface GqlProblem {
 
 const arr = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
 const str = (x: unknown): string => (typeof x === 'string' ? x : '');
-/** The first element named `name` (a linear scan, as gqlparser's ForName; each element a step of the budget). */
-function forName(l: unknown, name: string): Obj | undefined {
-  for (const x of arr(l)) {
-    step();
-    if (x && x.Name === name) return x;
-  }
-  return undefined;
-}
 
 function typeName(t: Obj): string {
   return str(t.NamedType) !== '' ? str(t.NamedType) : typeName(t.Elem as Obj);
