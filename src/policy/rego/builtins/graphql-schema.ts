@@ -24,20 +24,21 @@ function fail(node: unknown, message: string): never {
   throw new GqlSchemaError(message, node && typeof node === 'object' ? POSITIONS.get(node) : undefined);
 }
 
-const arr = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
+// Readers of gqlparser-shaped nodes and type references, shared with the query validator (graphql-validate.ts).
+export const arr = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
 const strs = (x: unknown): string[] => (Array.isArray(x) ? (x as string[]) : []);
-const str = (x: unknown): string => (typeof x === 'string' ? x : '');
+export const str = (x: unknown): string => (typeof x === 'string' ? x : '');
 
-function typeName(t: Obj): string {
+export function typeName(t: Obj): string {
   return str(t.NamedType) !== '' ? str(t.NamedType) : typeName(t.Elem as Obj);
 }
 
-function typeString(t: Obj): string {
+export function typeString(t: Obj): string {
   const nn = t.NonNull ? '!' : '';
   return str(t.NamedType) !== '' ? str(t.NamedType) + nn : `[${typeString(t.Elem as Obj)}]${nn}`;
 }
 
-function isCompatible(t: Obj, other: Obj): boolean {
+export function isCompatible(t: Obj, other: Obj): boolean {
   if (str(t.NamedType) !== str(other.NamedType)) return false;
   if (t.Elem && !other.Elem) return false;
   if (t.Elem && !isCompatible(t.Elem as Obj, other.Elem as Obj)) return false;

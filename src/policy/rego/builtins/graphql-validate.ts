@@ -6,7 +6,7 @@
 // (Definition, ObjectDefinition, ExpectedType, …); callers take the policy-visible AST before.
 import { POSITIONS } from './graphql-gqlparser.js';
 import { selectionKind } from './graphql-decode.js';
-import { forName, type LoadedSchema } from './graphql-schema.js';
+import { arr, forName, isCompatible, str, typeName, typeString, type LoadedSchema } from './graphql-schema.js';
 import { grown, step } from './graphql-budget.js';
 
 type Obj = Record<string, unknown>;
@@ -18,25 +18,6 @@ export interface GqlProblem {
   locations: Pos[];
 }
 
-const arr = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
-const str = (x: unknown): string => (typeof x === 'string' ? x : '');
-
-function typeName(t: Obj): string {
-  return str(t.NamedType) !== '' ? str(t.NamedType) : typeName(t.Elem as Obj);
-}
-
-function typeString(t: Obj): string {
-  const nn = t.NonNull ? '!' : '';
-  return str(t.NamedType) !== '' ? str(t.NamedType) + nn : `[${typeString(t.Elem as Obj)}]${nn}`;
-}
-
-function isCompatible(t: Obj, other: Obj): boolean {
-  if (str(t.NamedType) !== str(other.NamedType)) return false;
-  if (t.Elem && !other.Elem) return false;
-  if (t.Elem && !isCompatible(t.Elem as Obj, other.Elem as Obj)) return false;
-  if (other.NonNull) return !!t.NonNull;
-  return true;
-}
 
 const isLeaf = (d: Obj): boolean => d.Kind === 'ENUM' || d.Kind === 'SCALAR';
 const isAbstract = (d: Obj): boolean => d.Kind === 'INTERFACE' || d.Kind === 'UNION';
