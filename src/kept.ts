@@ -30,3 +30,21 @@ export function keptPerPair<A extends object, B extends object, V>(compute: (a: 
     return value;
   };
 }
+
+/**
+ * `compute(key)` for keys compared by value (numbers, strings), kept in one map of at most `limit` entries;
+ * past it the map starts afresh (a bound on memory, not a cache to tune). A value that is a pure function of
+ * a number seen again and again (an objective, a ratio, an hour) is computed once while kept. Like keptPer, a
+ * kept undefined is still kept; a compute that throws keeps nothing.
+ */
+export function keptByValue<K extends string | number, V>(limit: number, compute: (key: K) => V): (key: K) => V {
+  const kept = new Map<K, { value: V }>();
+  return (key) => {
+    const known = kept.get(key);
+    if (known) return known.value;
+    const value = compute(key);
+    if (kept.size >= limit) kept.clear();
+    kept.set(key, { value });
+    return value;
+  };
+}

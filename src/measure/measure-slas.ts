@@ -28,7 +28,7 @@ import { summariseHour, type SliceContext, type SliceObservation, type SliceRoll
 import { definitionHash } from './definition-hash.js';
 import { readSlices, sliceExprs, sliceRangeKey, type FetchSlicesOptions, type SliceAnswers, type SliceFetch, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
-import { keptPer } from '../kept.js';
+import { keptByValue, keptPer } from '../kept.js';
 
 export const HOUR_MS = 3_600_000;
 
@@ -377,16 +377,7 @@ function sourceRuns(blocks: readonly HourRun[]): SourceRun[] {
 }
 
 /** RFC 3339 UTC of an hour boundary; the SLAs of a tick share a few dozen of them. */
-const hourIsos = new Map<number, string>();
-function hourIso(ms: number): string {
-  let s = hourIsos.get(ms);
-  if (s === undefined) {
-    s = new Date(ms).toISOString().replace('.000Z', 'Z');
-    if (hourIsos.size >= 10_000) hourIsos.clear();
-    hourIsos.set(ms, s);
-  }
-  return s;
-}
+const hourIso = keptByValue(10_000, (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
   const keep = Math.max(0, Math.ceil(keepMs / d.grid.sliceMs));

@@ -7,6 +7,7 @@
 // missing window value (null) does not fire.
 import { Decimal } from 'decimal.js';
 import type { BurnRateWindowDoc } from '../contract/schema.js';
+import { keptByValue } from '../kept.js';
 
 const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 
@@ -18,7 +19,7 @@ export type BudgetState = 'ok' | 'at-risk' | 'breached' | 'no-data';
 
 /** Error budget fraction b = 1 − objective/100 (objective in percent, 0 < O < 100). */
 export function errorBudget(objective: number): number {
-  return new D(100).minus(dec(objective)).div(100).toNumber();
+  return budgetPercent(objective).div(100).toNumber();
 }
 
 /** Burn rate (1 − sli)/b for an SLI ratio in [0, 1]; null when the SLI is unknown. */
@@ -28,46 +29,29 @@ export function burnRate(sli: number | null, objective: number): number | null {
   if (sli === 1) return 0;
   // Serve computes seven burn rates per SLA per tick, and SLAs that share an SLI (one service, several
   // contracts or tiers) share its window ratios: each (objective, SLI) pair is computed once while kept.
-  const known = burnRates(objective);
-  let r = known.get(sli);
-  if (r === undefined) {
-    r = ONE.minus(dec(sli)).times(100).div(budgetPercent(objective)).toNumber();
-    if (known.size >= MAX_KEPT_BURN_RATES) known.clear();
-    known.set(sli, r);
-  }
-  return r;
+  return objectiveDecimals(objective).burnRate(sli);
 }
 
 const ONE = new D(1);
 const HUNDRED = new D(100);
-/** Burn rates kept per objective (a bound, not a cache size to tune: beyond it the map starts afresh). */
-const MAX_KEPT_BURN_RATES = 50_000;
-
-/** Per objective (a handful in practice): O as a decimal, 100 − O, and the burn rates computed for it. */
+/** Per objective (a handful in practice): O as a decimal, 100 − O, and its burn rates, kept by SLI value. */
 interface ObjectiveDecimals {
   objective: Decimal;
   budgetPercent: Decimal;
-  burnRates: Map<number, number>;
+  burnRate: (sli: number) => number;
 }
-const objectives = new Map<number, ObjectiveDecimals>();
-function objectiveDecimals(objective: number): ObjectiveDecimals {
-  let o = objectives.get(objective);
-  if (o === undefined) {
-    const d = dec(objective);
-    o = { objective: d, budgetPercent: HUNDRED.minus(d), burnRates: new Map() };
-    if (objectives.size >= 1000) objectives.clear();
-    objectives.set(objective, o);
-  }
-  return o;
-}
+const objectiveDecimals = keptByValue(1000, (objective: number): ObjectiveDecimals => {
+  const d = dec(objective);
+  const b = HUNDRED.minus(d);
+  return { objective: d, budgetPercent: b, burnRate: keptByValue(50_000, (sli: number) => ONE.minus(dec(sli)).times(100).div(b).toNumber()) };
+});
 const budgetPercent = (objective: number): Decimal => objectiveDecimals(objective).budgetPercent;
-const burnRates = (objective: number): Map<number, number> => objectiveDecimals(objective).burnRates;
 
 /** Burn rate from good and total counts over a window; null without traffic. */
 export function burnRateFromCounts(good: number | null, total: number | null, objective: number): number | null {
   if (good === null || total === null || !Number.isFinite(good) || !Number.isFinite(total) || total <= 0) return null;
   const bad = new D(String(total)).minus(new D(String(Math.min(Math.max(good, 0), total))));
-  return bad.div(new D(String(total))).times(100).div(new D(100).minus(dec(objective))).toNumber();
+  return bad.div(new D(String(total))).times(100).div(budgetPercent(objective)).toNumber();
 }
 
 /** Exact variant of budgetRemaining (decimal string in, Decimal out). */

@@ -4,6 +4,7 @@
 // grouping, any order) give identical results, and decimal inputs add up as decimals (0.1 + 0.2 is
 // 0.3). Achieved percentages are quotients rounded to QUOTIENT_DIGITS significant digits.
 import { Decimal } from 'decimal.js';
+import { keptByValue } from '../kept.js';
 
 export const COUNT_SCALE = 12;
 export const RATIO_SCALE = 20;
@@ -32,20 +33,13 @@ export function errorRatioUnits(good: bigint, total: bigint): bigint {
  * Rounded to 15 significant digits first, which no written ratio exceeds, so that float noise from
  * a derived default (99.9 / 100 = 0.9990000000000001) does not turn a slice at exactly 99.9 % bad.
  */
-export function exactFraction(x: number): { readonly n: bigint; readonly d: bigint } {
-  // The ratios of a contract set are a handful of written values, asked for every SLA on every tick.
-  let f = fractions.get(x);
-  if (f === undefined) {
-    if (!Number.isFinite(x)) throw new RangeError(`not a finite ratio: ${x}`);
-    const s = new Decimal(x.toPrecision(15)).toFixed();
-    const [i, fr = ''] = s.split('.');
-    f = Object.freeze({ n: BigInt((i ?? '0') + fr), d: 10n ** BigInt(fr.length) });
-    if (fractions.size >= 1000) fractions.clear();
-    fractions.set(x, f);
-  }
-  return f;
-}
-const fractions = new Map<number, { readonly n: bigint; readonly d: bigint }>();
+// The ratios of a contract set are a handful of written values, asked for every SLA on every tick: kept.
+export const exactFraction = keptByValue(1000, (x: number): { readonly n: bigint; readonly d: bigint } => {
+  if (!Number.isFinite(x)) throw new RangeError(`not a finite ratio: ${x}`);
+  const s = new Decimal(x.toPrecision(15)).toFixed();
+  const [i, fr = ''] = s.split('.');
+  return Object.freeze({ n: BigInt((i ?? '0') + fr), d: 10n ** BigInt(fr.length) });
+});
 
 /** Integer units → plain decimal string ("12.5" for 12500000000000n at scale 12). */
 export function unitsToDecimal(units: bigint, scale: number): string {

@@ -1,7 +1,7 @@
-// keptPer / keptPerPair (src/kept.ts): computed once per object (or object pair), computed again for
+// keptPer / keptPerPair / keptByValue (src/kept.ts): computed once per object (or object pair), computed again for
 // another object, and a kept undefined is still kept. Ground truth: the number of calls of `compute`.
 import { describe, expect, it } from 'vitest';
-import { keptPer, keptPerPair } from '../../src/kept.js';
+import { keptByValue, keptPer, keptPerPair } from '../../src/kept.js';
 
 describe('keptPer', () => {
   it('computes once per key object, again for another object with equal contents', () => {
@@ -47,5 +47,51 @@ describe('keptPerPair', () => {
     // another first object with an equal second one
     expect(f({ x: 'a' }, b1)).toBe('a1');
     expect(calls).toHaveLength(4);
+  });
+});
+
+describe('keptByValue', () => {
+  it('computes once per key value, again for another value, and keeps a falsy value too', () => {
+    const calls: number[] = [];
+    const f = keptByValue(10, (k: number) => (calls.push(k), k === 0 ? undefined : { k }));
+    const one = f(1);
+    expect(f(1)).toBe(one);
+    expect(f(2)).toEqual({ k: 2 });
+    expect(f(0)).toBeUndefined();
+    expect(f(0)).toBeUndefined();
+    expect(f(Number.NaN)).toEqual({ k: Number.NaN });
+    expect(f(Number.NaN)).toEqual({ k: Number.NaN });
+    expect(calls).toEqual([1, 2, 0, Number.NaN]);
+  });
+
+  it('keeps at most `limit` values: the one past it starts the map afresh', () => {
+    const calls: string[] = [];
+    const f = keptByValue(3, (k: string) => (calls.push(k), k.toUpperCase()));
+    for (const k of ['a', 'b', 'c', 'a', 'b', 'c']) f(k);
+    expect(calls).toEqual(['a', 'b', 'c']);
+    expect(f('d')).toBe('D'); // the map was full: cleared, then d kept
+    expect(f('d')).toBe('D');
+    expect(f('a')).toBe('A'); // computed again
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'a']);
+    expect(f('b')).toBe('B');
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'a', 'b']);
+    // d, a, b kept now: the next new key clears them again
+    expect(f('d')).toBe('D');
+    expect(calls).toHaveLength(6);
+    f('e');
+    f('d');
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'e', 'd']);
+  });
+
+  it('keeps nothing when compute throws', () => {
+    let calls = 0;
+    const f = keptByValue(5, (k: number) => {
+      calls++;
+      if (k < 0) throw new RangeError('negative');
+      return k;
+    });
+    expect(() => f(-1)).toThrow('negative');
+    expect(() => f(-1)).toThrow('negative');
+    expect(calls).toBe(2);
   });
 });
