@@ -3,7 +3,7 @@
 // an AlertStore); the decisions are all in step().
 import { dedupKey } from './dedup.js';
 import { toPagerDutyEvent, type MappingOptions } from './pagerduty.js';
-import { AlertingError, retire, step } from './state-machine.js';
+import { AlertingError, checkPolicy, retire, staysIdle, step } from './state-machine.js';
 import { AlertStoreConflictError, type AlertCommit, type AlertStore, type StoredAlertState } from './store.js';
 import type { AlertKey, AlertObservation, AlertPolicy, OutgoingEvent, Transition } from './types.js';
 
@@ -83,9 +83,14 @@ async function tryTick(store: AlertStore, input: TickInput): Promise<Omit<TickRe
     }
   };
 
+  if (!Number.isSafeInteger(input.at)) throw new AlertingError(`alert step time must be an integer of ms since epoch, got ${input.at}`);
   input.observations.forEach((obs, i) => {
     const before = prev.get(keys[i]!);
-    record(step(before?.state, obs, input.at, policyOf(obs)), before);
+    const policy = policyOf(obs);
+    // An idle alert observed inactive would be stepped into an unchanged state that is not written (its
+    // policy is still checked: a bad one fails the first tick, not the first incident).
+    if (staysIdle(before?.state, obs, input.at)) return checkPolicy(policy);
+    record(step(before?.state, obs, input.at, policy), before);
   });
 
   if (input.retire) {

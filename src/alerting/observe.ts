@@ -17,11 +17,15 @@ export interface ContractAlertInput {
   what: string;
   /** PagerDuty class, e.g. 'error-budget-burn'. */
   class: string;
-  /** Measured values (objective, achieved, burnRates, budgetRemaining, coverage…); JSON values. */
+  /**
+   * Measured values (objective, achieved, burnRates, budgetRemaining, coverage…); JSON values. Read, never
+   * changed, and not to be changed after the call: observations given the same object (and the same
+   * contract, SLA and links) share what is built from it.
+   */
   evidence?: Record<string, unknown>;
   /** The contract's maintenance at this tick (slo/maintenanceAt): suppresses paging while active. */
   maintenance?: { active: boolean; reason?: string };
-  /** Grafana dashboard, runbook… (the contract document link is added when the contract has one). */
+  /** Grafana dashboard, runbook… (the contract document link is added when the contract has one). Not changed after the call. */
   links?: AlertLink[];
   source?: string;
 }
@@ -32,8 +36,26 @@ export function alertSummary(contract: Contract, sla: Sla | null, what: string):
   return `${contract.vendor} · ${subject}: ${what}`;
 }
 
-export function contractObservation(i: ContractAlertInput): AlertObservation {
+/**
+ * The links and evidence of an observation, built once for the alerts of an SLA that are given the same
+ * `evidence` and `links` objects (serve passes one of each per SLA for its five alerts); shared by their
+ * observations, which nothing changes.
+ */
+interface Extras {
+  contract: Contract;
+  sla: Sla | null;
+  evidenceIn: Record<string, unknown> | undefined;
+  linksIn: AlertLink[] | undefined;
+  evidence: Record<string, unknown>;
+  links: AlertLink[];
+}
+const extrasOf = new WeakMap<object, Extras>();
+
+function extras(i: ContractAlertInput): Extras {
   const c = i.contract;
+  const key = i.evidence ?? i.links;
+  const known = key ? extrasOf.get(key) : undefined;
+  if (known && known.contract === c && known.sla === i.sla && known.evidenceIn === i.evidence && known.linksIn === i.links) return known;
   const links = i.links ? i.links.slice() : [];
   if (c.documentUrl && !links.some((l) => l.href === c.documentUrl)) links.push({ href: c.documentUrl, text: 'Contract document' });
   // Plain assignments in a fixed order (serve builds 10,000 of these per tick; object spreads were most
@@ -47,6 +69,14 @@ export function contractObservation(i: ContractAlertInput): AlertObservation {
   if (c.revision) evidence.revision = c.revision;
   if (c.documentUrl) evidence.documentUrl = c.documentUrl;
   evidence.contractHash = c.hash;
+  const x: Extras = { contract: c, sla: i.sla, evidenceIn: i.evidence, linksIn: i.links, evidence, links };
+  if (key) extrasOf.set(key, x);
+  return x;
+}
+
+export function contractObservation(i: ContractAlertInput): AlertObservation {
+  const c = i.contract;
+  const { evidence, links } = extras(i);
   const o: AlertObservation = {
     key: { contract: c.id, sla: i.sla?.id ?? null, alert: i.alert },
     active: i.active,

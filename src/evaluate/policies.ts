@@ -10,6 +10,7 @@ import type { PolicyEngine } from '../policy/engine.js';
 import type { ActiveMaintenance } from '../slo/maintenance.js';
 import { creditDocument, statusDocument } from './documents.js';
 import type { ChangeInfo, CreditAction, Decision, GateDecision, GateSlaInput } from './types.js';
+import { isoUtc } from '../iso.js';
 
 /** A policy that cannot be loaded or gives no usable answer: never read as "no page" or "allow". */
 export class PolicyError extends Error {
@@ -28,9 +29,6 @@ export interface PolicyOptions {
   codegen?: boolean;
 }
 
-function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
 
 export function gateInput(s: SlaStatus): GateSlaInput {
   const c = s.coverage;

@@ -5,6 +5,7 @@ import { computeCredits, type CreditFlag as CoreCreditFlag } from '../credits/cr
 import type { TierDoc } from '../contract/schema.js';
 import type { Coverage, MeasurementFlag } from '../slo/methods.js';
 import type { MeasureEvidence, SlaMeasurement } from './measure-slas.js';
+import { isoUtc as iso } from '../iso.js';
 
 export type CreditFlag = MeasurementFlag | CoreCreditFlag | 'provisional' | 'review';
 
@@ -72,7 +73,6 @@ export interface ContractTotal {
   periods: Array<{ period: string; amount: string; cap: string; capped: boolean }>;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Credit rows and the total of one contract's SLAs for one period (all measured with the same period). */
 export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: number): { rows: CreditRow[]; total: ContractTotal } {
@@ -112,7 +112,7 @@ export function assembleContractCredits(list: readonly SlaMeasurement[], atMs: n
       cap: st.cap,
       rounding: contract.creditPolicy.rounding,
       claimDeadline: st.claimDeadline,
-      claimDeadlineEndsAt: st.claimDeadlineEndsAt === null ? null : new Date(st.claimDeadlineEndsAt).toISOString().replace('.000Z', 'Z'),
+      claimDeadlineEndsAt: st.claimDeadlineEndsAt === null ? null : iso(st.claimDeadlineEndsAt),
       provisional,
       flags: [...flags].sort(),
       evidence: {

@@ -14,6 +14,7 @@ import { assembleContractCredits, type CreditRow, type ContractTotal } from './c
 import { measureTargets, type MeasureTarget, type SlaMeasurement } from './measure-slas.js';
 import type { FetchSlicesOptions } from './fetch-slices.js';
 import type { PromSource } from './source.js';
+import { isoUtc } from '../iso.js';
 
 export type LabelKind = PeriodKind | 'year';
 
@@ -90,9 +91,6 @@ export function labelRange(label: string, zone: string): { start: number; end: n
   return { start: parsePeriodLabel(parts[0]!, zone).start, end: parsePeriodLabel(parts[parts.length - 1]!, zone).end };
 }
 
-function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
 
 /** Sum decimal strings exactly, printed with the currency's minor-unit digits. */
 function sumAmounts(xs: readonly string[], currency: string): string {

@@ -24,11 +24,12 @@ import { measurePeriodDetailed, measurePeriodFromRollupsDetailed, measurePeriodF
 import { copyTally, emptyTally, feedTally, type Measurement, type MeasurementFlag, type SliceTally } from '../slo/methods.js';
 import type { Period } from '../slo/periods.js';
 import { measuredRange } from '../slo/periods.js';
-import { summariseHour, type SliceContext, type SliceObservation, type SliceRollup } from '../slo/slices.js';
+import { summariseHour, summariseHourBlock, type SliceContext, type SliceObservation, type SliceRollup } from '../slo/slices.js';
 import { definitionHash } from './definition-hash.js';
 import { readSlices, sliceExprs, sliceRangeKey, type FetchSlicesOptions, type SliceAnswers, type SliceFetch, type SliceQuery } from './fetch-slices.js';
 import type { PromSource } from './source.js';
-import { keptByValue, keptPer } from '../kept.js';
+import { keptPer } from '../kept.js';
+import { isoUtc } from '../iso.js';
 
 export const HOUR_MS = 3_600_000;
 
@@ -373,11 +374,9 @@ function hoursFrom(blocks: readonly HourRun[], source: HourRun['source']): numbe
 function sourceRuns(blocks: readonly HourRun[]): SourceRun[] {
   const runs: HourRun[] = [];
   for (const b of [...blocks].sort((x, y) => x.start - y.start)) addHours(runs, b);
-  return runs.map((r) => ({ from: hourIso(r.start), to: hourIso(r.end), hours: r.hours ?? 1, source: r.source }));
+  return runs.map((r) => ({ from: isoUtc(r.start), to: isoUtc(r.end), hours: r.hours ?? 1, source: r.source }));
 }
 
-/** RFC 3339 UTC of an hour boundary; the SLAs of a tick share a few dozen of them. */
-const hourIso = keptByValue(10_000, (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 function recentOf(d: DetailedMeasurement, keepMs: number): RecentSlices {
   const keep = Math.max(0, Math.ceil(keepMs / d.grid.sliceMs));
@@ -414,10 +413,14 @@ function measureWithState(
   const seen = seriesSeen(plan, fetchedTotal);
   const hours = [
     // A stored hour without a sample is silence or gaps (storedSummary), final neither way (see seriesSeen).
-    ...plan.stored.map((r) => ({ start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: storedSummary(ctx, r, seen, sliceMs, period.end), source: 'rollup' as const, final: rollupSawSeries(r) })),
+    ...plan.stored.map((r) => {
+      const s = storedSummary(ctx, r, seen, sliceMs, period.end);
+      return { start: r.hourStart, end: Math.min(r.hourStart + HOUR_MS, period.end), r: s, sums: rollupSums(s), source: 'rollup' as const, final: rollupSawSeries(r) };
+    }),
     ...plan.missing.map((b) => {
-      const r = summariseHour(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
-      return { ...b, r, source: 'prometheus' as const, final: seen && b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
+      // The sums as classified, not parsed back from the rollup's decimal strings (the same values).
+      const { rollup: r, block: sums } = summariseHourBlock(ctx, b.start, byBlock.get(b.start) ?? [], b.end);
+      return { start: b.start, end: b.end, r, sums, source: 'prometheus' as const, final: seen && b.end <= plan.asOf - o.lag && flags.length === 0 && isCompleteRollup(r) };
     }),
   ].sort((a, b) => a.start - b.start);
   const range = measuredRange(period, contract, asOf);
@@ -435,7 +438,7 @@ function measureWithState(
   let i = 0;
   for (; i < hours.length && hours[i]!.final && hours[i]!.start === entry.upTo; i++) {
     const h = hours[i]!;
-    feedTally(entry.tally, h.r.statuses, sla.measurement, rollupSums(h.r));
+    feedTally(entry.tally, h.r.statuses, sla.measurement, h.sums);
     entry.upTo = h.end;
     entry.recent += h.r.statuses;
     trim(entry);
@@ -449,7 +452,7 @@ function measureWithState(
   const blocks = [...entry.blocks];
   for (; i < hours.length; i++) {
     const h = hours[i]!;
-    feedTally(tally, h.r.statuses, sla.measurement, rollupSums(h.r));
+    feedTally(tally, h.r.statuses, sla.measurement, h.sums);
     view.recent += h.r.statuses;
     addHours(blocks, { start: h.start, end: h.end, source: h.source });
   }

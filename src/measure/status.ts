@@ -2,6 +2,7 @@
 // and a state. Requests: one (rules) or a few (raw) instant queries for the windows, plus the range
 // queries for the slices the rollup store lacks (usually only the current hour).
 import { DateTime } from 'luxon';
+import { isoUtc } from '../iso.js';
 import type { Contract, Sla } from '../contract/model.js';
 import { SLI_WINDOWS } from '../contract/model.js';
 import { activeBurnRates, slaWindows } from '../conventions.js';
@@ -104,9 +105,7 @@ export function isoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
 
-export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
+export { isoUtc };
 
 /** Status of the given SLAs (each paired with its contract) as of opts.at. */
 export async function measureStatus(

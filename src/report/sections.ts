@@ -2,6 +2,7 @@
 // that both say the same thing.
 import { formatAmount, MoneyDecimal } from '../credits/money.js';
 import { duration, localTime, percent4, type PerformanceReport, type VendorReport } from './model.js';
+import { isoUtc as iso } from '../iso.js';
 
 export interface Table {
   headers: string[];
@@ -11,7 +12,6 @@ export interface Table {
   empty: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export function reportTitle(r: PerformanceReport): string {
   return `Contract performance report, ${r.period}`;

@@ -28,6 +28,7 @@ import { withSpan } from '../telemetry/tracing.js';
 import { gateJson, statusReportFields, statusWithDecision, type ActedReport, type CreditFormatters } from './api-documents.js';
 import { TokenAuth, rolesWith, type Permission, type Principal } from './auth.js';
 import type { ServeRuntime, TickReport } from './runtime.js';
+import { isoUtc } from '../iso.js';
 
 /** An error answered as { error } with this status (and headers). */
 export class ApiError extends Error {
@@ -270,7 +271,7 @@ function clientGone(res: Response): AbortSignal {
 // Views of the stores
 
 /** RFC 3339 UTC as the CLI writes it (milliseconds only when there are some). */
-const iso = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString().replace('.000Z', 'Z'));
+const iso = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : isoUtc(ms));
 
 function refText(ref: SecretRef | undefined): string {
   if (!ref) return 'default';

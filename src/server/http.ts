@@ -19,6 +19,7 @@ import { TokenAuth, type Principal } from './auth.js';
 import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ServeRuntime } from './runtime.js';
+import { isoUtc } from '../iso.js';
 
 /** The logging surface the HTTP layer needs (pino's Logger satisfies it). */
 export interface HttpLogger {
@@ -144,7 +145,7 @@ export function createHttpApp(runtime: ServeRuntime, opts: HttpOptions): HttpApp
 
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';
-    res.json({ status: 'ok', live: true, startedAt: new Date(runtime.startedAt).toISOString().replace('.000Z', 'Z') });
+    res.json({ status: 'ok', live: true, startedAt: isoUtc(runtime.startedAt) });
   });
 
   app.get('/readyz', (_req, res) => {

@@ -145,6 +145,7 @@ export function observationsOf(evaluation: Evaluation, slas: readonly SelectedSl
       periodLabel: s.period.label,
       achievedThrough: s.achievedThrough,
     };
+    const links = slaLinks(config, sel.contract, sel.sla);
     for (const a of d.alerts) {
       out.push(
         contractObservation({
@@ -157,7 +158,7 @@ export function observationsOf(evaluation: Evaluation, slas: readonly SelectedSl
           class: a.class,
           evidence,
           maintenance: d.suppressed ? { active: true, reason: d.suppressed.reason.replace(/^maintenance: /, '') } : undefined,
-          links: slaLinks(config, sel.contract, sel.sla),
+          links,
         }),
       );
     }

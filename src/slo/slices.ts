@@ -148,6 +148,9 @@ function frameStatus(ctx: SliceContext, cal: MaintenanceCalendar, index: number)
 export function classifySlices(ctx: SliceContext, first: number, count: number, observations: Pick<ReadonlyMap<number, SliceObservation>, 'get'>): SliceBlock {
   const cal = calendar(ctx.maintenance);
   const ratio = exactFraction(ctx.sliceGoodRatio);
+  // A slice whose every event is good is 'g' and adds no error whenever the ratio is at most 1 (no
+  // product or division: most slices of most services, on every tick).
+  const allGoodIsGood = ratio.n <= ratio.d;
   let goodUnits = 0n;
   let totalUnits = 0n;
   let errorUnits = 0n;
@@ -171,6 +174,12 @@ export function classifySlices(ctx: SliceContext, first: number, count: number, 
       continue;
     }
     let good = countUnits(o?.good) ?? 0n;
+    if (good === total && allGoodIsGood) {
+      chars[j] = 'g';
+      goodUnits += good;
+      totalUnits += total;
+      continue;
+    }
     if (good < 0n) {
       good = 0n;
       clampedSlices++;
@@ -198,6 +207,16 @@ export function classifyMeasuredSlices(ctx: SliceContext, observations: Iterable
  * the block are ignored. Blocks that tile time put every slice in exactly one rollup.
  */
 export function summariseHour(ctx: SliceContext, hourStart: number, observations: Iterable<SliceObservation>, hourEnd: number = hourStart + 3_600_000): SliceRollup {
+  return summariseHourBlock(ctx, hourStart, observations, hourEnd).rollup;
+}
+
+/** summariseHour, with the classified block whose exact sums the rollup writes as decimal strings. */
+export function summariseHourBlock(
+  ctx: SliceContext,
+  hourStart: number,
+  observations: Iterable<SliceObservation>,
+  hourEnd: number = hourStart + 3_600_000,
+): { rollup: SliceRollup; block: SliceBlock } {
   const { first, end } = sliceIndicesStartingIn(ctx.grid, hourStart, hourEnd);
   // By offset in the block (an hour holds at most a few hundred slices; a Map per hour cost more than the
   // classification). Observations outside the block are ignored, after the same checks indexObservations makes.
@@ -214,7 +233,7 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
     } else (outside ??= new Set()).add(k);
   }
   const b = classifySlices(ctx, first, end - first, { get: (k) => inBlock[k - first] });
-  return {
+  const rollup: SliceRollup = {
     start: sliceStart(ctx.grid, first),
     sliceSeconds: ctx.grid.sliceMs / 1000,
     sliceGoodRatio: ctx.sliceGoodRatio,
@@ -225,6 +244,7 @@ export function summariseHour(ctx: SliceContext, hourStart: number, observations
     clampedSlices: b.clampedSlices,
     seen,
   };
+  return { rollup, block: b };
 }
 
 /**
