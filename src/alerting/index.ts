@@ -24,7 +24,7 @@
 //   AlertStore / OutboxStore                                           persistence interfaces (src/store/)
 export * from './types.js';
 export { dedupKey, ENGINE_HEALTH_KEY, MAX_DEDUP_KEY_LENGTH } from './dedup.js';
-export { step, retire, snapshot, formatDuration, AlertingError } from './state-machine.js';
+export { step, staysIdle, checkPolicy, retire, snapshot, formatDuration, AlertingError } from './state-machine.js';
 export { applyTick, type TickInput, type TickResult } from './apply.js';
 export { engineHealthObservation, engineUnhealthy, redactUrl, type EngineHealthInput, type EngineProblem } from './engine-health.js';
 export { contractObservation, alertSummary, type ContractAlertInput } from './observe.js';
