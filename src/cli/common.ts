@@ -1,6 +1,6 @@
 // Flags, parsing and output helpers shared by the measuring commands (status, credits, gate, rollup).
 // Every command takes the same base flags; each adds its own on top.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Contract, Sla } from '../contract/model.js';
 import { formatIssue, loadContracts } from '../contract/load.js';
@@ -12,11 +12,29 @@ import { PolicyError } from '../evaluate/policies.js';
 import { selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
 import type { SelectedSla } from '../evaluate/types.js';
 import { MAX_TIMER_MS } from '../prometheus/client.js';
+import { argsErrorMessage, usageLines } from '../policy/cli/args.js';
 import type { CommandIO } from './io.js';
 
-/** A bad command line: the command prints the message and exits 2. */
+/**
+ * A bad command line: the command prints the message and exits 2. `showUsage`: a flag the command does
+ * not know (or one missing its value), so the usage lines follow the message.
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a command prints on stderr for a UsageError: `obligo <command>: <message>`, then the usage lines of
+ * its help (from `usage:` to the first blank line) when the flag itself was not understood.
+ */
+export function usageErrorText(err: UsageError, command: string, help: string): string {
+  return `obligo ${command}: ${terminalSafe(err.message)}\n${err.showUsage ? `${usageLines(help)}\n` : ''}`;
 }
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -30,6 +48,8 @@ export interface CommonOptions {
   at: number;
   contracts: string[];
   slas: string[];
+  /** --label KEY=VALUE pairs (all must match), for the commands that offer LABEL_OPTION. */
+  labels: Array<[string, string]>;
   format: OutputFormat;
   dbPath: string;
   help: boolean;
@@ -66,6 +86,34 @@ export const COMMON_HELP = [
   '  $OBLIGO_PROMETHEUS_USERNAME with $OBLIGO_PROMETHEUS_PASSWORD(_FILE).',
 ].join('\n');
 
+/** --label, for the commands whose selection takes labels (status, credits, gate, report, rollup). */
+export const LABEL_OPTION: OptionSpec = { label: { type: 'string', multiple: true } };
+export const LABEL_HELP = '  --label KEY=VALUE    only SLAs with this label (repeatable; all must match)';
+
+/**
+ * --label values as [key, value] pairs: KEY=VALUE, split at the first `=` (the value may hold more), the
+ * same as the API's label=KEY=VALUE. Matching is selectSlas' (src/evaluate/selection.ts).
+ */
+export function parseLabels(values: readonly string[]): Array<[string, string]> {
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--label expects KEY=VALUE (got "${v}")`);
+    return [v.slice(0, eq), v.slice(eq + 1)];
+  });
+}
+
+/** --policies DIR must name a folder: a typo would otherwise load no policy and fail far from its cause. */
+export function checkPolicyDir(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--policies ${dir}: no such directory`);
+  }
+  if (!isDir) throw new UsageError(`--policies ${dir}: not a directory`);
+  return dir;
+}
+
 export const DEFAULT_DB_PATH = '.obligo/obligo.db';
 
 export interface Parsed<E> {
@@ -95,7 +143,7 @@ export function parseCommon(
       strict: true,
     }) as { values: typeof values; positionals: string[] });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(argsErrorMessage(err), true);
   }
   const format = (values.format as string | undefined) ?? formats[0]!;
   if (!formats.includes(format as OutputFormat)) {
@@ -116,12 +164,15 @@ export function parseCommon(
     at,
     contracts: (values.contract as string[] | undefined) ?? [],
     slas: (values.sla as string[] | undefined) ?? [],
+    labels: 'label' in extraOptions ? parseLabels((values.label as string[] | undefined) ?? []) : [],
     format: format as OutputFormat,
     dbPath: (values.db as string | undefined) ?? (io.env.OBLIGO_DB || DEFAULT_DB_PATH),
     help: Boolean(values.help),
   };
   const extra: Record<string, string | boolean | string[] | boolean[] | undefined> = {};
   for (const k of Object.keys(extraOptions)) extra[k] = values[k] as string | boolean | string[] | undefined;
+  // Every command taking --policies: a folder that does not exist is a usage error, not an empty policy set.
+  if ('policies' in extraOptions && typeof values.policies === 'string' && !common.help) checkPolicyDir(values.policies);
   return { common, extra, positionals };
 }
 
@@ -225,7 +276,8 @@ export type { SelectedSla };
 
 /**
  * Load the contracts directory, print the errors of invalid files to stderr (those contracts are
- * skipped; warnings are left to `obligo validate`), and select SLAs by --contract/--sla and `labels`.
+ * skipped; warnings are left to `obligo validate`), and select SLAs by --contract/--sla and `labels`
+ * (default: the command's --label).
  * A filter that matches nothing is a SelectionError (exit 2), never an empty selection.
  *
  * `onlySelected` (the gate): when the selection names its contracts (--contract C, or only --sla C/S),
@@ -237,7 +289,7 @@ export type { SelectedSla };
 export async function loadSelection(
   common: CommonOptions,
   io: CommandIO,
-  labels: Selection['labels'] = [],
+  labels: Selection['labels'] = common.labels,
   opts: { onlySelected?: boolean } = {},
 ): Promise<{ contracts: Contract[]; slas: SelectedSla[] }> {
   const selection: Selection = { contracts: common.contracts, slas: common.slas, labels };
@@ -326,11 +378,18 @@ export function connectionOptions(
   const bearer = secret('OBLIGO_PROMETHEUS_BEARER_TOKEN');
   const username = env.OBLIGO_PROMETHEUS_USERNAME;
   const password = secret('OBLIGO_PROMETHEUS_PASSWORD');
+  // Half of a basic-auth pair would send no auth at all: say so rather than get a 401 far from the cause.
+  if (!bearer && username && password === undefined) {
+    throw new UsageError('OBLIGO_PROMETHEUS_USERNAME is set but no password: set OBLIGO_PROMETHEUS_PASSWORD or OBLIGO_PROMETHEUS_PASSWORD_FILE');
+  }
+  if (!bearer && !username && password !== undefined) {
+    throw new UsageError('a Prometheus password is set (OBLIGO_PROMETHEUS_PASSWORD or _FILE) but no OBLIGO_PROMETHEUS_USERNAME');
+  }
   let timeoutMs: number | undefined;
   if (timeout !== undefined) {
     const n = Number(timeout);
     if (timeout.trim() === '' || !Number.isFinite(n) || n <= 0 || n * 1000 > MAX_TIMER_MS) {
-      throw new UsageError(`--prometheus-timeout expects seconds between 0 and ${Math.floor(MAX_TIMER_MS / 1000)}, such as 30 (got "${timeout}")`);
+      throw new UsageError(`--prometheus-timeout expects seconds greater than 0 and at most ${Math.floor(MAX_TIMER_MS / 1000)}, such as 30 (got "${timeout}")`);
     }
     timeoutMs = n * 1000;
   }
@@ -379,12 +438,17 @@ export function describeFailure(err: unknown): string | undefined {
 
 /**
  * Run a command body: known failures become one line on stderr and exit 2 (never a stack trace;
- * OBLIGO_DEBUG=1 shows it).
+ * OBLIGO_DEBUG=1 shows it). With `usage`, a flag the command does not understand is
+ * `obligo <command>: unknown option --x` and the usage lines.
  */
-export async function runCommand(io: CommandIO, body: () => Promise<number>): Promise<number> {
+export async function runCommand(io: CommandIO, body: () => Promise<number>, usage?: { command: string; help: string }): Promise<number> {
   try {
     return await body();
   } catch (err) {
+    if (usage && err instanceof UsageError && err.showUsage) {
+      io.stderr(usageErrorText(err, usage.command, usage.help));
+      return 2;
+    }
     const known = describeFailure(err);
     io.stderr(`obligo: ${known ?? (err instanceof Error ? err.message : String(err))}\n`);
     if (io.env.OBLIGO_DEBUG && err instanceof Error && err.stack) io.stderr(err.stack + '\n');

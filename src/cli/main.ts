@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { summary: string; load: (env: NodeJS.ProcessEnv)
     load: async () => (await import('./commands/status.js')).statusCommand,
   },
   credits: {
-    summary: 'service credits for a period: obligo credits --period YYYY-MM|YYYY-Qn',
+    summary: 'service credits for a period: obligo credits --period YYYY-MM|YYYY-Qn|YYYY',
     load: async () => (await import('./commands/credits.js')).creditsCommand,
   },
   gate: {
@@ -60,7 +60,7 @@ const COMMANDS: Record<string, { summary: string; load: (env: NodeJS.ProcessEnv)
     load: async () => (await import('./commands/import.js')).importCommand,
   },
   policy: {
-    summary: 'Rego: obligo policy eval … | obligo policy test …',
+    summary: 'Rego: obligo policy eval … | obligo policy test [PATH…] | obligo policy build … (wasm bundle, needs opa)',
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
 };

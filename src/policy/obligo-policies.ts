@@ -122,9 +122,20 @@ function cached(key: string, make: () => Promise<PolicyEngine>): Promise<PolicyE
   return p;
 }
 
+/**
+ * The backend $OBLIGO_POLICY_BACKEND names: unset or empty is `builtin`; `builtin` or `wasm`; anything else
+ * (a typo such as `wasmx`) is an error, never a silent fallback to the built-in engine.
+ */
+export function policyBackendOf(env: NodeJS.ProcessEnv): 'builtin' | 'wasm' {
+  const v = env.OBLIGO_POLICY_BACKEND;
+  if (v === undefined || v === '' || v === 'builtin') return 'builtin';
+  if (v === 'wasm') return 'wasm';
+  throw new Error(`OBLIGO_POLICY_BACKEND must be builtin or wasm (got ${JSON.stringify(v.slice(0, 64))})`);
+}
+
 export async function loadObligoPolicies(opts: ObligoPolicyOptions): Promise<PolicyEngine> {
   const env = opts.env ?? process.env;
-  const backend = opts.backend ?? (env.OBLIGO_POLICY_BACKEND === 'wasm' ? 'wasm' : 'builtin');
+  const backend = opts.backend ?? policyBackendOf(env);
   let handWritten: { path: string; text: string }[] | undefined;
   let needContracts = true;
   if (backend === 'builtin' && opts.entrypoints?.length) {

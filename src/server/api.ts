@@ -499,7 +499,7 @@ export function createApiRouter(runtime: ServeRuntime, opts: ApiOptions): ApiRou
     need(res, 'credits', 'credits');
     const p = new Params(searchOf(req), { ...SELECTION_PARAMS, period: 'one', format: 'one', at: 'one' });
     const period = p.one('period');
-    if (!period) throw new ApiError(400, 'credits need period=YYYY-MM (monthly SLAs) or period=YYYY-Qn (quarterly SLAs)');
+    if (!period) throw new ApiError(400, 'credits need period=YYYY-MM (monthly SLAs), period=YYYY-Qn (quarterly SLAs) or period=YYYY (a whole year)');
     try {
       periodKindOfLabel(period);
     } catch {

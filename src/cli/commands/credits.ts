@@ -11,6 +11,8 @@ import { RollupStore } from '../../store/sqlite.js';
 import {
   COMMON_HELP,
   fmtPercent,
+  LABEL_HELP,
+  LABEL_OPTION,
   loadSelection,
   parseCommon,
   printJson,
@@ -31,6 +33,7 @@ ended at --at is computed up to --at and flagged provisional. Hours with stored 
 are not read from Prometheus.
 
 ${COMMON_HELP}
+${LABEL_HELP}
   --period LABEL           YYYY-MM, YYYY-Qn or YYYY: each SLA is credited per its own period (a month or a
                            quarter); a longer label lists every period in it, summed per contract;
                            periods outside the contract term are not listed
@@ -163,7 +166,7 @@ export async function creditsCommand(argv: string[], io: CommandIO): Promise<num
     const { common, extra } = parseCommon(
       argv,
       io,
-      { period: { type: 'string' }, 'no-rollups': { type: 'boolean' }, 'require-complete': { type: 'boolean' }, policies: { type: 'string' } },
+      { ...LABEL_OPTION, period: { type: 'string' }, 'no-rollups': { type: 'boolean' }, 'require-complete': { type: 'boolean' }, policies: { type: 'string' } },
       ['table', 'json', 'csv'],
     );
     if (common.help) {
@@ -205,5 +208,5 @@ export async function creditsCommand(argv: string[], io: CommandIO): Promise<num
       store?.close();
     }
     return 0;
-  });
+  }, { command: 'credits', help: HELP });
 }

@@ -11,7 +11,7 @@ import { ENTRYPOINTS } from '../../policy/obligo-policies.js';
 import type { ChangeInfo, GateDecision } from '../../evaluate/types.js';
 import type { SlaStatus } from '../../measure/status.js';
 import { PrometheusError } from '../../prometheus/errors.js';
-import { COMMON_HELP, describeFailure, isoUtc, loadSelection, parseCommon, printJson, reportWarnings, requirePrometheus, terminalSafe, UsageError } from '../common.js';
+import { COMMON_HELP, describeFailure, isoUtc, LABEL_HELP, LABEL_OPTION, loadSelection, parseCommon, printJson, reportWarnings, requirePrometheus, terminalSafe, usageErrorText, UsageError } from '../common.js';
 import { nodeHttpFetch } from '../http-fetch.js';
 import type { CommandIO } from '../io.js';
 
@@ -22,7 +22,7 @@ Deploy gate on error budget: exit 0 allowed, 1 denied (budget below the minimum 
 nothing, a policy error).
 
 ${COMMON_HELP}
-  --label KEY=VALUE    select SLAs by label (repeatable; all must match)
+${LABEL_HELP}
   --min-budget F       deny when the remaining budget fraction is below F (default 0)
   --fail-open          exit 0 with a warning when Prometheus is out (unreachable, timing out,
                        answering 5xx); every other reason to not decide still exits 2
@@ -36,14 +36,6 @@ ${COMMON_HELP}
   --timeout SECONDS    deadline of the policy evaluation (default 5); past it: exit 2
   --format table|json  one line of reason (default), or a JSON document
 `;
-
-function parseLabels(values: string[]): Array<[string, string]> {
-  return values.map((v) => {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--label expects KEY=VALUE (got "${v}")`);
-    return [v.slice(0, eq), v.slice(eq + 1)];
-  });
-}
 
 function parseFraction(v: string | undefined): number {
   if (v === undefined) return 0;
@@ -90,9 +82,10 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
   let at = Date.now();
   let failOpen = false;
   let outcome: Outcome;
+  let usageError: string | undefined;
   try {
     const { common, extra } = parseCommon(argv, io, {
-      label: { type: 'string', multiple: true },
+      ...LABEL_OPTION,
       'min-budget': { type: 'string' },
       'fail-open': { type: 'boolean' },
       rollback: { type: 'boolean' },
@@ -108,7 +101,7 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
       io.stdout(HELP);
       return 0;
     }
-    const labels = parseLabels((extra.label as string[] | undefined) ?? []);
+    const labels = common.labels;
     if (common.slas.length === 0 && labels.length === 0 && common.contracts.length === 0) {
       throw new UsageError('gate needs a selection: --sla CONTRACT/SLA, --label KEY=VALUE or --contract ID');
     }
@@ -124,7 +117,7 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
     };
     const timeout = extra.timeout as string | undefined;
     const timeoutS = timeout === undefined ? 5 : Number(timeout);
-    if (!(timeoutS > 0 && timeoutS <= 3600)) throw new UsageError(`--timeout expects seconds between 0 and 3600 such as 5 (got "${timeout}")`);
+    if (!(timeoutS > 0 && timeoutS <= 3600)) throw new UsageError(`--timeout expects seconds greater than 0 and at most 3600, such as 5 (got "${timeout}")`);
     // Only what gate.rego needs is compiled (it reads no contract module).
     const policies = await ObligoPolicies.load([...new Set(slas.map((s) => s.contract))], {
       policyDir: extra.policies as string | undefined,
@@ -147,6 +140,8 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
   } catch (err) {
     const known = describeFailure(err);
     if (!known) throw err;
+    // A flag the gate does not understand: `obligo gate: unknown option --x` and the usage lines on stderr.
+    if (err instanceof UsageError && err.showUsage) usageError = usageErrorText(err, 'gate', HELP);
     outcome = { code: 2, decision: { allow: false, outcome: 'unknown', reasons: [known], waived: [], blocking: [], unknowns: [known] }, statuses: [], outage: isOutage(err) };
   }
   const failedOpen = outcome.code === 2 && failOpen && outcome.outage;
@@ -165,8 +160,9 @@ export async function gateCommand(argv: string[], io: CommandIO): Promise<number
     const more = count > 1 ? ` (+${count - 1} more)` : '';
     io.stdout(`${word}: ${terminalSafe(reason)}${more}\n`);
     // Known failures already said their line on stdout; keep stderr for the error too (CI logs).
-    if (outcome.statuses.length === 0 && outcome.code === 2) io.stderr(`obligo: ${terminalSafe(d.reasons[0] ?? '')}\n`);
+    if (outcome.statuses.length === 0 && outcome.code === 2 && !usageError) io.stderr(`obligo: ${terminalSafe(d.reasons[0] ?? '')}\n`);
   }
+  if (usageError) io.stderr(usageError);
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) {
     try {

@@ -5,10 +5,10 @@ import { ObligoPolicies } from '../../evaluate/policies.js';
 import { periodKindOfLabel, PeriodLabelError } from '../../measure/credits.js';
 import { buildReport, renderHtml, renderMarkdown } from '../../report/index.js';
 import { RollupStore } from '../../store/sqlite.js';
-import { COMMON_HELP, loadSelection, parseCommon, prometheusSource, reportWarnings, runCommand, UsageError } from '../common.js';
+import { COMMON_HELP, LABEL_HELP, LABEL_OPTION, loadSelection, parseCommon, prometheusSource, reportWarnings, runCommand, UsageError } from '../common.js';
 import type { CommandIO } from '../io.js';
 
-const HELP = `usage: obligo report --period YYYY-MM|YYYY-Qn|YYYY [--contract ID] [--format html|md] [--out FILE]
+const HELP = `usage: obligo report --period YYYY-MM|YYYY-Qn|YYYY [--contract ID] [--label KEY=VALUE] [--format html|md] [--out FILE]
 
 A contract performance report per vendor, to forward as it is: achieved against objective per SLA and
 period, error budget burn (SVG charts in HTML), incidents (runs of bad slices with start, end and
@@ -16,6 +16,7 @@ duration), maintenance taken, credits with what to do about them and their deadl
 escalation obligations. Monthly SLAs are reported month by month inside a quarter or a year.
 
 ${COMMON_HELP}
+${LABEL_HELP}
   --period LABEL       YYYY-MM, YYYY-Qn or YYYY
   --format html|md     output format (default html)
   --out FILE           write the report to FILE instead of stdout
@@ -39,7 +40,7 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
         rest.splice(formatIdx, 2);
       }
     }
-    const { common, extra } = parseCommon(rest, io, { period: { type: 'string' }, out: { type: 'string' }, 'no-rollups': { type: 'boolean' }, policies: { type: 'string' } });
+    const { common, extra } = parseCommon(rest, io, { ...LABEL_OPTION, period: { type: 'string' }, out: { type: 'string' }, 'no-rollups': { type: 'boolean' }, policies: { type: 'string' } });
     if (common.help) {
       io.stdout(HELP);
       return 0;
@@ -70,5 +71,5 @@ export async function reportCommand(argv: string[], io: CommandIO): Promise<numb
       store?.close();
     }
     return 0;
-  });
+  }, { command: 'report', help: HELP });
 }

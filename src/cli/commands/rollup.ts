@@ -7,6 +7,8 @@ import { RollupStore } from '../../store/sqlite.js';
 import {
   COMMON_HELP,
   isoUtc,
+  LABEL_HELP,
+  LABEL_OPTION,
   loadSelection,
   parseCommon,
   parseDateOrInstant,
@@ -30,6 +32,7 @@ data is incomplete (a gap, or a partial response) is not stored: the run names i
 is exclusive.
 
 ${COMMON_HELP}
+${LABEL_HELP}
   --period LABEL       a month, quarter or year in each contract's zone (instead of --from/--to)
   --format table|json  output format (default table)
   --allow-incomplete   exit 0 even when some hours could not be stored
@@ -42,6 +45,7 @@ function isoHour(ms: number): string {
 export async function rollupCommand(argv: string[], io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
     const { common, extra } = parseCommon(argv, io, {
+      ...LABEL_OPTION,
       from: { type: 'string' },
       to: { type: 'string' },
       period: { type: 'string' },
@@ -113,5 +117,5 @@ export async function rollupCommand(argv: string[], io: CommandIO): Promise<numb
       store.close();
     }
     return 0;
-  });
+  }, { command: 'rollup', help: HELP });
 }

@@ -9,6 +9,8 @@ import {
   COMMON_HELP,
   fmtNumber,
   fmtPercent,
+  LABEL_HELP,
+  LABEL_OPTION,
   loadSelection,
   parseCommon,
   printJson,
@@ -24,6 +26,7 @@ const HELP = `usage: obligo status [options]
 SLIs, burn rates, coverage and error budget per SLA, period to date.
 
 ${COMMON_HELP}
+${LABEL_HELP}
   --format table|json  output format (default table)
   --no-rules           ignore recording rules; query raw SLI expressions
   --complete-hours     achieved through the last complete hour only (rollups; no slice queries)
@@ -72,6 +75,7 @@ export function statusTable(r: StatusReport): string {
 export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
     const { common, extra } = parseCommon(argv, io, {
+      ...LABEL_OPTION,
       'no-rules': { type: 'boolean' },
       'complete-hours': { type: 'boolean' },
       'save-rollups': { type: 'boolean' },
@@ -107,5 +111,5 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
       store?.close();
     }
     return 0;
-  });
+  }, { command: 'status', help: HELP });
 }

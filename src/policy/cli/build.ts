@@ -3,14 +3,26 @@
 // hand-written policies (tests left out), the modules `obligo compile` generates for the contracts,
 // and their data document; the wasm backend layers the current contracts' data over it at load time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileRego } from '../../compile/rego.js';
 import { loadContracts } from '../../contract/load.js';
 import { defaultPolicyDir, ENTRYPOINTS, readPolicyModules } from '../obligo-policies.js';
+import { argsErrorMessage, usageLines } from './args.js';
 import type { CliIO } from './index.js';
+
+export const BUILD_HELP = `usage: obligo policy build [--contracts DIR…] [--policies DIR] [-o bundle.tar.gz] [-e ENTRYPOINT…]
+
+Build a wasm bundle of the policies and the contracts' compiled modules with the real OPA
+(\`opa build -t wasm\`; opa from $OBLIGO_OPA_BIN, PATH or ~/go/bin), for OBLIGO_POLICY_BACKEND=wasm.
+
+  --contracts DIR     contract files (repeatable; default contracts)
+  --policies DIR      hand-written policies (default: the policies/ shipped with obligo)
+  -o, --output FILE   the bundle (default bundle.tar.gz)
+  -e, --entrypoint E  an entrypoint (repeatable; default the three of obligo/decision, gate, credits)
+`;
 
 /** The opa binary: $OBLIGO_OPA_BIN, else `opa` on PATH, else where `go install` puts it. */
 export function findOpa(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -85,10 +97,20 @@ export async function policyBuild(argv: string[], io: CliIO): Promise<number> {
         policies: { type: 'string' },
         output: { type: 'string', short: 'o', default: 'bundle.tar.gz' },
         entrypoint: { type: 'string', short: 'e', multiple: true },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n`);
+    io.stderr(`obligo policy build: ${argsErrorMessage(e)}\n${usageLines(BUILD_HELP)}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    io.stdout(BUILD_HELP);
+    return 0;
+  }
+  const policies = args.values.policies;
+  if (policies !== undefined && !(existsSync(policies) && statSync(policies).isDirectory())) {
+    io.stderr(`obligo policy build: --policies ${policies}: ${existsSync(policies) ? 'not a directory' : 'no such directory'}\n`);
     return 2;
   }
   const r = await buildWasmBundle({

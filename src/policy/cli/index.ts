@@ -6,11 +6,40 @@ import { RegoEngine } from '../rego/engine.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import { runTests, type TestResult } from '../rego/test-runner.js';
 import { stringifyJS, toJS } from '../rego/value.js';
+import { defaultPolicyDir } from '../obligo-policies.js';
+import { argsErrorMessage, usageLines } from './args.js';
 import { loadPaths, readDocument } from './load.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+}
+
+export const EVAL_HELP = `usage: obligo policy eval -d PATH [-d PATH…] [-i INPUT.json] [--strict-builtin-errors] QUERY
+
+Evaluate a Rego query with the built-in engine; prints what \`opa eval --format json\` prints.
+
+  -d, --data PATH            .rego modules and data files; folders are walked (repeatable)
+  -i, --input FILE           the input document (JSON or YAML)
+  --strict-builtin-errors    a built-in function error fails the query (as opa eval's flag)
+  -f, --format json          the only format
+`;
+
+export const TEST_HELP = `usage: obligo policy test [PATH…] [-v] [--run REGEX]
+
+Run the Rego tests (rules named test_*) with the built-in engine; prints what \`opa test\` prints.
+Exit 0 all passed, 1 a test failed, 2 a policy that does not load or compile.
+
+  PATH           files or folders to load (default: the policies/ shipped with obligo, the folder
+                 gate, credits and policy build use without --policies)
+  -v, --verbose  list every test, not only the failures
+  -r, --run RE   only the tests whose data.<package>.<name> matches the regular expression
+`;
+
+/** A bad command line of `obligo policy <sub>`: the message, then the usage lines; exit 2. */
+function usageError(sub: string, help: string, e: unknown, io: CliIO): number {
+  io.stderr(`obligo policy ${sub}: ${argsErrorMessage(e)}\n${usageLines(help)}\n`);
+  return 2;
 }
 
 /** `policy eval -d PATH… [-i INPUT] [--strict-builtin-errors] QUERY` → opa eval --format json output. */
@@ -25,11 +54,15 @@ export async function policyEval(argv: string[], io: CliIO): Promise<number> {
         input: { type: 'string', short: 'i' },
         format: { type: 'string', short: 'f', default: 'json' },
         'strict-builtin-errors': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n`);
-    return 2;
+    return usageError('eval', EVAL_HELP, e, io);
+  }
+  if (args.values.help) {
+    io.stdout(EVAL_HELP);
+    return 0;
   }
   const query = args.positionals.join(' ').trim();
   if (!query) {
@@ -94,7 +127,11 @@ function errorList(e: unknown): Record<string, unknown>[] {
   });
 }
 
-/** `policy test [PATH…] [-v] [--run REGEX]` → opa test style report. */
+/**
+ * `policy test [PATH…] [-v] [--run REGEX]` → opa test style report. Without PATH: the policies/ folder
+ * shipped with obligo (defaultPolicyDir, the one gate, credits and policy build use), never the current
+ * folder (a checkout holds deliberately broken Rego under test/fixtures/).
+ */
 export async function policyTest(argv: string[], io: CliIO): Promise<number> {
   let args;
   try {
@@ -104,13 +141,17 @@ export async function policyTest(argv: string[], io: CliIO): Promise<number> {
       options: {
         verbose: { type: 'boolean', short: 'v', default: false },
         run: { type: 'string', short: 'r' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n`);
-    return 2;
+    return usageError('test', TEST_HELP, e, io);
   }
-  const paths = args.positionals.length ? args.positionals : ['.'];
+  if (args.values.help) {
+    io.stdout(TEST_HELP);
+    return 0;
+  }
+  const paths = args.positionals.length ? args.positionals : [defaultPolicyDir()];
   let results: TestResult[];
   try {
     const engine = new RegoEngine();
