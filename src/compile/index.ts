@@ -15,6 +15,7 @@ export { alertmanagerFile, alertmanagerFragment, ALERTMANAGER_PATH, compileAlert
 export { promtoolTestFile, demoSeriesWriter } from './promtool-tests.js';
 export * from './promql.js';
 export { compileGrafana, compileOpenSlo, compileRego };
+export { generatedMarker, GENERATED_MARK, OUTPUT_FOLDERS, pruneOutputs, type PruneResult } from './prune.js';
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { prometheusFormat: 'prometheus' };
 
@@ -32,8 +33,8 @@ export function compileAll(contracts: readonly Contract[], opts: CompileOptions 
 }
 
 /**
- * Write outputs under `dir` (created as needed). Files that are not outputs are left alone, so a stale
- * file of a removed contract stays until the user deletes it. Paths must stay inside `dir`.
+ * Write outputs under `dir` (created as needed). Other files are left alone here: the stale outputs of a
+ * removed contract are pruneOutputs' business (prune.ts). Paths must stay inside `dir`.
  */
 export async function writeOutputs(dir: string, files: readonly OutputFile[]): Promise<void> {
   const root = resolve(dir);
