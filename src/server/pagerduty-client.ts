@@ -72,6 +72,25 @@ async function readLimited(res: Response, max: number, signal: AbortSignal): Pro
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Keys at least this long are replaced wherever they occur; shorter ones only where they stand alone. */
+export const ROUTING_KEY_SUBSTRING_MIN = 16;
+
+export const ROUTING_KEY_REDACTED = '[routing key]';
+
+/**
+ * A text from PagerDuty or the network with the routing key taken out. A key of 16 characters or more
+ * (PagerDuty's integration keys have 32) is replaced wherever it occurs, inside a word too: such a
+ * string does not occur by chance, and a real key must never reach a log. A shorter key (a test key
+ * such as "rk") is replaced only where it stands as a token of its own, not next to a letter, digit or
+ * underscore, so that "network error" stays readable instead of becoming "netwo[routing key] error".
+ */
+export function redactRoutingKey(text: string, key: string | undefined): string {
+  if (!key) return text;
+  if (key.length >= ROUTING_KEY_SUBSTRING_MIN) return text.split(key).join(ROUTING_KEY_REDACTED);
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), ROUTING_KEY_REDACTED);
+}
+
 function networkCode(e: unknown): string {
   let c: unknown = e;
   for (let i = 0; i < 4 && c; i++) {
@@ -104,7 +123,7 @@ export class PagerDutyClient {
   /** POST one event. Never throws for transport or HTTP errors: the outcome says what happened. */
   async send(body: PagerDutyEventBody, signal?: AbortSignal): Promise<SendOutcome> {
     const key = body.routing_key;
-    const redact = (s: string): string => (key ? s.split(key).join('[routing key]') : s);
+    const redact = (s: string): string => redactRoutingKey(s, key);
     const ctl = new AbortController();
     const timeout = new Error('timeout');
     const timer = setTimeout(() => ctl.abort(timeout), this.timeoutMs);
