@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvField, parseCommon, parseDateOrInstant, parseInstant, renderCsv, renderTable, UsageError } from '../../src/cli/common.js';
+import { csvField, LABEL_OPTION, parseCommon, parseDateOrInstant, parseInstant, renderCsv, renderTable, UsageError } from '../../src/cli/common.js';
 import { memoryIO } from '../../src/cli/io.js';
 
 describe('parseCommon', () => {
@@ -14,6 +14,7 @@ describe('parseCommon', () => {
       at: now(),
       contracts: [],
       slas: [],
+      labels: [],
       format: 'table',
       dbPath: '/var/obligo.db',
       help: false,
@@ -35,6 +36,14 @@ describe('parseCommon', () => {
     expect(common.format).toBe('json');
     expect(common.dbPath).toBe('x.db');
     expect(extra.period).toBe('2026-03');
+  });
+
+  it('--label KEY=VALUE (the commands offering LABEL_OPTION): split at the first =, repeatable; KEY required', () => {
+    const { common } = parseCommon(['--label', 'team=payments', '--label', 'expr=a=b', '--label', 'empty='], memoryIO({}), LABEL_OPTION);
+    expect(common.labels).toEqual([['team', 'payments'], ['expr', 'a=b'], ['empty', '']]);
+    expect(() => parseCommon(['--label', '=x'], memoryIO({}), LABEL_OPTION)).toThrow('--label expects KEY=VALUE (got "=x")');
+    // A command without LABEL_OPTION does not know the flag.
+    expect(() => parseCommon(['--label', 'a=b'], memoryIO({}))).toThrow('unknown option --label');
   });
 
   it('rejects unknown flags, formats the command does not offer, and times without an offset', () => {
