@@ -15,9 +15,10 @@ import { RENEWAL_POLICY, renewalObservations } from '../alerting/renewal.js';
 import type { AlertStore, OutboxStore } from '../alerting/store.js';
 import type { AlertKey, AlertLink, AlertObservation, AlertPolicy } from '../alerting/types.js';
 import { slaDashboardUid } from '../compile/grafana.js';
+import type { ContractIssue } from '../contract/issues.js';
 import type { Contract, Sla } from '../contract/model.js';
 import { evaluate, type EvaluateRequest } from '../evaluate/evaluate.js';
-import { PolicyCache } from '../evaluate/policies.js';
+import { ObligoPolicies, PolicyCache, PolicyError } from '../evaluate/policies.js';
 import { selectSlas, type Selection } from '../evaluate/selection.js';
 import type { Evaluation, SelectedSla } from '../evaluate/types.js';
 import { PeriodState } from '../measure/measure-slas.js';
@@ -166,6 +167,11 @@ export function observationsOf(evaluation: Evaluation, slas: readonly SelectedSl
   return out;
 }
 
+/** /readyz answers 503 once no tick has succeeded for this long: three intervals. */
+export function staleAfterMs(intervalMs: number): number {
+  return 3 * intervalMs;
+}
+
 function problemOf(e: unknown): EngineProblem {
   if (e instanceof PrometheusError) return { kind: e.kind, message: e.message };
   return { kind: (e as Error)?.name ?? 'error', message: (e as Error)?.message ?? String(e) };
@@ -217,6 +223,8 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
   const periodState = new PeriodState();
   const listeners = new Set<(r: TickReport) => void>();
   let latest: TickReport | undefined;
+  /** When the last successful tick finished (serve's clock): /readyz counts three intervals from it. */
+  let lastSuccessFinishedAt: number | undefined;
   let tickNo = 0;
   let running: Promise<TickReport> | undefined;
   const stoppedRef = { stopped: false };
@@ -335,6 +343,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       };
       report.finishedAt = now();
       report.durationMs = report.finishedAt - startedAt;
+      if (report.ok) lastSuccessFinishedAt = report.finishedAt;
       counters.ticks++;
       latest = report;
       for (const l of listeners) {
@@ -373,8 +382,12 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       const snap = contractSet.current();
       if (snap.version === 0) reasons.push('contracts not loaded yet');
       if (!latest) reasons.push('no tick has completed yet');
-      const stale = latest && counters.lastSuccessfulTickAt !== undefined && now() - counters.lastSuccessfulTickAt > 3 * interval + 60_000;
-      if (stale) reasons.push('no successful tick for more than three intervals');
+      // Three intervals without a success, counted from the last successful tick's end, or from start-up
+      // when none has succeeded (a Prometheus that was never reachable is not "ready" either).
+      const since = lastSuccessFinishedAt ?? runtime.startedAt;
+      if (now() - since > staleAfterMs(interval)) {
+        reasons.push(lastSuccessFinishedAt === undefined ? `no tick has succeeded since start-up, more than three intervals (${staleAfterMs(interval) / 1000} s) ago` : `no tick has succeeded for more than three intervals (${staleAfterMs(interval) / 1000} s)`);
+      }
       return { live: true, ready: reasons.length === 0, reasons };
     },
     async evaluate(req: Omit<EvaluateRequest, 'slas'> & { selection?: Selection }) {
@@ -454,4 +467,67 @@ export async function startServe(config: ServeConfig, deps: ServeDeps = {}): Pro
       await stores.close();
     },
   };
+}
+
+/** What `obligo serve --check` found (checkServe). */
+export interface CheckReport {
+  /** Valid contract files, and the SLAs in them. */
+  contracts: number;
+  slas: number;
+  /** Problems of the contract files (file, line, field). */
+  problems: ContractIssue[];
+  /** The policies do not load, or decision.rego gave no usable answer. */
+  policyError?: string;
+  /** The one evaluation; absent when the contracts or policies are invalid (nothing was evaluated). */
+  tick?: {
+    ok: boolean;
+    /** Why the evaluation failed (the message names the Prometheus server, never a credential). */
+    error?: string;
+    /** PrometheusError kind (unreachable, timeout, auth, …) when Prometheus was the cause. */
+    kind?: string;
+    durationMs: number;
+    /** HTTP requests to Prometheus. */
+    requests: number;
+    /** SLAs measured on incomplete data. */
+    incomplete: string[];
+    /** Alert conditions of decision.rego holding now (`contract/sla/alert`); nothing was stepped or sent. */
+    activeAlerts: string[];
+  };
+}
+
+/**
+ * `obligo serve --check`: the contracts and policies loaded as a tick loads them, then (when they are
+ * valid) one evaluation of every SLA at `now`. Read-only by construction: no store is opened (no rollup
+ * is read or written), no alert state steps, nothing is queued and no sender exists, so a check never
+ * pages and never creates or changes the durable store.
+ */
+export async function checkServe(config: ServeConfig, deps: { env?: NodeJS.ProcessEnv; now?: () => number } = {}): Promise<CheckReport> {
+  const env = deps.env ?? process.env;
+  const now = deps.now ?? Date.now;
+  const contractSet = new ContractSet(config.contracts);
+  await contractSet.refresh(now());
+  const snap = contractSet.current();
+  const slas = snap.contracts.length === 0 ? [] : selectSlas(snap.contracts, {}, config.contracts);
+  const report: CheckReport = { contracts: snap.contracts.length, slas: slas.length, problems: snap.problems };
+  let policies: ObligoPolicies;
+  try {
+    policies = await ObligoPolicies.load(snap.contracts, { policyDir: config.policies, env });
+  } catch (e) {
+    report.policyError = (e as Error).message;
+    return report;
+  }
+  if (report.problems.length > 0) return report;
+  const source = prometheusSourceFrom(config, env);
+  const started = now();
+  try {
+    const evaluation = await evaluate({ at: started, slas, decisions: true, status: { useRules: config.prometheus.useRules, persist: false } }, { source: source as PromSource, policies });
+    const statuses = evaluation.status?.slas ?? [];
+    const activeAlerts: string[] = [];
+    for (const s of statuses) for (const a of evaluation.decisions?.get(s.key)?.alerts ?? []) if (a.active) activeAlerts.push(`${s.key}/${a.name}`);
+    report.tick = { ok: true, durationMs: now() - started, requests: source.client.usage().requests, incomplete: statuses.filter((s) => !s.coverage.complete).map((s) => s.key), activeAlerts };
+  } catch (e) {
+    if (e instanceof PolicyError) report.policyError = e.message;
+    else report.tick = { ok: false, error: (e as Error).message, kind: e instanceof PrometheusError ? e.kind : undefined, durationMs: now() - started, requests: source.client.usage().requests, incomplete: [], activeAlerts: [] };
+  }
+  return report;
 }
