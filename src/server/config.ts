@@ -139,7 +139,15 @@ export function parseServeConfig(file: string, text: string): ServeConfig {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError([fileIssue('expected a mapping at the top level (contracts, prometheus, store, …)')]);
   const r = ServeConfigSchema.safeParse(data);
-  if (r.success) return r.data;
+  if (r.success) {
+    const sites = new Map<string, SecretSite>();
+    for (const { path, ref } of secretReferences(r.data)) {
+      const at = positions.locate([...path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), 'env' in ref ? 'env' : 'file'], 'value');
+      sites.set(path, { file, line: at.line, column: at.column });
+    }
+    secretSites.set(r.data, sites);
+    return r.data;
+  }
   const raw = convertZodIssues(r.error.issues, data, ServeConfigSchema);
   throw new ConfigError(
     raw.map((i) => {
@@ -206,7 +214,12 @@ export function applyEnvOverrides(cfg: ServeConfig, env: NodeJS.ProcessEnv): Ser
   }
   if (!changed) return cfg;
   const r = ServeConfigSchema.safeParse(doc);
-  if (r.success) return r.data;
+  if (r.success) {
+    // The secret references are the file's (no override touches them): they keep their places.
+    const sites = secretSites.get(cfg);
+    if (sites) secretSites.set(r.data, sites);
+    return r.data;
+  }
   throw new ConfigError(
     r.error.issues.map((i) => {
       const path = i.path.join('.');
@@ -214,6 +227,50 @@ export function applyEnvOverrides(cfg: ServeConfig, env: NodeJS.ProcessEnv): Ser
       return { file: `$${name}`, line: 1, column: 1, path, message: i.message, severity: 'error' as const };
     }),
   );
+}
+
+/** Where a secret reference of a configuration file is written. */
+interface SecretSite {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The places of the secret references of each parsed configuration (by configuration object). */
+const secretSites = new WeakMap<ServeConfig, Map<string, SecretSite>>();
+
+/** Every secret reference of a configuration, with its field (`prometheus.bearerToken`, `server.tokens.0.token`…). */
+export function secretReferences(cfg: ServeConfig): Array<{ path: string; ref: SecretRef }> {
+  const out: Array<{ path: string; ref: SecretRef }> = [];
+  if (cfg.prometheus.bearerToken) out.push({ path: 'prometheus.bearerToken', ref: cfg.prometheus.bearerToken });
+  if (cfg.prometheus.basicAuth) out.push({ path: 'prometheus.basicAuth.password', ref: cfg.prometheus.basicAuth.password });
+  if ('postgres' in cfg.store) out.push({ path: 'store.postgres.url', ref: cfg.store.postgres.url });
+  if (cfg.pagerduty.routingKey) out.push({ path: 'pagerduty.routingKey', ref: cfg.pagerduty.routingKey });
+  cfg.server.tokens.forEach((t, i) => out.push({ path: `server.tokens.${i}.token`, ref: t.token }));
+  return out;
+}
+
+/**
+ * The secret references of a configuration that do not resolve here (a variable not set or empty, a
+ * file that cannot be read or is empty), as issues naming the file, line and column of the reference
+ * and its field; `only` limits the check to some fields. A value is never part of an issue.
+ */
+export function unresolvedSecrets(cfg: ServeConfig, env: NodeJS.ProcessEnv = process.env, only?: (path: string) => boolean): ContractIssue[] {
+  const sites = secretSites.get(cfg);
+  const issues: ContractIssue[] = [];
+  for (const { path, ref } of secretReferences(cfg)) {
+    if (only && !only(path)) continue;
+    let message: string | undefined;
+    try {
+      if (resolveSecret(ref, env) === '') message = `secret file ${'file' in ref ? ref.file : ''} is empty`;
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    if (message === undefined) continue;
+    const at = sites?.get(path) ?? { file: '(configuration)', line: 1, column: 1 };
+    issues.push({ file: at.file, line: at.line, column: at.column, path, message, severity: 'error' });
+  }
+  return issues;
 }
 
 /** Resolve a secret reference at the moment it is needed; the error names the reference, never a value. */

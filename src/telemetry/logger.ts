@@ -20,6 +20,11 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go (default stdout). Tests pass a stream that collects them. */
   destination?: DestinationStream;
+  /**
+   * Without a destination: stdout (default: the daemon, as container log collectors expect) or stderr
+   * (`serve --once` and `--check`, whose stdout is their one result).
+   */
+  to?: 'stdout' | 'stderr';
   /** Fields on every line (default { name: 'obligo' }). */
   base?: Record<string, unknown>;
 }
@@ -35,7 +40,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: pino.stdSerializers.err },
     },
-    opts.destination,
+    opts.destination ?? (opts.to === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined),
   );
 }
 
