@@ -44,7 +44,6 @@ export function alertSummary(contract: Contract, sla: Sla | null, what: string):
 interface Extras {
   contract: Contract;
   sla: Sla | null;
-  evidenceIn: Record<string, unknown> | undefined;
   linksIn: AlertLink[] | undefined;
   evidence: Record<string, unknown>;
   links: AlertLink[];
@@ -53,9 +52,10 @@ const extrasOf = new WeakMap<object, Extras>();
 
 function extras(i: ContractAlertInput): Extras {
   const c = i.contract;
+  // Kept under the evidence object, else the links (an entry kept under an evidence object was built from it).
   const key = i.evidence ?? i.links;
   const known = key ? extrasOf.get(key) : undefined;
-  if (known && known.contract === c && known.sla === i.sla && known.evidenceIn === i.evidence && known.linksIn === i.links) return known;
+  if (known && known.contract === c && known.sla === i.sla && known.linksIn === i.links) return known;
   const links = i.links ? i.links.slice() : [];
   if (c.documentUrl && !links.some((l) => l.href === c.documentUrl)) links.push({ href: c.documentUrl, text: 'Contract document' });
   // Plain assignments in a fixed order (serve builds 10,000 of these per tick; object spreads were most
@@ -69,7 +69,7 @@ function extras(i: ContractAlertInput): Extras {
   if (c.revision) evidence.revision = c.revision;
   if (c.documentUrl) evidence.documentUrl = c.documentUrl;
   evidence.contractHash = c.hash;
-  const x: Extras = { contract: c, sla: i.sla, evidenceIn: i.evidence, linksIn: i.links, evidence, links };
+  const x: Extras = { contract: c, sla: i.sla, linksIn: i.links, evidence, links };
   if (key) extrasOf.set(key, x);
   return x;
 }
