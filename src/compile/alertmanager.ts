@@ -15,7 +15,7 @@
 //   the links, the contract document and revision); the dashboard and runbook are also PD links. They
 //   are Alertmanager templates over the annotations, so the rule file stays the one source.
 import type { Contract } from '../contract/model.js';
-import type { SecretRef } from '../contract/schema.js';
+import { DEFAULT_PAGERDUTY_SEVERITY, PAGERDUTY_SEVERITIES, type SecretRef } from '../contract/schema.js';
 import {
   activeBurnRates,
   ANNOTATION,
@@ -37,10 +37,9 @@ export const DEFAULT_ROUTING_KEY_DIR = '/etc/alertmanager/secrets/obligo-pagerdu
 /** Alertmanager's own defaults, written out so that a team sees what it merges. */
 export const ROUTE_TIMING = { group_wait: '30s', group_interval: '5m', repeat_interval: '4h' } as const;
 
-/** PagerDuty Events v2 severities. With dynamic urgency, critical/error page (high), warning/info do not (low). */
-export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+/** PagerDuty Events v2 severities and the defaults: one home, the contract room (validate warns about others). */
+export { DEFAULT_PAGERDUTY_SEVERITY, PAGERDUTY_SEVERITIES };
 export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
-export const DEFAULT_PAGERDUTY_SEVERITY: Record<AlertSeverity, PagerDutySeverity> = { page: 'critical', ticket: 'warning' };
 
 export const DEFAULT_RECEIVER_PREFIX = 'obligo-default';
 

@@ -69,8 +69,10 @@ export const Sli = z.union([
   }),
 ]);
 
+export const MEASUREMENT_METHODS = ['events', 'timeslices', 'averaged'] as const;
+
 export const Measurement = z.strictObject({
-  method: z.enum(['events', 'timeslices', 'averaged']),
+  method: z.enum(MEASUREMENT_METHODS),
   slice: duration.optional(),
   sliceGoodRatio: z.number().gt(0).lte(1).optional(),
   minConsecutiveBadSlices: z.number().int().positive().optional(),
@@ -99,8 +101,21 @@ export const Tier = z
       ctx.addIssue({ code: 'custom', message: 'a tier takes at most one of above or atOrAbove', path: ['above'] });
   });
 
+export const ALERT_SEVERITIES = ['page', 'ticket'] as const;
+
+/**
+ * PagerDuty Events v2 severities (`notify.pagerduty.severityMap` values), and what a page or ticket is
+ * sent as without a map entry (or with one that names none of them). With dynamic urgency,
+ * critical/error page (high), warning/info do not (low).
+ */
+export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export const DEFAULT_PAGERDUTY_SEVERITY = { page: 'critical', ticket: 'warning' } as const satisfies Record<
+  (typeof ALERT_SEVERITIES)[number],
+  (typeof PAGERDUTY_SEVERITIES)[number]
+>;
+
 export const BurnRateWindow = z.strictObject({
-  severity: z.enum(['page', 'ticket']),
+  severity: z.enum(ALERT_SEVERITIES),
   long: duration,
   short: duration,
   factor: z.number().positive(),

@@ -7,8 +7,9 @@ import { isKnownCurrency, currencyMinorUnits } from './currency.js';
 import type { PathSegment } from './issues.js';
 import { WINDOW_PLACEHOLDER, durationSeconds } from './model.js';
 import { checkPromqlTemplate, firstError } from './promql.js';
-import { DURATION_RE } from './schema.js';
+import { ALERT_SEVERITIES, DEFAULT_PAGERDUTY_SEVERITY, DURATION_RE, MEASUREMENT_METHODS, PAGERDUTY_SEVERITIES } from './schema.js';
 import { checkTimeZone } from './timezone.js';
+import { closest } from './zod-issues.js';
 
 export interface SemanticIssue {
   path: PathSegment[];
@@ -98,6 +99,30 @@ export function semanticChecks(doc: unknown): SemanticIssue[] {
   const pd = isObj(doc.notify) && isObj(doc.notify.pagerduty) ? doc.notify.pagerduty : undefined;
   if (pd && (isStr(pd.routingKey) || isNum(pd.routingKey)))
     error(['notify', 'pagerduty', 'routingKey'], 'a literal secret; use { env: NAME } or { file: PATH }');
+  // The schema takes any strings (the field is string → string in the spec); an entry the compilers
+  // cannot use would be dropped without a word, so say so.
+  if (pd && isObj(pd.severityMap))
+    for (const [k, v] of Object.entries(pd.severityMap)) {
+      const at: PathSegment[] = ['notify', 'pagerduty', 'severityMap', k];
+      const guess = (word: string, among: readonly string[]) => {
+        const g = closest(word, among);
+        return g ? ` (did you mean "${g}"?)` : '';
+      };
+      if (!(ALERT_SEVERITIES as readonly string[]).includes(k))
+        out.push({
+          path: at,
+          message: `not an alert severity, ignored${guess(k, ALERT_SEVERITIES)}: obligo sends ${ALERT_SEVERITIES.join(' and ')}`,
+          expected: `a key ${ALERT_SEVERITIES.join(' or ')}`,
+          severity: 'warning',
+          target: 'key',
+        });
+      else if (isStr(v) && !(PAGERDUTY_SEVERITIES as readonly string[]).includes(v))
+        warn(
+          at,
+          `not a PagerDuty severity, ignored${guess(v, PAGERDUTY_SEVERITIES)}: ${k} alerts are sent as ${DEFAULT_PAGERDUTY_SEVERITY[k as keyof typeof DEFAULT_PAGERDUTY_SEVERITY]}`,
+          `one of ${PAGERDUTY_SEVERITIES.join(', ')}`,
+        );
+    }
 
   // --- maintenance ---
   list(doc.maintenance).forEach((m, i) => {
@@ -231,7 +256,9 @@ function checkSli(sli: unknown, path: PathSegment[], error: Report, warn: (p: Pa
 }
 
 function checkMeasurement(m: unknown, path: PathSegment[], error: Report): void {
-  if (!isObj(m) || !isStr(m.method)) return;
+  // An unknown method has its own error (schema); what the other fields allow depends on it, so
+  // checking them against it would only add misleading errors.
+  if (!isObj(m) || !isStr(m.method) || !(MEASUREMENT_METHODS as readonly string[]).includes(m.method)) return;
   const method = m.method;
   const sliced = method === 'timeslices' || method === 'averaged';
   if (m.slice !== undefined && !sliced) error([...path, 'slice'], `slice is only used by timeslices and averaged, not ${method}`, 'no slice for events');

@@ -60,7 +60,11 @@ export function convertZodIssues(issues: readonly ZIssue[], data: unknown, schem
         const values = issue.values.map((v) => JSON.stringify(v));
         const expected = values.length === 1 ? values[0] : `one of ${values.join(' | ')}`;
         if (!found || value === undefined) out.push({ path, message: 'missing required field', expected });
-        else out.push({ path, message: `invalid value ${quoteValue(value)}`, expected });
+        else {
+          const strings = issue.values.filter((v): v is string => typeof v === 'string');
+          const guess = typeof value === 'string' && strings.length ? closest(value, strings) : undefined;
+          out.push({ path, message: `invalid value ${quoteValue(value)}${guess ? ` (did you mean "${guess}"?)` : ''}`, expected });
+        }
         break;
       }
       case 'unrecognized_keys': {
@@ -210,7 +214,8 @@ export function knownKeys(schema: z.ZodType, path: readonly PathSegment[]): stri
   return keys.size ? [...keys] : undefined;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to `word` (edit distance, case-insensitive) when near enough to be a typo of it. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
