@@ -9,7 +9,7 @@ import { PrometheusClient, promSource } from '../prometheus/index.js';
 import type { PrometheusClientOptions } from '../prometheus/client.js';
 import { MissingDataSourceError } from '../measure/measure-slas.js';
 import { PolicyError } from '../evaluate/policies.js';
-import { selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
+import { labelFilter, selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
 import type { SelectedSla } from '../evaluate/types.js';
 import { MAX_TIMER_MS } from '../prometheus/client.js';
 import { argsErrorMessage, usageLines } from '../policy/cli/args.js';
@@ -96,9 +96,9 @@ export const LABEL_HELP = '  --label KEY=VALUE    only SLAs with this label (rep
  */
 export function parseLabels(values: readonly string[]): Array<[string, string]> {
   return values.map((v) => {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--label expects KEY=VALUE (got "${v}")`);
-    return [v.slice(0, eq), v.slice(eq + 1)];
+    const pair = labelFilter(v);
+    if (!pair) throw new UsageError(`--label expects KEY=VALUE (got "${v}")`);
+    return pair;
   });
 }
 

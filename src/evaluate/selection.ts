@@ -13,6 +13,12 @@ export interface Selection {
   labels?: ReadonlyArray<readonly [string, string]>;
 }
 
+/** A label filter as written, `KEY=VALUE` (split at the first `=`; the key not empty), or null when it is not one. */
+export function labelFilter(text: string): [string, string] | null {
+  const eq = text.indexOf('=');
+  return eq <= 0 ? null : [text.slice(0, eq), text.slice(eq + 1)];
+}
+
 export class SelectionError extends Error {
   override name = 'SelectionError';
 }

@@ -18,7 +18,7 @@ import { ALERT_PHASES } from '../alerting/types.js';
 import type { OutboxRow, OutboxStatus, StoredAlertState, StoredTransition } from '../alerting/store.js';
 import type { SecretRef } from '../contract/schema.js';
 import { PolicyError } from '../evaluate/policies.js';
-import { selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
+import { labelFilter, selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
 import type { Evaluation } from '../evaluate/types.js';
 import { periodKindOfLabel } from '../measure/credits.js';
 import { MissingDataSourceError } from '../measure/measure-slas.js';
@@ -114,9 +114,9 @@ function parseIntParam(name: string, v: string | undefined, min: number, max: nu
 /** contract=, sla=, label=K=V (each repeatable) → a Selection. */
 function selectionOf(p: Params): Selection {
   const labels = p.many('label').map((v): [string, string] => {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new ApiError(400, `label expects KEY=VALUE (got "${v.slice(0, 64)}")`);
-    return [v.slice(0, eq), v.slice(eq + 1)];
+    const pair = labelFilter(v);
+    if (!pair) throw new ApiError(400, `label expects KEY=VALUE (got "${v.slice(0, 64)}")`);
+    return pair;
   });
   return { contracts: p.many('contract'), slas: p.many('sla'), labels };
 }

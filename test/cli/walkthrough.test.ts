@@ -145,6 +145,11 @@ describe('--policies DIR that does not exist', () => {
     expect(g.stdout).toBe(`cannot decide: --policies ${missing}: no such directory\n`);
   });
 
+  it('evidence verify checks --policies too', async () => {
+    const missing = join(tmp, 'no-policies');
+    expect(await obligo(['evidence', 'verify', '--policies', missing, join(tmp, 'x.zip')])).toEqual({ code: 2, stdout: '', stderr: `obligo: --policies ${missing}: no such directory\n` });
+  });
+
   it('a file is not a folder', async () => {
     const file = join(CONTRACTS, 'status.yaml');
     const r = await obligo(['credits', '--period', '2026-04', ...base(), '--policies', file]);
@@ -236,6 +241,17 @@ describe('unknown flags', () => {
     }
     const g = await obligo(['gate', '--bogus', ...base()]);
     expect(g.stdout).toBe('cannot decide: unknown option --bogus\n');
+  });
+
+  it('evidence (and evidence verify), backtest and import say it the same way', async () => {
+    const evidenceUsage = 'usage: obligo evidence --contract ID --sla ID --period YYYY-MM|YYYY-Qn --out FILE.zip [options]\n       obligo evidence verify FILE.zip [--format text|json]\n';
+    const cases: Array<[string[], string]> = [
+      [['evidence', '--bogus'], `obligo evidence: unknown option --bogus\n${evidenceUsage}`],
+      [['evidence', 'verify', '--bogus', 'x.zip'], `obligo evidence: unknown option --bogus\n${evidenceUsage}`],
+      [['backtest', '--bogus'], 'obligo backtest: unknown option --bogus\nusage: obligo backtest --contract ID --from YYYY-MM --to YYYY-MM [--objective N] [--tiers LIST] [--cap-percent N] [options]\n'],
+      [['import', '--bogus'], 'obligo import: unknown option --bogus\nusage: obligo import openslo FILE… [--out DIR] [--force]\n'],
+    ];
+    for (const [args, err] of cases) expect(await obligo(args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: err });
   });
 
   it('a flag without its value says so', async () => {

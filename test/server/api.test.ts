@@ -259,7 +259,7 @@ describeWithPrometheus('serve shells: REST API, /metrics, health (real serve, re
         expect(r.status).toBe(400);
         return r.json.error as string;
       };
-      expect(await bad('')).toMatch(/credits need period=YYYY-MM/);
+      expect(await bad('')).toBe('credits need period=YYYY-MM (monthly SLAs), period=YYYY-Qn (quarterly SLAs) or period=YYYY (a whole year)');
       expect(await bad('?period=2026-13')).toBe('period expects YYYY-MM, YYYY-Qn or YYYY (got "2026-13")');
       expect(await bad('?period=2026-04&format=xml')).toBe('format expects json or csv (got "xml")');
       expect(await bad('?period=2026-04&at=yesterday')).toMatch(/at expects an RFC 3339 time/);

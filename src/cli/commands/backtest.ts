@@ -113,5 +113,5 @@ export async function backtestCommand(argv: string[], io: CommandIO): Promise<nu
     if (incomplete.length > 0) io.stderr(`obligo: ${incomplete.length} period${incomplete.length === 1 ? ' was' : 's were'} measured on incomplete data: ${incomplete.map((x) => `${x.sla} ${x.period}`).join(', ')}\n`);
     if (result.omitted.length > 0) io.stderr(`obligo: note: not in the backtest (outside the term or not started): ${result.omitted.join(', ')}\n`);
     return 0;
-  });
+  }, { command: 'backtest', help: HELP });
 }

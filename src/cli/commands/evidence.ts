@@ -6,7 +6,8 @@ import { ObligoPolicies } from '../../evaluate/policies.js';
 import { EvidenceError } from '../../evidence/recording.js';
 import { buildEvidencePack, verifyEvidencePack } from '../../evidence/pack.js';
 import { PeriodLabelError, periodKindOfLabel } from '../../measure/credits.js';
-import { COMMON_HELP, loadSelection, parseCommon, printJson, requirePrometheus, runCommand, terminalSafe, UsageError } from '../common.js';
+import { argsErrorMessage } from '../../policy/cli/args.js';
+import { checkPolicyDir, COMMON_HELP, loadSelection, parseCommon, printJson, requirePrometheus, runCommand, terminalSafe, UsageError } from '../common.js';
 import type { CommandIO } from '../io.js';
 
 const HELP = `usage: obligo evidence --contract ID --sla ID --period YYYY-MM|YYYY-Qn --out FILE.zip [options]
@@ -34,12 +35,13 @@ async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: argv, options: { format: { type: 'string' }, policies: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(argsErrorMessage(e), true);
   }
   if (values.help) {
     io.stdout(HELP);
     return 0;
   }
+  if (values.policies !== undefined) checkPolicyDir(values.policies);
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
   if (positionals.length !== 1) throw new UsageError('evidence verify needs exactly one FILE.zip');
@@ -119,5 +121,5 @@ export async function evidenceCommand(argv: string[], io: CommandIO): Promise<nu
       throw e;
     }
     return 0;
-  });
+  }, { command: 'evidence', help: HELP });
 }

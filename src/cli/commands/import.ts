@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importOpenSlo } from '../../import/openslo.js';
+import { argsErrorMessage } from '../../policy/cli/args.js';
 import { runCommand, terminalSafe, UsageError } from '../common.js';
 import type { CommandIO } from '../io.js';
 
@@ -26,7 +27,7 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
     try {
       ({ values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true }));
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(argsErrorMessage(e), true);
     }
     if (values.help) {
       io.stdout(HELP);
@@ -63,5 +64,5 @@ export async function importCommand(argv: string[], io: CommandIO): Promise<numb
       io.stdout(r.contracts.map((c) => `# ---- ${c.fileName}\n${c.text}`).join('\n'));
     }
     return r.issues.some((i) => i.severity === 'error') ? 1 : 0;
-  });
+  }, { command: 'import', help: HELP });
 }
