@@ -12,7 +12,9 @@
 // Also per tick: the time Prometheus's query handlers spent (prometheus_http_request_duration_seconds, which
 // adds encoding and writing the answers to evalTotalTime), read from its /metrics before and after the tick.
 // With the live heap per tick: OBLIGO_BENCH_DIST=1 node --max-semi-space-size=64 --expose-gc --import tsx bench/serve-tick.ts 2000 8
-// With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile.
+// With PROFILE=DIR, the warm ticks (all but the first) are CPU-profiled into DIR/warm-<n>.cpuprofile; with
+// HEAP_PROFILE=DIR, what they allocate is sampled (every 16 KiB, collected objects included) into
+// DIR/heap-<n>.heapprofile, and the total printed.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -137,14 +139,21 @@ for (const n of sizes) {
     // With the HTTP shell, as `obligo serve` runs: its /metrics gauges are updated after every tick.
     const serve = await startServe(config, { manualTicks: true, http: serveHttp({ credits: { json: creditsJson, csv: creditsCsv } }) });
     const profileDir = process.env.PROFILE;
-    const session = profileDir ? new Session() : undefined;
+    const heapDir = process.env.HEAP_PROFILE;
+    const session = profileDir || heapDir ? new Session() : undefined;
     const warm: Array<{ ms: number; cpu: number; evalRatio: number; handlerRatio: number }> = [];
     try {
       for (let t = 0; t < ticks; t++) {
         if (session && t === 1) {
           session.connect();
-          await session.post('Profiler.enable');
-          await session.post('Profiler.start');
+          if (profileDir) {
+            await session.post('Profiler.enable');
+            await session.post('Profiler.start');
+          }
+          if (heapDir) {
+            await session.post('HeapProfiler.enable');
+            await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+          }
         }
         const handler0 = await handlerSeconds(prom.url);
         const cpu0 = process.cpuUsage();
@@ -187,9 +196,23 @@ for (const n of sizes) {
         );
       }
       if (session && ticks > 1) {
-        const { profile } = await session.post('Profiler.stop');
-        mkdirSync(profileDir!, { recursive: true });
-        writeFileSync(join(profileDir!, `warm-${n}.cpuprofile`), JSON.stringify(profile));
+        if (profileDir) {
+          const { profile } = await session.post('Profiler.stop');
+          mkdirSync(profileDir, { recursive: true });
+          writeFileSync(join(profileDir, `warm-${n}.cpuprofile`), JSON.stringify(profile));
+        }
+        if (heapDir) {
+          const { profile } = await session.post('HeapProfiler.stopSampling');
+          mkdirSync(heapDir, { recursive: true });
+          writeFileSync(join(heapDir, `heap-${n}.heapprofile`), JSON.stringify(profile));
+          let bytes = 0;
+          const walk = (node: { selfSize: number; children: unknown[] }): void => {
+            bytes += node.selfSize;
+            for (const c of node.children) walk(c as typeof node);
+          };
+          walk(profile.head);
+          console.log(`${n} SLAs: ${ticks - 1} warm ticks allocated about ${(bytes / 2 ** 20).toFixed(0)} MiB (sampled), ${(bytes / 2 ** 20 / (ticks - 1)).toFixed(0)} MiB per tick`);
+        }
         session.disconnect();
       }
       console.log(`${n} SLAs: the fake PagerDuty accepted ${pages} events`);
