@@ -177,7 +177,7 @@ export const SERVE_METRICS = {
   serviceCreditAmount: gauge(
     'obligo_service_credit_amount',
     [LABEL.contract, LABEL.sla, LABEL.currency],
-    'Service credit owed for the current period so far, in the contract currency.',
+    'Service credit owed for the current period so far, in the contract currency (no series when measured on incomplete data).',
   ),
   contractRenewalNoticeDays: gauge(
     'obligo_contract_renewal_notice_days',

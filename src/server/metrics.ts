@@ -19,7 +19,10 @@
 // obligo_sla_state{state="no-data"} is 1; a window without traffic has no burn-rate series. An SLA whose
 // data is incomplete (gaps, partial responses) keeps its gauges at the numbers measured over the data
 // there is; obligo_data_coverage_ratio (< 1) is what says so, and an alert on the other gauges should
-// be read together with it (the API's status shows coverage.complete).
+// be read together with it (the API's status shows coverage.complete). Money is stricter: a credit row
+// measured on incomplete data (flags incomplete-data or partial-response: never claimed or paid as it is)
+// has no obligo_service_credit_amount series, so that a panel summing what is owed never adds an amount
+// that cannot be trusted (the API's credits still show the row, with its flags).
 //
 // Engine metrics (ENGINE_METRICS below): tick duration, ticks and failures, last successful tick, the
 // Prometheus requests of ticks, outbox depth and PagerDuty send results. Outbox depth and sender
@@ -213,6 +216,7 @@ export function createServeMetrics(runtime: ServeRuntime, opts: ServeMetricsOpti
       const k = `${r.contract}/${r.sla}`;
       if (!liveSlas.has(k) || done.has(`${k}/${r.currency}`)) continue;
       done.add(`${k}/${r.currency}`);
+      if (r.flags.includes('incomplete-data') || r.flags.includes('partial-response')) continue;
       const amount = Number(r.amount);
       if (Number.isFinite(amount)) add(S.serviceCreditAmount, `${label(LABEL.contract, r.contract)},${label(LABEL.sla, r.sla)},${label(LABEL.currency, r.currency)}`, amount);
     }
