@@ -71,6 +71,15 @@ function spellings(file: string): string[] {
   return [...out].filter((s) => s !== '');
 }
 
+/** The entries of a folder in name order; none when it cannot be read. */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
 export interface PruneResult {
   /** Removed, relative to the output directory, with forward slashes. */
   removed: string[];
@@ -100,13 +109,7 @@ export function pruneOutputs(dir: string, written: readonly OutputFile[], invali
       return;
     }
     if (st.isDirectory()) {
-      let names: string[];
-      try {
-        names = readdirSync(abs).sort();
-      } catch {
-        return;
-      }
-      for (const n of names) visit(join(abs, n), `${rel}/${n}`);
+      for (const n of namesIn(abs)) visit(join(abs, n), `${rel}/${n}`);
       return;
     }
     // Symlinks, FIFOs, devices: never ours, never read.
@@ -143,13 +146,7 @@ export function pruneOutputs(dir: string, written: readonly OutputFile[], invali
       continue;
     }
     if (!isDir) continue;
-    let names: string[];
-    try {
-      names = readdirSync(abs).sort();
-    } catch {
-      continue;
-    }
-    for (const n of names) visit(join(abs, n), `${folder}/${n}`);
+    for (const n of namesIn(abs)) visit(join(abs, n), `${folder}/${n}`);
   }
   return result;
 }

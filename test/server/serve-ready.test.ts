@@ -48,26 +48,30 @@ async function startWithClock(dir: string, prometheusUrl: string, pd: FakePagerD
   return startServe(config, { http: serveHttp({ credits, env: {}, now }), env: {}, now, manualTicks: true, instanceId: 'ready-test' });
 }
 
-describe('/readyz when no tick ever succeeded (Prometheus never reachable)', () => {
-  let dir = '';
-  let pd: FakePagerDuty;
-  let serve: ServeHandle | undefined;
+/** Per describe block: a temporary folder with an empty obligo.yaml, the fake PagerDuty, and the serve a test starts (stopped after). */
+function readyFixture(prefix: string): { dir: string; pd: FakePagerDuty; serve?: ServeHandle } {
+  const f = { dir: '', pd: undefined as unknown as FakePagerDuty, serve: undefined as ServeHandle | undefined };
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'obligo-ready-down-'));
-    writeFileSync(join(dir, 'obligo.yaml'), '');
-    pd = await startFakePagerDuty();
+    f.dir = mkdtempSync(join(tmpdir(), prefix));
+    writeFileSync(join(f.dir, 'obligo.yaml'), '');
+    f.pd = await startFakePagerDuty();
   });
   afterAll(async () => {
-    await serve?.stop(1000);
-    await pd?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await f.serve?.stop(1000);
+    await f.pd?.close();
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
   });
+  return f;
+}
+
+describe('/readyz when no tick ever succeeded (Prometheus never reachable)', () => {
+  const f = readyFixture('obligo-ready-down-');
 
   it('ready after the first (failed) tick, 503 from three intervals after start-up on, counted without sleeping', async () => {
     const down = `http://127.0.0.1:${await freePort()}`; // nothing listens there
     const T0 = Date.parse('2026-12-01T00:00:00Z');
     const clock = { t: T0 };
-    serve = await startWithClock(dir, down, pd, clock);
+    const serve = (f.serve = await startWithClock(f.dir, down, f.pd, clock));
     const base = serve.url!;
     expect(await readyz(base)).toEqual({ status: 503, reasons: ['contracts not loaded yet', 'no tick has completed yet'] });
     const r = await serve.tickNow(AT);
@@ -91,24 +95,12 @@ describeWithPrometheus(
   '/readyz after successful ticks (real Prometheus)',
   { start: Date.parse('2026-04-10T00:00:00Z'), end: Date.parse('2026-04-10T21:00:00Z'), services: [{ service: 'st-ok', requestsPerMinute: 100 }] },
   (prom) => {
-    let dir = '';
-    let pd: FakePagerDuty;
-    let serve: ServeHandle | undefined;
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'obligo-ready-up-'));
-      writeFileSync(join(dir, 'obligo.yaml'), '');
-      pd = await startFakePagerDuty();
-    });
-    afterAll(async () => {
-      await serve?.stop(1000);
-      await pd?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    const f = readyFixture('obligo-ready-up-');
 
     it('503 once three intervals passed since the last successful tick ended (no minute of slack); ready again after the next success', async () => {
       const T0 = Date.parse('2026-12-01T00:00:00Z');
       const clock = { t: T0 };
-      serve = await startWithClock(dir, prom.url, pd, clock);
+      const serve = (f.serve = await startWithClock(f.dir, prom.url, f.pd, clock));
       const base = serve.url!;
       clock.t = T0 + 50_000; // the first tick succeeds late: its end counts, not start-up
       const r = await serve.tickNow(AT);
