@@ -12,7 +12,7 @@ import { PolicyError } from '../evaluate/policies.js';
 import { labelFilter, selectSlas, SelectionError, type Selection } from '../evaluate/selection.js';
 import type { SelectedSla } from '../evaluate/types.js';
 import { MAX_TIMER_MS } from '../prometheus/client.js';
-import { argsErrorMessage, usageLines } from '../policy/cli/args.js';
+import { argsErrorMessage, usageText } from '../policy/cli/args.js';
 import type { CommandIO } from './io.js';
 
 /**
@@ -34,7 +34,7 @@ export class UsageError extends Error {
  * its help (from `usage:` to the first blank line) when the flag itself was not understood.
  */
 export function usageErrorText(err: UsageError, command: string, help: string): string {
-  return `obligo ${command}: ${terminalSafe(err.message)}\n${err.showUsage ? `${usageLines(help)}\n` : ''}`;
+  return err.showUsage ? usageText(command, terminalSafe(err.message), help) : `obligo ${command}: ${terminalSafe(err.message)}\n`;
 }
 
 export type OutputFormat = 'table' | 'json' | 'csv';

@@ -32,6 +32,11 @@ export function isArgsError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
+/** What a command prints for a bad command line: `obligo <command>: <message>`, then its usage lines. */
+export function usageText(command: string, message: string, help: string): string {
+  return `obligo ${command}: ${message}\n${usageLines(help)}\n`;
+}
+
 /** The usage lines of a help text: from its first line up to the first blank line. */
 export function usageLines(help: string): string {
   const end = help.indexOf('\n\n');

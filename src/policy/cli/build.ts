@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { compileRego } from '../../compile/rego.js';
 import { loadContracts } from '../../contract/load.js';
 import { defaultPolicyDir, ENTRYPOINTS, readPolicyModules } from '../obligo-policies.js';
-import { argsErrorMessage, usageLines } from './args.js';
+import { argsErrorMessage, usageText } from './args.js';
 import type { CliIO } from './index.js';
 
 export const BUILD_HELP = `usage: obligo policy build [--contracts DIR…] [--policies DIR] [-o bundle.tar.gz] [-e ENTRYPOINT…]
@@ -101,7 +101,7 @@ export async function policyBuild(argv: string[], io: CliIO): Promise<number> {
       },
     });
   } catch (e) {
-    io.stderr(`obligo policy build: ${argsErrorMessage(e)}\n${usageLines(BUILD_HELP)}\n`);
+    io.stderr(usageText('policy build', argsErrorMessage(e), BUILD_HELP));
     return 2;
   }
   if (args.values.help) {

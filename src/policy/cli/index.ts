@@ -7,7 +7,7 @@ import { RegoError, RegoErrors } from '../rego/errors.js';
 import { runTests, type TestResult } from '../rego/test-runner.js';
 import { stringifyJS, toJS } from '../rego/value.js';
 import { defaultPolicyDir } from '../obligo-policies.js';
-import { argsErrorMessage, usageLines } from './args.js';
+import { argsErrorMessage, usageText } from './args.js';
 import { loadPaths, readDocument } from './load.js';
 
 export interface CliIO {
@@ -38,7 +38,7 @@ Exit 0 all passed, 1 a test failed, 2 a policy that does not load or compile.
 
 /** A bad command line of `obligo policy <sub>`: the message, then the usage lines; exit 2. */
 function usageError(sub: string, help: string, e: unknown, io: CliIO): number {
-  io.stderr(`obligo policy ${sub}: ${argsErrorMessage(e)}\n${usageLines(help)}\n`);
+  io.stderr(usageText(`policy ${sub}`, argsErrorMessage(e), help));
   return 2;
 }
 
